@@ -1,0 +1,141 @@
+"""What the dashboard and figure pages show: figure tables, charts and key figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+from django.utils import timezone
+
+from districts.models import Municipality
+
+from . import selectors
+from .charts import figure_chart
+from .figures import FIGURES, FigureSpec
+from .models import OffenceCategory
+from .periods import Period
+from .services import default_categories, figure_table
+from .stats import key_figures
+
+MEASURE_FIRST = {"count": "reports-by-period", "per1000": "reports-per-1000", "share": "reports-share"}
+COLUMN_LABELS = {
+    "period": "Periode", "district": "Bydel", "category": "Gerningstype", "reports": "Anmeldelser",
+    "population": "Indbyggere", "reports_per_1000": "Pr. 1.000 indbyggere", "share_pct": "Andel",
+    "charges": "Sigtelser", "home_municipality_code": "Kommunekode", "home_municipality": "Bopælskommune",
+    "home_district": "Bopælsbydel", "persons": "Sigtede personer",
+}
+DECIMALS = {"reports_per_1000": 1, "population": 0}
+
+
+@dataclass
+class Filters:
+    period_from: str
+    period_to: str
+    categories: list[str]
+    districts: list[str] = field(default_factory=list)
+    date_basis: str = "report"
+    measure: str = "count"
+
+    def query(self) -> dict:
+        return {"period_from": self.period_from, "period_to": self.period_to, "categories": self.categories,
+                "districts": self.districts, "date_basis": self.date_basis, "measure": self.measure}
+
+
+@dataclass
+class FigureBlock:
+    spec: FigureSpec
+    table: pd.DataFrame
+    chart: dict
+    headers: list[tuple[str, str]]
+    rows: list[list[tuple[object, str]]]
+
+
+def default_filters(municipality: Municipality) -> Filters:
+    """The last complete year and the ten years before it, the municipality's report categories."""
+    _first, last = selectors.data_span(municipality=municipality)
+    if last is None:
+        last_year = timezone.localdate().year - 1
+    else:  # a year is complete when the data reach its December
+        last_year = last.year if last.month == 12 else last.year - 1
+    return Filters(period_from=str(last_year - 10), period_to=str(last_year),
+                   categories=default_categories(municipality))
+
+
+def category_names() -> dict[str, str]:
+    return dict(OffenceCategory.objects.values_list("slug", "name"))
+
+
+def late_charges(municipality: Municipality, filters: Filters) -> bool:
+    """True when the figure covers any of the newest 12 months of data (charges arrive late)."""
+    _first, last = selectors.data_span(municipality=municipality)
+    if not last:
+        return False
+    return Period.parse(filters.period_to).end >= last - dt.timedelta(days=365)
+
+
+def table_display(table: pd.DataFrame, names: dict[str, str]) -> tuple[list[tuple[str, str]], list[list]]:
+    headers = [(c, COLUMN_LABELS.get(c, c)) for c in table.columns]
+    rows = []
+    for record in table.astype(object).to_dict("records"):
+        cells = []
+        for column, value in record.items():
+            if column == "category":
+                value = names.get(value, value)
+            elif column in ("district", "home_district") and value == "" and column == "district":
+                value = "Ukendt bydel"
+            kind = "num" if column in ("reports", "population", "reports_per_1000", "share_pct", "charges",
+                                       "persons") else "text"
+            cells.append((value, kind, column))
+        rows.append(cells)
+    return headers, rows
+
+
+def figure_block(*, slug: str, municipality: Municipality, filters: Filters, public: bool,
+                 names: dict[str, str] | None = None, for_print: bool = False) -> FigureBlock:
+    names = names if names is not None else category_names()
+    table = figure_table(
+        slug=slug, municipality=municipality, period=filters.period_from, to=filters.period_to,
+        categories=filters.categories, districts=filters.districts or None, date_basis=filters.date_basis,
+        public=public,
+    )
+    districts = [(d.name, d.color) for d in selectors.districts_of(municipality=municipality)]
+    fig = figure_chart(slug=slug, table=table, districts=districts, category_names=names,
+                       late_charges=late_charges(municipality, filters), for_print=for_print)
+    headers, rows = table_display(table, names)
+    return FigureBlock(FIGURES[slug], table, fig.to_plotly_json(), headers, rows)
+
+
+def dashboard_blocks(*, municipality: Municipality, filters: Filters, public: bool) -> list[FigureBlock]:
+    names = category_names()
+    first = MEASURE_FIRST.get(filters.measure, "reports-by-period")
+    order = [first] + [s for s in FIGURES if s != first]
+    return [figure_block(slug=s, municipality=municipality, filters=filters, public=public, names=names) for s in order]
+
+
+def key_figure_rows(*, municipality: Municipality, filters: Filters) -> tuple[str, str, list[dict]]:
+    """This period vs the same period last year, per district (the strip at the top)."""
+    now = Period.parse(filters.period_to)
+    before = now.same_last_year()
+    tables = [
+        figure_table(slug="reports-per-1000", municipality=municipality, period=str(p),
+                     categories=filters.categories, date_basis=filters.date_basis)
+        for p in (now, before)
+    ]
+    strip = key_figures(*tables)
+    return now.label, before.label, strip.astype(object).to_dict("records")
+
+
+def district_map(*, municipality: Municipality, filters: Filters, public: bool) -> dict | None:
+    """Reports per 1,000 in the last chosen period on the district boundaries (no tiles needed)."""
+    from .charts import polygon_map
+
+    districts = [d for d in selectors.districts_of(municipality=municipality) if d.boundary]
+    if not districts:
+        return None
+    table = figure_table(slug="reports-per-1000", municipality=municipality, period=filters.period_to,
+                         categories=filters.categories, date_basis=filters.date_basis, public=public)
+    rates = dict(zip(table["district"], table["reports_per_1000"], strict=True))
+    fig = polygon_map(features=[(d.name, d.boundary, rates.get(d.name)) for d in districts],
+                      title=f"Kort: anmeldelser pr. 1.000 indbyggere ({filters.period_to})", height=420)
+    return {"chart": fig.to_plotly_json(), "rows": [(d.name, rates.get(d.name)) for d in districts]}

@@ -1,0 +1,48 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .periods import Period, PeriodError
+
+
+class FigureFilterForm(forms.Form):
+    """Filters of the dashboard; kept in the query string so a view can be bookmarked."""
+
+    KIND_CHOICES = [("Y", _("År")), ("H", _("Halvår")), ("K", _("Kvartal"))]
+    BASIS_CHOICES = [("report", _("Anmeldelsesdato")), ("offence", _("Gerningsdato"))]
+    MEASURE_CHOICES = [("count", _("Antal")), ("per1000", _("Pr. 1.000 indbyggere")), ("share", _("Andel"))]
+
+    period_from = forms.CharField(label=_("Fra periode"), max_length=7, help_text=_("fx 2016, 2016H2 eller 2016K3"))
+    period_to = forms.CharField(label=_("Til periode"), max_length=7)
+    categories = forms.MultipleChoiceField(label=_("Gerningstyper"), required=False,
+                                           widget=forms.CheckboxSelectMultiple)
+    districts = forms.MultipleChoiceField(label=_("Bydele"), required=False, widget=forms.CheckboxSelectMultiple)
+    date_basis = forms.ChoiceField(label=_("Datogrundlag"), choices=BASIS_CHOICES, initial="report", required=False)
+    measure = forms.ChoiceField(label=_("Mål"), choices=MEASURE_CHOICES, initial="count", required=False)
+
+    def __init__(self, *args, categories=(), districts=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["categories"].choices = list(categories)
+        self.fields["districts"].choices = list(districts)
+
+    def _period(self, name):
+        try:
+            return str(Period.parse(self.cleaned_data[name]))
+        except PeriodError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+    def clean_period_from(self):
+        return self._period("period_from")
+
+    def clean_period_to(self):
+        return self._period("period_to")
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("period_from"), data.get("period_to")
+        if start and end:
+            first, last = Period.parse(start), Period.parse(end)
+            if first.kind != last.kind:
+                raise forms.ValidationError(_("Fra- og til-periode skal være af samme slags (år, halvår eller kvartal)."))
+            if last < first:
+                raise forms.ValidationError(_("Til-perioden ligger før fra-perioden."))
+        return data

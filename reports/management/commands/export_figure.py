@@ -1,0 +1,55 @@
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+
+from districts.models import Municipality
+from reports import exporters
+from reports.figures import FIGURES
+from reports.services import FigureError, figure_table
+
+
+class Command(BaseCommand):
+    help = "Skriver en figurs data (samme tal som siden og diagrammet) som CSV, JSON eller XLSX."
+
+    def add_arguments(self, parser):
+        parser.add_argument("slug", help=", ".join([*FIGURES, "municipality-comparison"]))
+        parser.add_argument("--municipality", required=True, help="kommunekode, fx 165")
+        parser.add_argument("--period", required=True, help="2016, 2016H2 eller 2016K3")
+        parser.add_argument("--to", help="sidste periode i en serie af samme slags")
+        parser.add_argument("--categories", help="kommasepareret, fx tyveri,vold")
+        parser.add_argument("--date-basis", default="report", choices=["report", "offence"])
+        parser.add_argument("--peers", help="kommunekoder (101,461) eller en KOMGRP-gruppe")
+        parser.add_argument("--format", default="csv", choices=["csv", "json", "xlsx"])
+        parser.add_argument("--output", help="fil; ellers standard output")
+        parser.add_argument("--public", action="store_true", help="skjul små tal som i offentlig visning")
+
+    def handle(self, *args, **opts):
+        municipality = Municipality.objects.filter(code=opts["municipality"].zfill(3)).first()
+        if municipality is None:
+            raise CommandError(f"Ukendt kommunekode {opts['municipality']}.")
+        categories = [c.strip() for c in opts["categories"].split(",")] if opts["categories"] else None
+        kwargs = {}
+        if opts["slug"] == "municipality-comparison" and opts["peers"]:
+            kwargs["peers"] = opts["peers"]
+        try:
+            if kwargs:
+                from comparisons.services import comparison_table
+
+                table = comparison_table(municipality=municipality, period=opts["period"], to=opts["to"],
+                                         categories=categories, **kwargs)
+            else:
+                table = figure_table(
+                    slug=opts["slug"], municipality=municipality, period=opts["period"], to=opts["to"],
+                    categories=categories, date_basis=opts["date_basis"], public=opts["public"],
+                )
+        except (FigureError, ImportError) as exc:
+            raise CommandError(str(exc)) from exc
+        data = exporters.export(table, opts["format"], sheet=opts["slug"])
+        if opts["output"]:
+            with open(opts["output"], "wb") as handle:
+                handle.write(data)
+            self.stderr.write(f"{len(table)} rækker skrevet til {opts['output']}")
+        elif opts["format"] == "xlsx":
+            sys.stdout.buffer.write(data)
+        else:
+            self.stdout.write(data.decode("utf-8"), ending="")

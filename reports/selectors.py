@@ -1,0 +1,141 @@
+"""Querysets → DataFrames. Aggregation happens in the database (GROUP BY), not in Python."""
+
+from __future__ import annotations
+
+import datetime as dt
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import wraps
+
+import pandas as pd
+from django.db.models import Count, Sum
+from django.db.models.functions import TruncMonth
+
+from districts.models import District, Municipality, PopulationCount
+
+from .models import CategoryCode, Charge, OffenceAggregate, ReportedOffence
+
+DATE_FIELD = {"report": "report_date", "offence": "offence_date"}
+_MEMO: ContextVar[dict | None] = ContextVar("selector_memo", default=None)
+
+
+@contextmanager
+def memo():
+    """Within the block, identical selector calls hit the database once (one page, many figures)."""
+    token = _MEMO.set({})
+    try:
+        yield
+    finally:
+        _MEMO.reset(token)
+
+
+def _memoised(function):
+    @wraps(function)
+    def wrapper(**kwargs):
+        store = _MEMO.get()
+        if store is None:
+            return function(**kwargs)
+        key = (function.__name__, tuple(sorted((k, repr(v)) for k, v in kwargs.items())))
+        if key not in store:
+            store[key] = function(**kwargs)
+        return store[key].copy() if hasattr(store[key], "copy") else store[key]
+    return wrapper
+
+
+def _month_frame(rows, columns) -> pd.DataFrame:
+    frame = pd.DataFrame(list(rows), columns=columns)
+    if not frame.empty:
+        frame["month"] = pd.to_datetime(frame["month"]).dt.date
+    return frame
+
+
+@_memoised
+def offence_counts(*, municipality: Municipality, start: dt.date, end: dt.date, date_basis: str) -> pd.DataFrame:
+    """Offences per (month, district id, code) between start and end, from the aggregate table."""
+    return _aggregate(municipality=municipality, start=start, end=end, date_basis=date_basis, value="reports")
+
+
+@_memoised
+def charge_counts(*, municipality: Municipality, start: dt.date, end: dt.date, date_basis: str) -> pd.DataFrame:
+    """Charges per (month of their offence, offence district id, offence code)."""
+    return _aggregate(municipality=municipality, start=start, end=end, date_basis=date_basis, value="charges")
+
+
+def _aggregate(*, municipality, start, end, date_basis, value) -> pd.DataFrame:
+    if date_basis not in DATE_FIELD:
+        raise ValueError(date_basis)
+    rows = (
+        OffenceAggregate.objects.filter(municipality=municipality, basis=date_basis, month__gte=start.replace(day=1),
+                                        month__lte=end, **{f"{value}__gt": 0})
+        .values_list("month", "district_id", "code")
+        .annotate(n=Sum(value))
+        .order_by()
+    )
+    return _month_frame(rows, ["month", "district_id", "code", value])
+
+
+def offence_counts_raw(*, municipality: Municipality, start: dt.date, end: dt.date, date_basis: str) -> pd.DataFrame:
+    """The same as ``offence_counts`` straight from the offences (for tests and benchmarks)."""
+    field = DATE_FIELD[date_basis]
+    rows = (
+        ReportedOffence.objects.filter(municipality=municipality, **{f"{field}__gte": start, f"{field}__lte": end})
+        .annotate(month=TruncMonth(field))
+        .values_list("month", "district_id", "code")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return _month_frame(rows, ["month", "district_id", "code", "reports"])
+
+
+@_memoised
+def charged_persons(
+    *, municipality: Municipality, start: dt.date, end: dt.date, date_basis: str, codes: set[str]
+) -> pd.DataFrame:
+    """One row per charge (person key, dates, residence) for offences in the municipality."""
+    field = f"offence__{DATE_FIELD[date_basis]}"
+    rows = Charge.objects.filter(
+        offence__municipality=municipality, offence__code__in=sorted(codes),
+        **{f"{field}__gte": start, f"{field}__lte": end},
+    ).values_list("person_key", field, "charge_date", "home_municipality_id", "home_district_id")
+    return pd.DataFrame(
+        list(rows), columns=["person_key", "offence_date", "charge_date", "home_municipality_id", "home_district_id"]
+    )
+
+
+@_memoised
+def category_codes(*, slugs: list[str]) -> dict[str, set[str]]:
+    """slug → police codes in that category (the materialised membership)."""
+    result: dict[str, set[str]] = {slug: set() for slug in slugs}
+    for slug, code in CategoryCode.objects.filter(source="politi", category__slug__in=slugs).values_list(
+        "category__slug", "code"
+    ):
+        result[slug].add(code)
+    return result
+
+
+@_memoised
+def district_population(*, municipality: Municipality) -> pd.DataFrame:
+    """All-ages, both-sexes counts per district and date."""
+    rows = PopulationCount.objects.filter(
+        municipality=municipality, district__isnull=False, sex="", age_from=0, age_to=125
+    ).values_list("district_id", "date", "count")
+    return pd.DataFrame(list(rows), columns=["district_id", "date", "count"])
+
+
+@_memoised
+def districts_of(*, municipality: Municipality) -> list[District]:
+    return list(District.objects.filter(municipality=municipality).order_by("order", "name"))
+
+
+@_memoised
+def municipality_names() -> dict[int, tuple[str, str]]:
+    return {pk: (code, name) for pk, code, name in Municipality.objects.values_list("pk", "code", "name")}
+
+
+@_memoised
+def data_span(*, municipality: Municipality, date_basis: str = "report") -> tuple[dt.date | None, dt.date | None]:
+    from django.db.models import Max, Min
+
+    field = DATE_FIELD[date_basis]
+    span = ReportedOffence.objects.filter(municipality=municipality).aggregate(first=Min(field), last=Max(field))
+    return span["first"], span["last"]

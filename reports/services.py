@@ -1,0 +1,93 @@
+"""figure_table: one figure's data for a municipality, periods, categories and districts.
+
+The page, the chart, the CSV/XLSX/JSON download, ``export_figure`` and the PDF all call
+this, so they can never disagree.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from django.conf import settings
+
+from districts.models import Municipality
+
+from . import selectors, stats
+from .figures import FIGURES
+from .models import OffenceCategory, ReportCategory
+from .periods import Period, PeriodError, period_range
+from .suppression import suppress
+
+
+class FigureError(ValueError):
+    """Bad figure parameters; the message is Danish and meant for the user."""
+
+
+def default_categories(municipality: Municipality) -> list[str]:
+    slugs = list(
+        ReportCategory.objects.filter(municipality=municipality).order_by("order").values_list("category__slug", flat=True)
+    )
+    return slugs or list(OffenceCategory.objects.values_list("slug", flat=True))
+
+
+def figure_periods(period: str, to: str | None) -> list[Period]:
+    try:
+        return period_range(period, to)
+    except PeriodError as exc:
+        raise FigureError(str(exc)) from exc
+
+
+def figure_table(
+    *, slug: str, municipality: Municipality, period: str, to: str | None = None,
+    categories: list[str] | None = None, districts: list[str] | None = None, date_basis: str = "report",
+    public: bool = False,
+) -> pd.DataFrame:
+    if slug == "municipality-comparison":
+        try:
+            from comparisons.services import comparison_table
+        except ImportError as exc:
+            raise FigureError("Sammenligningen med andre kommuner er ikke tilgængelig endnu.") from exc
+        return comparison_table(municipality=municipality, period=period, to=to, categories=categories)
+    if slug not in FIGURES:
+        raise FigureError(f"Ukendt figur '{slug}'. Vælg en af: {', '.join(FIGURES)}.")
+    if date_basis not in selectors.DATE_FIELD:
+        raise FigureError("Datogrundlaget skal være 'report' (anmeldelsesdato) eller 'offence' (gerningsdato).")
+    periods = figure_periods(period, to)
+    slugs = categories or default_categories(municipality)
+    known = set(OffenceCategory.objects.filter(slug__in=slugs).values_list("slug", flat=True))
+    unknown = [s for s in slugs if s not in known]
+    if unknown:
+        raise FigureError(f"Ukendt gerningstype: {', '.join(unknown)}.")
+    category_codes = selectors.category_codes(slugs=slugs)
+    all_districts = [(d.pk, d.name) for d in selectors.districts_of(municipality=municipality)]
+    if districts:
+        missing = sorted(set(districts) - {name for _pk, name in all_districts} - {stats.UNKNOWN})
+        if missing:
+            raise FigureError(f"Ukendt bydel i {municipality.name}: {', '.join(missing)}.")
+    start, end = periods[0].start, periods[-1].end
+    args = {"periods": periods, "categories": category_codes, "districts": all_districts}
+    if slug in ("charges-by-category", "charges-share"):
+        counts = selectors.charge_counts(municipality=municipality, start=start, end=end, date_basis=date_basis)
+        counts = counts if not counts.empty else pd.DataFrame(columns=["month", "district_id", "code", "charges"])
+        table = getattr(stats, slug.replace("-", "_"))(counts, **args)
+    elif slug == "charged-persons-residence":
+        charges = selectors.charged_persons(
+            municipality=municipality, start=start, end=end, date_basis=date_basis,
+            codes=set().union(*category_codes.values()),
+        )
+        table = stats.charged_persons_residence(
+            charges, periods=periods, municipality_id=municipality.pk,
+            municipalities=selectors.municipality_names(), districts=all_districts,
+        )
+    else:
+        counts = selectors.offence_counts(municipality=municipality, start=start, end=end, date_basis=date_basis)
+        counts = counts if not counts.empty else pd.DataFrame(columns=["month", "district_id", "code", "reports"])
+        if slug == "reports-by-period":
+            table = stats.reports_by_period(counts, **args)
+        else:
+            population = selectors.district_population(municipality=municipality)
+            table = getattr(stats, slug.replace("-", "_"))(counts, population, **args)
+    if districts and "district" in table:
+        table = table[table["district"].isin(districts)].reset_index(drop=True)
+    if public and FIGURES[slug].personal:
+        table = suppress(table, slug=slug, min_count=settings.SUPPRESSION_MIN_COUNT)
+    return table.reset_index(drop=True)

@@ -1,0 +1,195 @@
+"""The numbers of the half-year report: pure pandas, no ORM, no HTTP (domain.md).
+
+Inputs are small aggregated frames from ``reports.selectors``:
+- counts: month, district_id, code, <value> (reports or charges)
+- population: district_id, date, count
+- categories: slug → set of police codes (categories may overlap)
+- districts: list of (id, name) in display order
+District ``""`` is the unknown district: it keeps its own row and counts, but has no
+population and so no rate.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from districts.population import population_on
+
+from .periods import Period
+
+UNKNOWN = ""
+
+
+def _empty(columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+
+
+def with_period(frame: pd.DataFrame, periods: list[Period], column: str = "month") -> pd.DataFrame:
+    """Add ``period`` (e.g. "2016H2") from a date column; drop rows outside the periods."""
+    if frame.empty:
+        return frame.assign(period=pd.Series(dtype=object))
+    kind = periods[0].kind
+    wanted = {str(p) for p in periods}
+    labels = {day: str(Period.containing(day, kind)) for day in frame[column].dropna().unique()}
+    out = frame.assign(period=frame[column].map(labels))
+    return out[out["period"].isin(wanted)]
+
+
+def with_district_names(frame: pd.DataFrame, districts: list[tuple[int, str]]) -> pd.DataFrame:
+    names = dict(districts)
+    return frame.assign(district=frame["district_id"].map(lambda d: names.get(d, UNKNOWN) if pd.notna(d) else UNKNOWN))
+
+
+def _district_order(frame: pd.DataFrame, districts: list[tuple[int, str]]) -> list[str]:
+    order = [name for _id, name in districts]
+    if (frame["district"] == UNKNOWN).any() if not frame.empty else False:
+        order.append(UNKNOWN)
+    return order
+
+
+def _code_categories(categories: dict[str, set[str]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [(code, slug) for slug, codes in categories.items() for code in sorted(codes)], columns=["code", "category"]
+    )
+
+
+def counts_by_category(
+    counts: pd.DataFrame, *, value: str, periods: list[Period], categories: dict[str, set[str]],
+    districts: list[tuple[int, str]],
+) -> pd.DataFrame:
+    """period, district, category, <value>: every combination, zeros included."""
+    frame = with_district_names(with_period(counts, periods), districts)
+    merged = frame.merge(_code_categories(categories), on="code", how="inner")
+    summed = merged.groupby(["period", "district", "category"], as_index=False)[value].sum()
+    grid = pd.MultiIndex.from_product(
+        [[str(p) for p in periods], _district_order(frame, districts), list(categories)],
+        names=["period", "district", "category"],
+    )
+    result = summed.set_index(["period", "district", "category"]).reindex(grid, fill_value=0).reset_index()
+    result[value] = result[value].astype(int)
+    return result
+
+
+def counts_in_any_category(
+    counts: pd.DataFrame, *, value: str, periods: list[Period], categories: dict[str, set[str]],
+    districts: list[tuple[int, str]],
+) -> pd.DataFrame:
+    """period, district, <value>: offences whose code is in any category, each counted once."""
+    union = set().union(*categories.values()) if categories else set()
+    frame = with_district_names(with_period(counts, periods), districts)
+    frame = frame[frame["code"].isin(union)]
+    summed = frame.groupby(["period", "district"], as_index=False)[value].sum()
+    grid = pd.MultiIndex.from_product(
+        [[str(p) for p in periods], _district_order(frame, districts)], names=["period", "district"]
+    )
+    result = summed.set_index(["period", "district"]).reindex(grid, fill_value=0).reset_index()
+    result[value] = result[value].astype(int)
+    return result
+
+
+def mid_period_population(
+    population: pd.DataFrame, *, periods: list[Period], districts: list[tuple[int, str]]
+) -> pd.DataFrame:
+    """period, district, population on the period's midpoint (missing → NaN, never 0)."""
+    rows = []
+    for district_id, name in districts:
+        own = population[population["district_id"] == district_id]
+        counts = list(zip(own["date"], own["count"], strict=True))
+        for period in periods:
+            value = population_on(counts, period.midpoint)
+            rows.append((str(period), name, float("nan") if value is None else value))
+    return pd.DataFrame(rows, columns=["period", "district", "population"])
+
+
+def add_rates(frame: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
+    merged = frame.merge(population, on=["period", "district"], how="left")
+    merged["reports_per_1000"] = merged["reports"] / merged["population"] * 1000
+    return merged
+
+
+def reports_by_period(counts, *, periods, categories, districts) -> pd.DataFrame:
+    return counts_by_category(counts, value="reports", periods=periods, categories=categories, districts=districts)
+
+
+def reports_per_1000(counts, population, *, periods, categories, districts) -> pd.DataFrame:
+    frame = counts_in_any_category(counts, value="reports", periods=periods, categories=categories,
+                                   districts=districts)
+    pop = mid_period_population(population, periods=periods, districts=districts)
+    return add_rates(frame, pop)[["period", "district", "reports", "population", "reports_per_1000"]]
+
+
+def offence_mix(counts, population, *, periods, categories, districts) -> pd.DataFrame:
+    frame = reports_by_period(counts, periods=periods, categories=categories, districts=districts)
+    pop = mid_period_population(population, periods=periods, districts=districts)
+    return add_rates(frame, pop)[["period", "district", "category", "reports", "population", "reports_per_1000"]]
+
+
+def reports_share(counts, population, *, periods, categories, districts) -> pd.DataFrame:
+    """rate(district) / Σ rate(all districts) × 100, per period and category (domain.md, fig. 5)."""
+    mix = offence_mix(counts, population, periods=periods, categories=categories, districts=districts)
+    mix = mix[mix["district"] != UNKNOWN]
+    total = mix.groupby(["period", "category"])["reports_per_1000"].transform(lambda s: s.sum(min_count=1))
+    mix = mix.assign(share_pct=mix["reports_per_1000"] / total.where(total != 0) * 100)
+    order = {slug: i for i, slug in enumerate(categories)}
+    mix = mix.assign(_c=mix["category"].map(order)).sort_values(["period", "_c"], kind="stable")
+    return mix[["period", "category", "district", "reports_per_1000", "share_pct"]].reset_index(drop=True)
+
+
+def charges_by_category(counts, *, periods, categories, districts) -> pd.DataFrame:
+    return counts_by_category(counts, value="charges", periods=periods, categories=categories, districts=districts)
+
+
+def charges_share(counts, *, periods, categories, districts) -> pd.DataFrame:
+    """Plain share of the municipality's charges per period and category (fig. 7)."""
+    frame = charges_by_category(counts, periods=periods, categories=categories, districts=districts)
+    total = frame.groupby(["period", "category"])["charges"].transform("sum")
+    frame = frame.assign(share_pct=frame["charges"] / total.where(total != 0) * 100)
+    order = {slug: i for i, slug in enumerate(categories)}
+    frame = frame.assign(_c=frame["category"].map(order)).sort_values(["period", "_c"], kind="stable")
+    return frame[["period", "category", "district", "charges", "share_pct"]].reset_index(drop=True)
+
+
+def charged_persons_residence(
+    charges: pd.DataFrame, *, periods: list[Period], municipality_id: int,
+    municipalities: dict[int, tuple[str, str]], districts: list[tuple[int, str]],
+) -> pd.DataFrame:
+    """Distinct persons per period by home municipality (and home district at home), fig. 8.
+
+    A person counts once per period, with the residence of their first charge in it:
+    earliest offence by the date basis, then charge date.
+    """
+    columns = ["period", "home_municipality_code", "home_municipality", "home_district", "persons"]
+    frame = with_period(charges, periods, column="offence_date")
+    if frame.empty:
+        return _empty(columns)
+    frame = frame.sort_values(["period", "person_key", "offence_date", "charge_date"], na_position="last")
+    first = frame.drop_duplicates(["period", "person_key"], keep="first")
+    rows = []
+    for period in [str(p) for p in periods]:
+        group = first[first["period"] == period]
+        if group.empty:
+            continue
+        home = group[group["home_municipality_id"] == municipality_id]
+        code, name = municipalities[municipality_id]
+        rows.append((period, code, name, "", len(home)))
+        for district_id, district_name in districts:
+            rows.append((period, code, name, district_name, int((home["home_district_id"] == district_id).sum())))
+        others = group[group["home_municipality_id"].notna() & (group["home_municipality_id"] != municipality_id)]
+        for other_id, n in others["home_municipality_id"].value_counts().items():
+            other_code, other_name = municipalities[int(float(str(other_id)))]
+            rows.append((period, other_code, other_name, "", int(n)))
+        unknown = int(group["home_municipality_id"].isna().sum())
+        if unknown:
+            rows.append((period, "", "Uoplyst", "", unknown))
+    return pd.DataFrame(rows, columns=columns)
+
+
+def key_figures(per_1000_now: pd.DataFrame, per_1000_before: pd.DataFrame) -> pd.DataFrame:
+    """district, reports, reports_before, change_pct, reports_per_1000, reports_per_1000_before."""
+    now = per_1000_now.drop(columns=["period"]).set_index("district")
+    before = per_1000_before.drop(columns=["period"]).set_index("district")
+    out = now.merge(before, left_index=True, right_index=True, how="left", suffixes=("", "_before")).reset_index()
+    out["change_pct"] = (out["reports"] - out["reports_before"]) / out["reports_before"].where(
+        out["reports_before"] != 0
+    ) * 100
+    return out[["district", "reports", "reports_before", "change_pct", "reports_per_1000", "reports_per_1000_before"]]

@@ -1,0 +1,106 @@
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from districts.models import Municipality
+
+from . import exporters, selectors
+from .dashboard import (
+    Filters,
+    category_names,
+    dashboard_blocks,
+    default_filters,
+    district_map,
+    figure_block,
+    key_figure_rows,
+)
+from .figures import FIGURES
+from .forms import FigureFilterForm
+from .models import OffenceCategory
+from .services import FigureError, figure_table
+
+
+def _is_public(request: HttpRequest) -> bool:
+    return getattr(request, "public_view", not request.user.is_authenticated)
+
+
+def _filters(request: HttpRequest, municipality: Municipality) -> tuple[FigureFilterForm, Filters]:
+    defaults = default_filters(municipality)
+    districts = [(d.name, d.name) for d in selectors.districts_of(municipality=municipality)]
+    categories = list(OffenceCategory.objects.values_list("slug", "name"))
+    data = None
+    if request.GET:
+        data = request.GET.copy()
+        for name in ("period_from", "period_to", "date_basis", "measure"):
+            if not data.get(name):
+                data[name] = getattr(defaults, name)
+        if not data.getlist("categories"):
+            data.setlist("categories", defaults.categories)  # show which categories are used
+    form = FigureFilterForm(data, categories=categories, districts=districts,
+                            initial={**defaults.query(), "districts": []})
+    if data is not None and form.is_valid():
+        cleaned = form.cleaned_data
+        filters = Filters(
+            period_from=cleaned["period_from"], period_to=cleaned["period_to"],
+            categories=cleaned["categories"] or defaults.categories, districts=cleaned["districts"],
+            date_basis=cleaned["date_basis"] or "report", measure=cleaned["measure"] or "count",
+        )
+        return form, filters
+    return form, defaults
+
+
+@require_GET
+def dashboard(request: HttpRequest, code: str) -> HttpResponse:
+    municipality = get_object_or_404(Municipality, code=code)
+    form, filters = _filters(request, municipality)
+    context = {"municipality": municipality, "form": form, "filters": filters, "public": _is_public(request),
+               "query": request.GET.urlencode(), "error": None}
+    if form.errors:
+        return render(request, "reports/dashboard.html", context, status=400)
+    try:
+        with selectors.memo():
+            context["blocks"] = dashboard_blocks(municipality=municipality, filters=filters, public=context["public"])
+            context["now_label"], context["before_label"], context["key_rows"] = key_figure_rows(
+                municipality=municipality, filters=filters)
+            context["district_map"] = district_map(municipality=municipality, filters=filters,
+                                                   public=context["public"])
+    except FigureError as exc:
+        context["error"] = str(exc)
+        return render(request, "reports/dashboard.html", context, status=400)
+    context["category_names"] = category_names()
+    return render(request, "reports/dashboard.html", context)
+
+
+@require_GET
+def figure_detail(request: HttpRequest, code: str, slug: str) -> HttpResponse:
+    municipality = get_object_or_404(Municipality, code=code)
+    if slug not in FIGURES:
+        raise Http404("Ukendt figur")
+    form, filters = _filters(request, municipality)
+    context = {"municipality": municipality, "form": form, "filters": filters, "query": request.GET.urlencode(),
+               "public": _is_public(request), "slug": slug}
+    try:
+        context["fig"] = figure_block(slug=slug, municipality=municipality, filters=filters,
+                                        public=context["public"])
+    except FigureError as exc:
+        context["error"] = str(exc)
+        return render(request, "reports/figure.html", context, status=400)
+    return render(request, "reports/figure.html", context)
+
+
+@require_GET
+def figure_download(request: HttpRequest, code: str, slug: str, fmt: str) -> HttpResponse:
+    municipality = get_object_or_404(Municipality, code=code)
+    if slug not in FIGURES and slug != "municipality-comparison":
+        raise Http404("Ukendt figur")
+    _form, filters = _filters(request, municipality)
+    try:
+        table = figure_table(slug=slug, municipality=municipality, period=filters.period_from, to=filters.period_to,
+                             categories=filters.categories, districts=filters.districts or None,
+                             date_basis=filters.date_basis, public=_is_public(request))
+    except FigureError as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(exporters.export(table, fmt, sheet=slug), content_type=exporters.CONTENT_TYPES[fmt])
+    name = f"{municipality.code}-{slug}-{filters.period_from}-{filters.period_to}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
