@@ -1,0 +1,189 @@
+"""Shared pieces of the pure parsers: bytes → text → table, header matching, Danish values.
+
+No ORM here (style.md): parsers take bytes and return DataFrames plus problems.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+
+class ParseError(ValueError):
+    """A file that cannot be read at all (wrong format, empty, …). Message in Danish."""
+
+
+@dataclass
+class Problem:
+    """One bad cell or row. ``row`` is the 1-based line number as the user sees it."""
+
+    row: int | None
+    column: str
+    value: str
+    reason: str
+    severity: str = "error"  # or "warning"
+
+    def as_dict(self) -> dict:
+        return {
+            "row": self.row,
+            "column": self.column,
+            "value": self.value,
+            "reason": self.reason,
+            "severity": self.severity,
+        }
+
+
+@dataclass
+class Decoded:
+    text: str
+    encoding: str
+    damaged_letters: bool = field(default=False)
+
+
+def decode_bytes(data: bytes, *, file_name: str = "") -> Decoded:
+    """UTF-8 (with or without BOM) or Windows-1252; refuses binary files."""
+    if not data or not data.strip():
+        raise ParseError(f"Filen {file_name or ''} er tom.".replace("  ", " "))
+    if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise ParseError(
+            f"Filen {file_name} er et Excel-/Office-dokument, ikke en tekstfil (CSV). "
+            "Gem den som .xlsx eller CSV."
+        )
+    if b"\x00" in data[:4096]:
+        raise ParseError(f"Filen {file_name} er ikke en tekstfil (den indeholder binære data).")
+    if data.startswith(b"\xef\xbb\xbf"):
+        return Decoded(data[3:].decode("utf-8", errors="replace"), "utf-8-sig")
+    try:
+        text = data.decode("utf-8")
+        return Decoded(text, "utf-8", damaged_letters="\ufffd" in text)
+    except UnicodeDecodeError:
+        return Decoded(data.decode("cp1252", errors="replace"), "cp1252")
+
+
+def sniff_separator(text: str) -> str:
+    """``;``, ``,`` or tab, whichever splits the first lines most consistently."""
+    lines = [line for line in text.splitlines()[:20] if line.strip()]
+    best, best_score = ";", -1.0
+    for sep in (";", "\t", ","):
+        counts = [len(next(csv.reader([line], delimiter=sep))) for line in lines]
+        if not counts or max(counts) < 2:
+            continue
+        common = max(set(counts), key=counts.count)
+        score = counts.count(common) + common / 100
+        if score > best_score:
+            best, best_score = sep, score
+    return best
+
+
+def normalise_header(name: object) -> str:
+    """Case-, space-, punctuation- and accent-insensitive form of a column header.
+
+    Danish letters fold to their ASCII spellings (æ→ae, ø→oe, å→aa) so that
+    "Bopælskommune", "bopaelskommune" and "BOPÆLS KOMMUNE" meet.
+    """
+    text = str(name or "").strip().casefold()
+    text = text.replace("æ", "ae").replace("ø", "oe").replace("å", "aa")
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return re.sub(r"[^a-z0-9]+", "", text)
+
+
+def match_columns(
+    headers: list[str], aliases: dict[str, list[str]]
+) -> tuple[dict[str, str], list[str]]:
+    """Map canonical names to the file's headers via aliases.
+
+    ``aliases`` maps a canonical column to its accepted spellings. Returns
+    (canonical → header in the file, unmatched headers).
+    """
+    lookup: dict[str, str] = {}
+    for canonical, names in aliases.items():
+        for alias in [canonical, *names]:
+            lookup.setdefault(normalise_header(alias), canonical)
+    found: dict[str, str] = {}
+    unmatched: list[str] = []
+    for header in headers:
+        match = lookup.get(normalise_header(header))
+        if match and match not in found:
+            found[match] = header
+        else:
+            unmatched.append(header)
+    return found, unmatched
+
+
+_DATE_FORMATS = (
+    "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%Y", "%Y-%m-%d", "%d-%m-%y", "%d.%m.%y", "%Y%m%d",
+)
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+def parse_date(value: object) -> dt.date | None:
+    """Danish and ISO dates, with or without a time; Excel date cells and serial numbers.
+
+    Returns ``None`` for an empty cell; raises ``ValueError`` (Danish text) for garbage.
+    """
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if isinstance(value, int | float):
+        return _excel_serial(float(value))
+    text = str(value).strip()
+    if not text:
+        return None
+    if re.fullmatch(r"\d{5}(\.\d+)?", text):
+        return _excel_serial(float(text))
+    head = re.split(r"[ T]", text, maxsplit=1)[0]
+    for fmt in _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(head, fmt).date()  # noqa: DTZ007 - a date, no zone
+        except ValueError:
+            continue
+    raise ValueError(f"'{text}' er ikke en dato (brug dd-mm-åååå eller åååå-mm-dd)")
+
+
+def _excel_serial(serial: float) -> dt.date:
+    if not 1 <= serial < 2958466:
+        raise ValueError(f"'{serial:g}' er ikke en dato")
+    return _EXCEL_EPOCH + dt.timedelta(days=int(serial))
+
+
+def parse_decimal(value: object) -> float | None:
+    """Numbers with decimal comma or point and optional thousands separators; ``..`` → None."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    text = str(value).strip().replace("\u00a0", "").replace(" ", "")
+    if not text or set(text) <= {".", "-", ":"}:
+        return None
+    if "," in text and "." in text:
+        text = text.replace(".", "").replace(",", ".") if text.rfind(",") > text.rfind(".") else text.replace(",", "")
+    elif "," in text:
+        text = text.replace(",", ".")
+    try:
+        return float(text)
+    except ValueError as exc:
+        raise ValueError(f"'{value}' er ikke et tal") from exc
+
+
+def read_csv_text(text: str, *, sep: str | None = None) -> pd.DataFrame:
+    """A delimited text as a DataFrame of strings (nothing converted, nothing lost).
+
+    Cells stay text so a formula-looking cell (``=cmd|…``) is kept as the text it is.
+    """
+    sep = sep or sniff_separator(text)
+    return pd.read_csv(
+        io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_filter=False,
+        skipinitialspace=True, engine="python",
+    )

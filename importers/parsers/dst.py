@@ -1,0 +1,375 @@
+"""Statistics Denmark files → long table. Pure (formats.md §4).
+
+Three delivery forms: the StatBank API CSV (long, ``;``, INDHOLD), the statbank.dk website
+CSV (wide, one column per period, label rows, title and footnotes) and PC-Axis ``.px``.
+Output columns: table, area_code, area_name, dims (``"KØN=TOT|OVERTRÆD=1320"``), period
+(``2016K1``, ``2016``, ``2016M01``), value (NaN for ``..``: missing, never 0).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+
+import pandas as pd
+
+from .common import ParseError, Problem, decode_bytes, parse_decimal
+from .police import Parsed
+
+AREA_VARIABLES = {"OMRÅDE", "OMRÅDE1", "KOMMUNE", "BOPÆL", "GERNINGSSTED"}
+TIME_VARIABLES = {"TID", "ÅR", "KVARTAL"}
+VARIABLE_LABELS = {
+    "område": "OMRÅDE", "tid": "TID", "køn": "KØN", "alder": "ALDER", "civilstand": "CIVILSTAND",
+    "overtrædelsens art": "OVERTRÆD", "overtrædelse": "OVERTRÆD", "bevægelsesart": "BEVÆGELSE",
+    "type": "TYPE", "enhed": "ENHED",
+}
+KNOWN_TITLES = {  # website CSVs name the subject, not the table id
+    "befolkningens udvikling": "BEV22",
+    "folketal den 1. i kvartalet": "FOLK1A",
+    "anmeldte forbrydelser": "STRAF11",
+    "anmeldte og sigtede": "STRAF22",
+}
+SPECIAL_AREAS = {
+    "hele landet": "000", "region hovedstaden": "084", "region sjælland": "085", "region syddanmark": "083",
+    "region midtjylland": "082", "region nordjylland": "081", "uoplyst kommune": "998",
+    "kommune ikke oplyst": "998", "uden fast bopæl": "998",
+}
+SEX_LABELS = {"mænd": "1", "kvinder": "2", "i alt": "TOT", "køn i alt": "TOT"}
+_PERIOD = re.compile(r"^\s*(\d{4})\s*(?:([KQ])\s*([1-4])|M\s*(\d{2}))?\s*$", re.IGNORECASE)
+_CODE_LABEL = re.compile(r"^\s*([0-9A-ZÆØÅ_]{1,8})\s+(\S.*)$")
+
+
+def variable_name(label: str) -> str:
+    text = str(label).strip()
+    return VARIABLE_LABELS.get(text.casefold(), text.upper().replace(" ", ""))
+
+
+def period_normalise(text: str) -> str | None:
+    match = _PERIOD.match(str(text))
+    if not match:
+        return None
+    year, quarter_letter, quarter, month = match.groups()
+    if quarter:
+        return f"{year}K{quarter}"
+    if month:
+        return f"{year}M{month}"
+    return year
+
+
+class AreaResolver:
+    """Area cells ("165", "165 Albertslund", "Albertslund", "K�benhavn") → DST code."""
+
+    def __init__(self, municipalities: dict[str, str]):
+        self.by_code = dict(municipalities)
+        self.by_name = {self._key(name): code for code, name in municipalities.items()}
+        self.by_name.update({self._key(k): v for k, v in SPECIAL_AREAS.items()})
+        self.damaged: set[str] = set()
+
+    @staticmethod
+    def _key(name: str) -> str:
+        return unicodedata.normalize("NFC", str(name)).strip().casefold()
+
+    def resolve(self, cell: str) -> tuple[str | None, str]:
+        text = str(cell).strip()
+        match = _CODE_LABEL.match(text)
+        if text.isdigit():
+            code = text.zfill(3)
+            return (code if code in self.by_code or code in SPECIAL_AREAS.values() else None), self.by_code.get(code, text)
+        if match and match.group(1).isdigit():
+            return match.group(1).zfill(3), match.group(2)
+        key = self._key(text)
+        if key in self.by_name:
+            return self.by_name[key], text
+        if "\ufffd" in text or "?" in text:
+            pattern = re.compile("^" + re.escape(key).replace("\ufffd", ".").replace(r"\?", ".") + "$")
+            hits = {code for name, code in self.by_name.items() if pattern.match(name)}
+            if len(hits) == 1:
+                self.damaged.add(text)
+                code = hits.pop()
+                return code, self.by_code.get(code, text)
+        return None, text
+
+
+def dim_value(cell: str, variable: str) -> str:
+    """Codes are kept; "1320 Indbrud i beboelser" → "1320"; known labels → codes."""
+    text = str(cell).strip()
+    match = _CODE_LABEL.match(text)
+    if match and (match.group(1).isdigit() or match.group(1) in {"TOT", "IALT", "ANM", "SIG"}):
+        return match.group(1)
+    if variable == "KØN" and text.casefold() in SEX_LABELS:
+        return SEX_LABELS[text.casefold()]
+    if variable == "ALDER" and text.casefold() in {"alder i alt", "i alt"}:
+        return "IALT"
+    if text.casefold() in {"i alt", "alle", "total"}:
+        return "TOT"
+    return text
+
+
+def dims_key(values: dict[str, str]) -> str:
+    return "|".join(f"{k}={values[k]}" for k in sorted(values))
+
+
+def _table_from_name(file_name: str) -> str | None:
+    match = re.search(r"(FOLK\d+[A-Z]?|STRAF\d+|BEV\d+|KRHFU\d*)", file_name.upper())
+    return match.group(1) if match else None
+
+
+def dst_parse(data: bytes, *, file_name: str, municipalities: dict[str, str], table: str | None = None,
+              fixed: dict[str, str] | None = None) -> Parsed:
+    fixed = {variable_name(k): v for k, v in (fixed or {}).items()}
+    if file_name.lower().endswith(".px") or data.lstrip(b"\xef\xbb\xbf")[:16].upper().startswith(
+            (b"CHARSET", b"AXIS-VERSION")):
+        return _px(data, file_name=file_name, municipalities=municipalities, table=table, fixed=fixed)
+    decoded = decode_bytes(data, file_name=file_name)
+    lines = [line for line in decoded.text.splitlines() if line.strip()]
+    first = lines[0] if lines else ""
+    areas = AreaResolver(municipalities)
+    if "INDHOLD" in first.upper() and ";" in first:
+        parsed = _api_csv(decoded.text, file_name=file_name, areas=areas, table=table, fixed=fixed)
+    elif re.match(r'^\s*"?(tid|kvartal|år)"?\s*[,;]', first, re.IGNORECASE):
+        parsed = _resaved_long(decoded.text, file_name=file_name, areas=areas, table=table, fixed=fixed)
+    else:
+        parsed = _website_csv(decoded.text, file_name=file_name, areas=areas, table=table, fixed=fixed)
+    if decoded.damaged_letters or areas.damaged:
+        parsed.warnings.append(
+            "Filens danske bogstaver er ødelagt (�), sandsynligvis fordi den er gemt med forkert tegnsæt. "
+            f"Områdenavne er genkendt ud fra de øvrige bogstaver: {', '.join(sorted(areas.damaged))[:300]}."
+        )
+    return parsed
+
+
+def _need_table(table: str | None, file_name: str, what: str) -> str:
+    table = table or _table_from_name(file_name)
+    if not table:
+        raise ParseError(
+            f"Filen {file_name} siger ikke, hvilken DST-tabel den kommer fra ({what}). Angiv tabellen i "
+            "formularen eller med --dst-table, fx --dst-table STRAF11."
+        )
+    return table.upper()
+
+
+def _frame(rows: list[dict], problems: list[Problem], warnings: list[str] | None = None) -> Parsed:
+    frame = pd.DataFrame(rows, columns=["row", "table", "area_code", "area_name", "dims", "period", "value"])
+    return Parsed(frame, problems, warnings or [])
+
+
+def _api_csv(text, *, file_name, areas, table, fixed) -> Parsed:
+    table = _need_table(table, file_name, "API-filer har ingen titel")
+    reader = list(csv.reader(io.StringIO(text), delimiter=";"))
+    header = [variable_name(h) for h in reader[0]]
+    try:
+        area_col = next(i for i, h in enumerate(header) if h in AREA_VARIABLES)
+        time_col = next(i for i, h in enumerate(header) if h in TIME_VARIABLES)
+        value_col = header.index("INDHOLD")
+    except StopIteration as exc:
+        raise ParseError(f"Filen {file_name} mangler kolonnen OMRÅDE eller TID.") from exc
+    rows, problems = [], []
+    for number, cells in enumerate(reader[1:], start=2):
+        if not any(cells):
+            continue
+        code, name = areas.resolve(cells[area_col])
+        period = period_normalise(cells[time_col])
+        if code is None:
+            problems.append(Problem(number, "OMRÅDE", cells[area_col], "Ukendt område (kommune, region eller hele landet)"))
+        if period is None:
+            problems.append(Problem(number, "TID", cells[time_col], "Ukendt periode (fx 2016K1 eller 2016)"))
+        try:
+            value = parse_decimal(cells[value_col])
+        except ValueError:
+            problems.append(Problem(number, "INDHOLD", cells[value_col], "Værdien er ikke et tal eller '..'"))
+            value = None
+        dims = {**fixed, **{header[i]: dim_value(c, header[i]) for i, c in enumerate(cells)
+                            if i not in (area_col, time_col, value_col)}}
+        rows.append({"row": number, "table": table, "area_code": code, "area_name": name, "dims": dims_key(dims),
+                     "period": period, "value": value})
+    return _frame(rows, problems)
+
+
+def _resaved_long(text, *, file_name, areas, table, fixed) -> Parsed:
+    """FOLK1A as re-saved by a third party: ``tid,område,Folketal den 1. i kvartalet``."""
+    sep = ";" if text.splitlines()[0].count(";") > text.splitlines()[0].count(",") else ","
+    reader = list(csv.reader(io.StringIO(text), delimiter=sep))
+    header = reader[0]
+    subject = header[-1].strip().casefold()
+    table = (table or _table_from_name(file_name)
+             or next((t for title, t in KNOWN_TITLES.items() if subject.startswith(title)), None))
+    table = _need_table(table, file_name, "kolonnen med tallene har ingen kendt titel")
+    names = [variable_name(h) for h in header[:-1]]
+    rows, problems = [], []
+    for number, cells in enumerate(reader[1:], start=2):
+        if not any(cells):
+            continue
+        values = dict(zip(names, cells[:-1], strict=False))
+        area_cell = next((values[n] for n in names if n in AREA_VARIABLES), "")
+        time_cell = next((values[n] for n in names if n in TIME_VARIABLES), "")
+        code, name = areas.resolve(area_cell)
+        period = period_normalise(time_cell)
+        if code is None:
+            if area_cell.strip().casefold() == "christiansø":
+                continue  # counted by DST, but part of no municipality
+            problems.append(Problem(number, "område", area_cell, "Ukendt område"))
+        if period is None:
+            problems.append(Problem(number, "tid", time_cell, "Ukendt periode"))
+        try:
+            value = parse_decimal(cells[-1])
+        except ValueError:
+            problems.append(Problem(number, header[-1], cells[-1], "Værdien er ikke et tal"))
+            value = None
+        dims = {**fixed, **{n: dim_value(v, n) for n, v in values.items()
+                            if n not in AREA_VARIABLES and n not in TIME_VARIABLES}}
+        rows.append({"row": number, "table": table, "area_code": code, "area_name": name, "dims": dims_key(dims),
+                     "period": period, "value": value})
+    return _frame(rows, problems)
+
+
+def _website_csv(text, *, file_name, areas, table, fixed) -> Parsed:
+    reader = [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]
+    header_index = next((i for i, r in enumerate(reader) if len(r) > 2 and any(period_normalise(c) for c in r)), None)
+    if header_index is None:
+        raise ParseError(f"Filen {file_name} ligner ikke en DST-fil: der er ingen kolonner med perioder (fx 2016).")
+    title = reader[0][0].strip() if header_index > 0 and len(reader[0]) == 1 else ""
+    header = reader[header_index]
+    n_labels = next(i for i, c in enumerate(header) if period_normalise(c))
+    periods = [period_normalise(c) for c in header[n_labels:]]
+    variables: list[str] = []
+    if title:
+        match = re.search(r"efter (.+?)(?: og tid)?$", title)
+        if match:
+            variables = [variable_name(v) for v in re.split(r",\s*|\s+og\s+", match.group(1)) if v and v != "tid"]
+        table = table or _table_from_name(file_name) or next(
+            (t for known, t in KNOWN_TITLES.items() if title.casefold().startswith(known)), None)
+    if not title and not table:
+        raise ParseError(
+            f"Filen {file_name} mangler titellinjen, så tabel og variable kan ikke ses. Angiv tabellen med "
+            "--dst-table (fx STRAF11) og faste værdier med --dst-fixed (fx OVERTRÆD=TOT)."
+        )
+    table = _need_table(table, file_name, "titellinjen nævner ikke tabellen")
+    data_rows = reader[header_index + 1:]
+    levels = n_labels
+    if variables and len(variables) < levels:
+        variables = variables + [f"VAR{i}" for i in range(len(variables), levels)]
+    if not variables:
+        variables = [f"VAR{i}" for i in range(levels - 1)] + ["OMRÅDE"]
+    area_var = next((v for v in variables if v in AREA_VARIABLES), variables[-1])
+    missing = [v for v in variables if v not in fixed]
+    label_rows_seen: set[int] = set()
+    current: dict[int, str] = {}
+    rows, problems = [], []
+    for number, r in enumerate(data_rows, start=header_index + 2):
+        if len(r) < n_labels + len(periods):
+            if len(r) <= n_labels or not any(parse_ok(c) for c in r[n_labels:]):
+                # a label row (" ","Mænd") or a footnote
+                position = next((i for i, c in enumerate(r) if c.strip()), None)
+                if position is None or position >= levels or len(r) > levels:
+                    continue
+                current[position] = r[position].strip()
+                label_rows_seen.add(position)
+                for deeper in list(current):
+                    if deeper > position:
+                        del current[deeper]
+                continue
+        for i, cell in enumerate(r[:n_labels]):
+            if cell.strip():
+                current[i] = cell.strip()
+        values = {variables[i]: current.get(i, "") for i in range(levels)}
+        absent = [v for v in missing if not values.get(v)]
+        if absent:
+            raise ParseError(
+                f"Filen {file_name} mangler etiketten for variablen {', '.join(absent)} (der var kun valgt én værdi). "
+                f"Angiv den med --dst-fixed, fx --dst-fixed {absent[0]}=TOT."
+            )
+        code, name = areas.resolve(values[area_var])
+        if code is None:
+            if values[area_var].casefold() == "christiansø":
+                continue
+            problems.append(Problem(number, area_var, values[area_var], "Ukendt område"))
+        dims = {**fixed, **{k: dim_value(v, k) for k, v in values.items() if k != area_var and v}}
+        for period, cell in zip(periods, r[n_labels:], strict=False):
+            try:
+                value = parse_decimal(cell)
+            except ValueError:
+                problems.append(Problem(number, str(period), cell, "Værdien er ikke et tal eller '..'"))
+                value = None
+            rows.append({"row": number, "table": table, "area_code": code, "area_name": name,
+                         "dims": dims_key(dims), "period": period, "value": value})
+    return _frame(rows, problems)
+
+
+def parse_ok(cell: str) -> bool:
+    try:
+        return parse_decimal(cell) is not None or cell.strip() in ("..", ".", "-")
+    except ValueError:
+        return False
+
+
+_PX_ENTRY = re.compile(r'([A-Z0-9-]+)(?:\[[^\]]*\])?(?:\("([^"]*)"\))?\s*=\s*(.*?);\s*(?=[A-Z0-9-]+(?:\[|\(|=)|$)',
+                       re.DOTALL)
+
+
+def _px_values(raw: str) -> list[str]:
+    return [v.replace('""', '"') for v in re.findall(r'"((?:[^"]|"")*)"', raw)]
+
+
+def _px(data, *, file_name, municipalities, table, fixed) -> Parsed:
+    head = data[:4096].decode("latin-1")
+    codepage = re.search(r'CODEPAGE\s*=\s*"([^"]+)"', head)
+    encoding = codepage.group(1) if codepage else "iso-8859-1"
+    if re.search(r'CHARSET\s*=\s*"ANSI"', head) and not codepage:
+        encoding = "cp1252"
+    try:
+        text = data.decode(encoding.replace("utf8", "utf-8"))
+    except (LookupError, UnicodeDecodeError) as exc:
+        raise ParseError(f"PC-Axis-filen {file_name} kan ikke læses med tegnsættet {encoding}.") from exc
+    text = text.lstrip("\ufeff")
+    data_at = text.find("DATA=")
+    if data_at < 0:
+        raise ParseError(f"PC-Axis-filen {file_name} har ingen DATA-del.")
+    meta: dict[tuple[str, str | None], str] = {}
+    for key, arg, value in _PX_ENTRY.findall(text[:data_at]):
+        meta[(key, arg or None)] = value
+    stub = _px_values(meta.get(("STUB", None), ""))
+    heading = _px_values(meta.get(("HEADING", None), ""))
+    if not stub and not heading:
+        raise ParseError(f"PC-Axis-filen {file_name} mangler STUB og HEADING.")
+    table = (table or _px_values(meta.get(("MATRIX", None), '""'))[0] if meta.get(("MATRIX", None)) else table)
+    table = _need_table(table, file_name, "MATRIX mangler")
+    variables = stub + heading
+    values = {v: _px_values(meta.get(("VALUES", v), "")) for v in variables}
+    codes = {v: _px_values(meta.get(("CODES", v), "")) or values[v] for v in variables}
+    cells = re.findall(r'"[^"]*"|[^\s;]+', text[data_at + 5:].split(";")[0])
+    expected = 1
+    for v in variables:
+        expected *= len(values[v])
+    if len(cells) != expected:
+        raise ParseError(f"PC-Axis-filen {file_name} har {len(cells)} tal i DATA, men variablene giver {expected}.")
+    areas = AreaResolver(municipalities)
+    names = {v: variable_name(v) for v in variables}
+    rows, problems = [], []
+    index = [0] * len(variables)
+    for position, cell in enumerate(cells):
+        rest = position
+        for i in range(len(variables) - 1, -1, -1):
+            size = len(values[variables[i]])
+            index[i] = rest % size
+            rest //= size
+        picked = {names[v]: (codes[v][index[i]], values[v][index[i]]) for i, v in enumerate(variables)}
+        area_var = next((n for n in picked if n in AREA_VARIABLES), None)
+        time_var = next((n for n in picked if n in TIME_VARIABLES), None)
+        if area_var is None or time_var is None:
+            raise ParseError(f"PC-Axis-filen {file_name} har ingen område- eller tidsvariabel.")
+        area_code, area_label = picked[area_var]
+        code, name = areas.resolve(area_code if area_code.isdigit() else area_label)
+        period = period_normalise(picked[time_var][0])
+        text_value = cell.strip('"')
+        try:
+            value = parse_decimal(text_value)
+        except ValueError:
+            value = None
+        if code is None:
+            problems.append(Problem(None, area_var, area_label, "Ukendt område"))
+        dims = {**fixed, **{n: dim_value(c, n) for n, (c, _label) in picked.items() if n not in (area_var, time_var)}}
+        rows.append({"row": position + 1, "table": table, "area_code": code, "area_name": name or area_label,
+                     "dims": dims_key(dims), "period": period, "value": value})
+    return _frame(rows, problems)

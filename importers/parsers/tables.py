@@ -1,0 +1,81 @@
+"""Bytes → table of text cells, for CSV and XLSX. Pure: no ORM."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+
+import pandas as pd
+
+from .common import ParseError, decode_bytes, normalise_header, read_csv_text
+
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+
+
+def is_xlsx(data: bytes, file_name: str) -> bool:
+    return file_name.lower().endswith(XLSX_SUFFIXES) or data[:4] == b"PK\x03\x04"
+
+
+def read_table(data: bytes, *, file_name: str, sheet_like: tuple[str, ...] = ()) -> dict[str, pd.DataFrame]:
+    """All sheets of a workbook, or the one table of a CSV, as text DataFrames.
+
+    Every cell is text (dates from Excel become ISO strings), so nothing is evaluated or
+    lost: a cell ``=cmd|' /C calc'!A0`` stays exactly that text.
+    """
+    if is_xlsx(data, file_name):
+        return _read_xlsx(data, file_name=file_name, sheet_like=sheet_like)
+    decoded = decode_bytes(data, file_name=file_name)
+    try:
+        frame = read_csv_text(decoded.text)
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise ParseError(f"Filen {file_name} kunne ikke læses som CSV: {exc}") from exc
+    if frame.empty and len(frame.columns) == 0:
+        raise ParseError(f"Filen {file_name} er tom.")
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return {"": frame}
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _read_xlsx(data: bytes, *, file_name: str, sheet_like: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise ParseError(
+            f"Filen {file_name} er ikke en gyldig Excel-projektmappe (.xlsx). "
+            "Åbn den i Excel og gem den igen som .xlsx, eller gem den som CSV."
+        ) from exc
+    sheets: dict[str, pd.DataFrame] = {}
+    wanted = [normalise_header(s) for s in sheet_like]
+    for sheet in workbook.worksheets:
+        rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        rows = [r for r in rows if any(r)]
+        if not rows:
+            continue
+        header, body = rows[0], rows[1:]
+        width = len(header)
+        while width and not header[width - 1]:
+            width -= 1
+        frame = pd.DataFrame([(r + [""] * width)[:width] for r in body], columns=header[:width], dtype=str)
+        sheets[sheet.title] = frame
+    workbook.close()
+    if not sheets:
+        raise ParseError(f"Excel-filen {file_name} indeholder ingen data.")
+    if wanted:
+        preferred = {k: v for k, v in sheets.items() if any(w in normalise_header(k) for w in wanted)}
+        if preferred:
+            return preferred
+    return sheets

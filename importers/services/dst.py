@@ -1,0 +1,89 @@
+"""Loading Statistics Denmark files: DST series, FOLK1A populations, STRAF11 codes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from comparisons.models import DstValue
+from districts.models import PopulationCount
+from importers.parsers.common import Problem
+from importers.parsers.dst import dst_parse
+from reports.categories import offence_codes_register
+from reports.periods import Period, PeriodError
+
+from .results import Plan
+from .writer import rows_upsert
+
+POPULATION_TABLES = {"FOLK1A"}
+TOTAL_DIMS = {"", "ALDER=IALT|KØN=TOT", "ALDER=IALT|CIVILSTAND=TOT|KØN=TOT", "CIVILSTAND=TOT|KØN=TOT", "KØN=TOT"}
+
+
+def _quarter_start(period: str) -> dt.date | None:
+    """FOLK1A counts on the 1st day of the quarter."""
+    parsed = _parse(period)
+    return parsed.start if parsed is not None and parsed.kind == "K" else None
+
+
+def _parse(period: str) -> Period | None:
+    try:
+        return Period.parse(period)
+    except PeriodError:
+        return None  # monthly series
+
+
+def dst_plan(*, data: bytes, file_name: str, options: dict, municipalities: dict[str, str], objects: dict) -> Plan:
+    parsed = dst_parse(data, file_name=file_name, municipalities=municipalities, table=options.get("dst_table"),
+                       fixed=options.get("dst_fixed") or {})
+    frame = parsed.frame
+    duplicated = frame.duplicated(subset=["table", "area_code", "dims", "period"])
+    for row in frame.loc[duplicated, "row"]:
+        parsed.problems.append(Problem(row, "", "", "Samme celle (tabel, område, variable, tid) står to gange"))
+    preview_columns = ["table", "area_code", "area_name", "dims", "period", "value"]
+    preview = [{c: ("" if r[c] is None else str(r[c])) for c in preview_columns}
+               for r in frame.head(20).to_dict("records")]
+
+    def write(*, batch, progress):
+        rows = [{"table": r["table"], "area_code": r["area_code"], "area_name": r["area_name"][:100],
+                 "dims": r["dims"], "period": r["period"],
+                 "value": None if r["value"] is None or r["value"] != r["value"] else float(r["value"])}
+                for r in frame.to_dict("records")]
+        key = ("table", "area_code", "dims", "period")
+        existing = {}
+        for table in {r["table"] for r in rows}:
+            for v in DstValue.objects.filter(table=table).values("pk", *key, "value", "area_name"):
+                existing[tuple(v[k] for k in key)] = v
+        counts = rows_upsert(model=DstValue, rows=rows, key=key, fields=["value", "area_name"], batch=batch,
+                             existing=existing, progress=progress)
+        notes = []
+        population = [r for r in rows if r["table"] in POPULATION_TABLES and r["dims"] in TOTAL_DIMS
+                      and r["area_code"] in objects and r["value"] is not None and _quarter_start(r["period"])]
+        if population:
+            pop_rows = [{"municipality_id": objects[r["area_code"]].pk, "district_id": None,
+                         "date": _quarter_start(r["period"]), "sex": "", "age_from": 0, "age_to": 125,
+                         "count": int(r["value"])} for r in population]
+            pop_key = ("municipality_id", "district_id", "date", "sex", "age_from", "age_to")
+            current = {tuple(v[k] for k in pop_key): v for v in PopulationCount.objects.filter(
+                district__isnull=True, sex="", age_from=0, age_to=125).values("pk", *pop_key, "count")}
+            pop_counts = rows_upsert(model=PopulationCount, rows=pop_rows, key=pop_key, fields=["count"],
+                                     batch=batch, existing=current)
+            notes.append(f"Befolkningstal pr. kommune: {pop_counts.created} nye, {pop_counts.updated} rettet.")
+        overtraed = {part.split("=", 1)[1] for r in rows for part in r["dims"].split("|")
+                     if part.startswith("OVERTRÆD=") and part.split("=", 1)[1][:1].isdigit()}
+        if overtraed:
+            offence_codes_register(source="dst", codes={code: "" for code in overtraed})
+        return counts, notes
+
+    periods = sorted({p for p in frame["period"] if p})
+    return Plan(rows_read=len(frame), preview=preview, columns=preview_columns, problems=parsed.problems,
+                warnings=parsed.warnings, period=(_period_start(periods[0]), _period_end(periods[-1])) if periods
+                else (None, None), write=write)
+
+
+def _period_start(period: str) -> dt.date | None:
+    parsed = _parse(period)
+    return parsed.start if parsed else None
+
+
+def _period_end(period: str) -> dt.date | None:
+    parsed = _parse(period)
+    return parsed.end if parsed else None

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from importers.models import ImportBatch
+from importers.parsers.common import Problem
+
+MAX_ERRORS_SHOWN = 1000
+
+
+@dataclass
+class Counts:
+    read: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+
+    def add(self, other: Counts) -> None:
+        for name in ("created", "updated", "unchanged", "removed"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class ImportResult:
+    batch: ImportBatch
+    ok: bool
+    kind: str
+    dry_run: bool = False
+    preview: list[dict] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
+    rows_read: int = 0
+    rows_created: int = 0
+    rows_updated: int = 0
+    rows_unchanged: int = 0
+    rows_removed: int = 0
+    rows_rejected: int = 0
+    errors: list[Problem] = field(default_factory=list)
+    error_total: int = 0
+    warnings: list[str] = field(default_factory=list)
+    period_from: dt.date | None = None
+    period_to: dt.date | None = None
+    message: str = ""
+
+
+class Plan:
+    """A parsed, validated file and the function that writes it (in one transaction)."""
+
+    def __init__(self, *, rows_read, preview, columns, problems, warnings, period, write):
+        self.rows_read, self.preview, self.columns = rows_read, preview, columns
+        self.problems, self.warnings, self.period, self.write = problems, warnings, period, write

@@ -1,0 +1,131 @@
+"""Rolling a batch back: created rows go, updated rows get their values back, removed rows return."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+from django.apps import apps
+from django.db import models, transaction
+from django.utils import timezone
+
+from importers.models import ImportBatch, ImportChange
+
+from .results import ImportResult
+from .writer import CHUNK
+
+
+def _restore_values(model: type[models.Model], values: dict) -> dict:
+    restored = {}
+    for name, value in values.items():
+        field = model._meta.get_field(name[:-3] if name.endswith("_id") and name != "batch_id" else name)
+        if name == "batch_id":
+            restored[name] = value
+        elif isinstance(field, models.DateTimeField) and isinstance(value, str):
+            restored[name] = dt.datetime.fromisoformat(value)
+        elif isinstance(field, models.DateField) and isinstance(value, str):
+            restored[name] = dt.date.fromisoformat(value[:10])
+        else:
+            restored[name] = value
+    return restored
+
+
+def _restore_updated(model: type[models.Model], changes: list[ImportChange]) -> int:
+    """Put the previous values back, in bulk per set of fields (an update changes all of a model's fields)."""
+    by_fields: dict[tuple[str, ...], list[models.Model]] = {}
+    for change in changes:
+        values = _restore_values(model, change.previous or {})
+        by_fields.setdefault(tuple(sorted(values)), []).append(model(pk=change.object_id, **values))
+    for names, objects in by_fields.items():
+        fields = [name[:-3] if name.endswith("_id") else name for name in names]
+        model.objects.bulk_update(objects, fields, batch_size=CHUNK)
+    return len(changes)
+
+
+def _restore_deleted(model: type[models.Model], changes: list[ImportChange]) -> int:
+    """Bring removed rows back with their old ids, so anything pointing to them points again."""
+    objects = [model(pk=c.object_id, **_restore_values(model, c.previous or {})) for c in changes]
+    model.objects.bulk_create(objects, batch_size=CHUNK)
+    return len(objects)
+
+
+def _later_batches(batch: ImportBatch, changes: list[ImportChange]) -> list[int]:
+    """Batches after ``batch`` (still in force) that changed a row ``batch`` changed."""
+    later = ImportChange.objects.filter(batch__pk__gt=batch.pk, batch__status=ImportBatch.Status.DONE)
+    ids: dict[str, list[int]] = {}
+    for change in changes:
+        ids.setdefault(change.model, []).append(change.object_id)
+    found: set[int] = set()
+    for label, object_ids in ids.items():
+        for start in range(0, len(object_ids), CHUNK):
+            found |= set(later.filter(model=label, object_id__in=object_ids[start:start + CHUNK])
+                         .values_list("batch_id", flat=True).distinct())
+    return sorted(found)
+
+
+def batch_rollback(*, batch: ImportBatch, user=None) -> ImportResult:
+    started = time.perf_counter()
+    result = ImportResult(batch=batch, ok=False, kind=batch.kind)
+    if batch.status != ImportBatch.Status.DONE:
+        result.message = f"Kørsel #{batch.pk} kan ikke rulles tilbage (status: {batch.get_status_display()})."
+        return result
+    changes = list(ImportChange.objects.filter(batch=batch).order_by("-pk"))
+    blocking = _later_batches(batch, changes)
+    if blocking:
+        result.message = (
+            f"Kørsel #{batch.pk} kan ikke rulles tilbage, fordi senere kørsler ("
+            + ", ".join(f"#{b}" for b in blocking)
+            + ") har ændret de samme rækker. Rul dem tilbage først."
+        )
+        return result
+    counts = {"created": 0, "updated": 0, "deleted": 0}
+    with transaction.atomic():
+        by_model: dict[str, list[ImportChange]] = {}
+        for change in changes:
+            by_model.setdefault(change.model, []).append(change)
+        # charges before offences when deleting created rows; offences before charges when restoring
+        order = sorted(by_model, key=lambda label: 0 if label == "reports.charge" else 1)
+        for label in order:
+            model = apps.get_model(label)
+            created = [c.object_id for c in by_model[label] if c.action == ImportChange.Action.CREATED]
+            for start in range(0, len(created), 2000):
+                model.objects.filter(pk__in=created[start:start + 2000]).delete()
+            counts["created"] += len(created)
+        for label in reversed(order):
+            model = apps.get_model(label)
+            counts["updated"] += _restore_updated(model, [c for c in by_model[label]
+                                                          if c.action == ImportChange.Action.UPDATED])
+            counts["deleted"] += _restore_deleted(model, [c for c in by_model[label]
+                                                          if c.action == ImportChange.Action.DELETED])
+        if "reports.reportedoffence" in by_model:
+            from .police import charges_link
+
+            charges_link()
+        if {"reports.reportedoffence", "reports.charge"} & set(by_model):
+            from reports.aggregates import aggregates_refresh
+            from reports.models import OffenceAggregate, ReportedOffence
+
+            # rollbacks are rare: recompute every municipality that has offences or aggregates
+            aggregates_refresh(municipality_ids=set(
+                ReportedOffence.objects.values_list("municipality_id", flat=True).distinct()
+            ) | set(OffenceAggregate.objects.values_list("municipality_id", flat=True).distinct()))
+        if "reports.categoryrule" in by_model:
+            from reports.categories import category_membership_refresh
+
+            category_membership_refresh()
+        batch.status = ImportBatch.Status.ROLLED_BACK
+        batch.rolled_back_at = timezone.now()
+        batch.rolled_back_by = user if getattr(user, "is_authenticated", False) else None
+        batch.save(update_fields=["status", "rolled_back_at", "rolled_back_by"])
+    from accounts.services import audit_log
+
+    audit_log(user=user, action="import_rollback", municipality=batch.municipality, target=f"#{batch.pk} {batch.file_name}",
+              details=counts)
+    result.ok = True
+    result.rows_removed, result.rows_updated, result.rows_created = counts["created"], counts["updated"], counts["deleted"]
+    result.message = (
+        f"Kørsel #{batch.pk} er rullet tilbage på {time.perf_counter() - started:.1f} s: "
+        f"{counts['created']} oprettede rækker fjernet, {counts['updated']} ændrede rækker gendannet, "
+        f"{counts['deleted']} fjernede rækker genskabt."
+    )
+    return result

@@ -1,0 +1,61 @@
+"""Running a confirmed import: a Celery task on Redis when configured, else a thread."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from celery import shared_task
+from django.conf import settings
+from django.db import close_old_connections, connection
+
+from .models import ImportBatch
+from .storage import upload_read
+
+log = logging.getLogger(__name__)
+
+
+def import_execute(batch_id: int) -> None:
+    """Load the stored upload of a previewed batch for real."""
+    from districts.models import Municipality
+    from importers.services import file_import
+
+    batch = ImportBatch.objects.select_related("user", "municipality").get(pk=batch_id)
+    options = {k: v for k, v in batch.options.items() if not k.startswith("_")}
+    try:
+        file_import(
+            data=upload_read(batch.sha256), file_name=batch.file_name, kind=batch.kind,
+            municipality=Municipality.objects.filter(pk=batch.municipality_id).first(), user=batch.user,
+            options=options, batch=batch,
+        )
+    except Exception:  # a crash must not leave the batch "running" forever
+        log.exception("Import of batch %s failed", batch_id)
+        ImportBatch.objects.filter(pk=batch_id).update(status=ImportBatch.Status.FAILED)
+        raise
+
+
+@shared_task(name="importers.import_run")
+def import_run(batch_id: int) -> None:
+    import_execute(batch_id)
+
+
+def import_start(batch: ImportBatch) -> str:
+    """Queue the import; returns how it runs ("celery", "thread" or "inline")."""
+    batch.status = ImportBatch.Status.QUEUED
+    batch.save(update_fields=["status"])
+    if settings.CELERY_BROKER_URL:
+        import_run.delay(batch.pk)
+        return "celery"
+    if settings.IMPORT_RUN_INLINE:
+        import_execute(batch.pk)
+        return "inline"
+
+    def run() -> None:
+        close_old_connections()
+        try:
+            import_execute(batch.pk)
+        finally:
+            connection.close()
+
+    threading.Thread(target=run, name=f"import-{batch.pk}", daemon=True).start()
+    return "thread"

@@ -1,0 +1,108 @@
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.access import ANALYST, user_municipalities
+from districts.models import Municipality
+
+from . import quality
+from .forms import UploadForm
+from .models import ImportBatch
+from .services import batch_rollback, file_import, progress_get
+from .storage import upload_store
+from .tasks import import_start
+
+
+def _analyst_municipalities(user):
+    if user.is_superuser:
+        return Municipality.objects.all()
+    return user_municipalities(user).filter(memberships__role__name=ANALYST, memberships__user=user)
+
+
+def _batches(user):
+    batches = ImportBatch.objects.select_related("user", "municipality").exclude(kind="reference")
+    if not user.is_superuser:
+        batches = batches.filter(Q(municipality__in=_analyst_municipalities(user)) | Q(user=user))
+    return batches
+
+
+@require_http_methods(["GET", "POST"])
+def upload(request: HttpRequest) -> HttpResponse:
+    municipalities = _analyst_municipalities(request.user)
+    form = UploadForm(request.POST or None, request.FILES or None, municipalities=municipalities)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data["file"].read()
+        result = file_import(
+            data=data, file_name=form.cleaned_data["file"].name, kind=form.cleaned_data["kind"],
+            municipality=form.cleaned_data["municipality"] or (municipalities.first() if municipalities.count() == 1
+                                                              else None),
+            user=request.user, options=form.options(), dry_run=True,
+        )
+        upload_store(data, result.batch.sha256)
+        batch = result.batch
+        batch.options = {**batch.options, "_preview": result.preview, "_columns": result.columns,
+                         "_message": result.message}
+        batch.save(update_fields=["options"])
+        return redirect("import_batch_detail", batch_id=batch.pk)
+    page = Paginator(_batches(request.user), 25).get_page(request.GET.get("side"))
+    return render(request, "importers/upload.html", {"form": form, "page": page},
+                  status=400 if form.errors else 200)
+
+
+@require_GET
+def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
+    batch = get_object_or_404(_batches(request.user), pk=batch_id)
+    return render(request, "importers/batch.html", {
+        "batch": batch, "preview": batch.options.get("_preview", []), "columns": batch.options.get("_columns", []),
+        "message": batch.options.get("_message", ""),
+        "running": batch.status in (ImportBatch.Status.QUEUED, ImportBatch.Status.RUNNING),
+    })
+
+
+@require_POST
+def confirm(request: HttpRequest, batch_id: int) -> HttpResponse:
+    batch = get_object_or_404(_batches(request.user), pk=batch_id)
+    if batch.status != ImportBatch.Status.PREVIEW:
+        messages.error(request, "Kørslen er allerede sat i gang eller afvist.")
+    else:
+        import_start(batch)
+    return redirect("import_batch_detail", batch_id=batch.pk)
+
+
+@require_GET
+def status(request: HttpRequest, batch_id: int) -> JsonResponse:
+    batch = get_object_or_404(_batches(request.user), pk=batch_id)
+    progress = 100 if batch.status in ("done", "unchanged") else (progress_get(batch.pk) or batch.progress)
+    return JsonResponse({"status": batch.status, "status_display": batch.get_status_display(), "progress": progress,
+                         "done": batch.status not in ("queued", "running", "preview")})
+
+
+@require_POST
+def rollback(request: HttpRequest, batch_id: int) -> HttpResponse:
+    batch = get_object_or_404(_batches(request.user), pk=batch_id)
+    if request.POST.get("confirm") != "ja":
+        messages.warning(request, "Bekræft tilbagerulningen ved at sætte flueben.")
+        return redirect("import_batch_detail", batch_id=batch.pk)
+    result = batch_rollback(batch=batch, user=request.user)
+    (messages.success if result.ok else messages.error)(request, result.message)
+    return redirect("import_batch_detail", batch_id=batch.pk)
+
+
+@require_GET
+def data_quality(request: HttpRequest) -> HttpResponse:
+    municipalities = _analyst_municipalities(request.user)
+    code = request.GET.get("kommune")
+    municipality = (municipalities.filter(code=code).first() if code else None) or municipalities.filter(
+        offences__isnull=False).distinct().first() or municipalities.first()
+    context = {"municipalities": municipalities, "municipality": municipality}
+    if municipality is not None:
+        context.update({
+            "unmapped": quality.unmapped_codes(municipality=municipality),
+            "streets": quality.unknown_district_streets(municipality=municipality),
+            "orphans": quality.orphan_charges(municipality=municipality),
+            "gaps": quality.population_gaps(municipality=municipality),
+        })
+    return render(request, "importers/quality.html", context)
