@@ -1,0 +1,84 @@
+"""Data for the indicator page: yearly series per indicator, status, and the safety survey."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from districts.models import Municipality, PopulationCount
+from districts.population import population_on
+from reports.charts import district_colours
+from reports.models import ActivityFigure
+from reports.periods import Period
+from reports.selectors import data_span
+from reports.services import FigureError, figure_table
+
+from .indicators import STATUS_LABELS, Line, indicator_status
+from .models import Indicator
+
+SURVEY = "Andel utrygge"
+
+
+def indicator_series(indicator: Indicator) -> dict[int, float | None]:
+    kind, _, rest = indicator.measure.partition(":")
+    municipality = indicator.municipality
+    if kind == "figure":
+        slug, _, category = rest.partition(":")
+        first, last = data_span(municipality=municipality)
+        if not first or slug != "reports-per-1000":
+            return {}
+        last_year = last.year if last.month == 12 else last.year - 1
+        try:
+            table = figure_table(slug=slug, municipality=municipality, period=str(first.year), to=str(last_year),
+                                 categories=[category] if category else None)
+        except FigureError:
+            return {}
+        counts = list(PopulationCount.objects.filter(municipality=municipality, district__isnull=True, sex="",
+                                                     age_from=0, age_to=125).values_list("date", "count"))
+        series = {}
+        for period, group in table.groupby("period"):
+            population = population_on(counts, Period.parse(period).midpoint)
+            series[int(period)] = group["reports"].sum() / population * 1000 if population else None
+        return series
+    if kind == "metric":
+        rows = pd.DataFrame(list(ActivityFigure.objects.filter(municipality=municipality, name=rest)
+                                 .values_list("period", "district_id", "value")), columns=["period", "district", "value"])
+        if rows.empty:
+            return {}
+        rows["year"] = rows["period"].str[:4].astype(int)
+        whole = rows[rows["district"].isna()]
+        use = whole if not whole.empty else rows
+        return {int(y): float(v) for y, v in use.groupby("year")["value"].mean().items()}
+    return {}
+
+
+def indicator_rows(municipality: Municipality) -> list[dict]:
+    rows = []
+    for indicator in Indicator.objects.filter(municipality=municipality):
+        series = indicator_series(indicator)
+        line = Line(indicator.baseline_year, indicator.baseline_value, indicator.target_year, indicator.target_value)
+        status, rule = indicator_status(line=line, direction=indicator.direction, series=series)
+        years = sorted(set(series) | {indicator.baseline_year, indicator.target_year})
+        rows.append({"indicator": indicator, "series": series, "status": status, "status_label": STATUS_LABELS[status],
+                     "rule": rule, "line": [(y, line.expected(y)) for y in years if y <= indicator.target_year
+                                            and y >= indicator.baseline_year],
+                     "table": [{"year": y, "value": series.get(y), "expected": line.expected(y)} for y in years]})
+    return rows
+
+
+def survey_table(municipality: Municipality) -> tuple[list[dict], go.Figure | None]:
+    rows = list(ActivityFigure.objects.filter(municipality=municipality, name=SURVEY).select_related("district")
+                .order_by("period", "district__order"))
+    if not rows:
+        return [], None
+    records = [{"period": r.period, "district": r.district.name if r.district else "Hele kommunen",
+                "value": r.value} for r in rows]
+    colours = district_colours([(d.name, d.color) for d in municipality.districts.all()])
+    fig = go.Figure()
+    frame = pd.DataFrame(records)
+    for district, part in frame.groupby("district", sort=False):
+        fig.add_scatter(x=list(part["period"]), y=list(part["value"]), name=district, mode="lines+markers",
+                        line={"color": colours.get(district)})
+    fig.update_layout(title="Andel, der føler sig utrygge (%)", separators=",.", template="simple_white", height=360,
+                      yaxis={"title": "Procent", "rangemode": "tozero"}, legend={"orientation": "h", "y": -0.2})
+    return records, fig

@@ -1,0 +1,94 @@
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from districts.models import Municipality
+from reports import exporters
+from reports.periods import PeriodError
+
+from .charts import comparison_chart, comparison_map, indicator_chart
+from .models import Indicator
+from .pages import indicator_rows, survey_table
+from .services import ComparisonError, comparison_table
+
+GROUPS = ["Hovedstadskommuner", "Storbykommuner", "Provinsbykommuner", "Oplandskommuner", "Landkommuner"]
+
+
+def _params(request, municipality):
+    latest = "2025"
+    return {
+        "period_from": request.GET.get("period_from") or "2016",
+        "period_to": request.GET.get("period_to") or latest,
+        "category": request.GET.get("category") or "TOT",
+        "peers": request.GET.get("peers", ""),
+    }
+
+
+def _table(municipality, params):
+    return comparison_table(municipality=municipality, period=params["period_from"], to=params["period_to"],
+                            categories=[params["category"]], peers=params["peers"] or None)
+
+
+@require_GET
+def comparison(request: HttpRequest, code: str) -> HttpResponse:
+    municipality = get_object_or_404(Municipality, code=code)
+    params = _params(request, municipality)
+    context = {"municipality": municipality, "params": params, "groups": GROUPS, "query": request.GET.urlencode()}
+    try:
+        table = _table(municipality, params)
+    except (ComparisonError, PeriodError) as exc:
+        context["error"] = str(exc)
+        return render(request, "comparisons/comparison.html", context, status=400)
+    context["table"] = table.astype(object).to_dict("records")
+    context["chart"] = comparison_chart(table=table, municipality_code=municipality.code).to_plotly_json()
+    all_areas = comparison_table(municipality=municipality, period=params["period_to"], categories=[params["category"]],
+                                 peers=list(Municipality.objects.values_list("code", flat=True)))
+    context["map"] = comparison_map(table=all_areas).to_plotly_json()
+    return render(request, "comparisons/comparison.html", context)
+
+
+@require_GET
+def comparison_download(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
+    municipality = get_object_or_404(Municipality, code=code)
+    try:
+        table = _table(municipality, _params(request, municipality))
+    except (ComparisonError, PeriodError) as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(exporters.export(table, fmt, sheet="sammenligning"), content_type=exporters.CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{code}-municipality-comparison.{fmt}"'
+    return response
+
+
+@require_GET
+def indicators(request: HttpRequest, code: str) -> HttpResponse:
+    municipality = get_object_or_404(Municipality, code=code)
+    rows = indicator_rows(municipality)
+    for row in rows:
+        row["chart"] = indicator_chart(row).to_plotly_json()
+        row["chart_id"] = f"ind-data-{row['indicator'].pk}"
+    survey, survey_chart = survey_table(municipality)
+    return render(request, "comparisons/indicators.html", {
+        "municipality": municipality, "rows": rows, "survey": survey,
+        "survey_chart": survey_chart.to_plotly_json() if survey_chart is not None else None,
+    })
+
+
+class IndicatorForm(forms.ModelForm):
+    class Meta:
+        model = Indicator
+        fields = ["name", "measure", "unit", "direction", "baseline_value", "baseline_year", "target_value",
+                  "target_year", "order"]
+
+
+@require_http_methods(["GET", "POST"])
+def indicator_edit(request: HttpRequest, code: str, indicator_id: int | None = None) -> HttpResponse:
+    municipality = get_object_or_404(Municipality, code=code)
+    instance = get_object_or_404(Indicator, pk=indicator_id, municipality=municipality) if indicator_id else None
+    form = IndicatorForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        indicator = form.save(commit=False)
+        indicator.municipality = municipality
+        indicator.save()
+        return redirect("indicators", code=code)
+    return render(request, "comparisons/indicator_form.html", {"municipality": municipality, "form": form})
