@@ -1,0 +1,43 @@
+"""Audit entries for logins that fail, lock-outs and changes to mappings, wherever they happen."""
+
+from axes.signals import user_locked_out
+from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from districts.models import District, StreetRange
+from reports.models import CategoryRule
+
+from .middleware import current_user
+from .services import audit_log
+
+
+@receiver(user_login_failed)
+def login_failed(sender, credentials, request=None, **kwargs):
+    audit_log(user=None, action="login_failed", target=str(credentials.get("username", ""))[:150])
+
+
+@receiver(user_logged_in)
+def logged_in(sender, request, user, **kwargs):
+    audit_log(user=user, action="login")
+
+
+@receiver(user_locked_out)
+def locked_out(sender, request=None, username=None, ip_address=None, **kwargs):
+    audit_log(user=None, action="login_locked_out", target=str(username or "")[:150])
+
+
+def _mapping_changed(action, instance, **kwargs):
+    """Changes people make (admin, forms); imports and reference loads have their own records."""
+    user = current_user()
+    if user is None or getattr(instance, "batch_id", None):
+        return
+    audit_log(user=user, action=action, municipality=getattr(instance, "municipality", None),
+              target=f"{instance._meta.verbose_name}: {instance}")
+
+
+for model in (CategoryRule, StreetRange, District):
+    post_save.connect(lambda sender, instance, created, **kw: _mapping_changed(
+        "mapping_created" if created else "mapping_changed", instance), sender=model, weak=False)
+    post_delete.connect(lambda sender, instance, **kw: _mapping_changed("mapping_deleted", instance),
+                        sender=model, weak=False)
