@@ -1,0 +1,73 @@
+"""The aggregate table equals a recomputation from the raw rows after every kind of write."""
+
+import datetime as dt
+
+import pytest
+from django.db.models import Count
+from django.db.models.functions import TruncMonth
+
+from importers.services import batch_rollback, file_import
+from reports.models import Charge, OffenceAggregate, ReportedOffence
+from reports.selectors import charge_counts, offence_counts, offence_counts_raw
+
+pytestmark = pytest.mark.django_db
+START, END = dt.date(2000, 1, 1), dt.date(2030, 12, 31)
+
+
+def as_set(frame, value):
+    return {(r.month, None if r.district_id != r.district_id else r.district_id, r.code, getattr(r, value))
+            for r in frame.itertuples()}
+
+
+def raw_charges(municipality, basis):
+    field = f"offence__{'report_date' if basis == 'report' else 'offence_date'}"
+    rows = (Charge.objects.filter(offence__municipality=municipality, **{f"{field}__isnull": False})
+            .annotate(month=TruncMonth(field)).values_list("month", "offence__district_id", "offence__code")
+            .annotate(n=Count("id")).order_by())
+    return {(m.date() if hasattr(m, "date") else m, d, c, n) for m, d, c, n in rows}
+
+
+def assert_consistent(municipality):
+    for basis in ("report", "offence"):
+        aggregate = as_set(offence_counts(municipality=municipality, start=START, end=END, date_basis=basis), "reports")
+        raw = as_set(offence_counts_raw(municipality=municipality, start=START, end=END, date_basis=basis), "reports")
+        assert aggregate == raw, basis
+        charges = as_set(charge_counts(municipality=municipality, start=START, end=END, date_basis=basis), "charges")
+        assert charges == raw_charges(municipality, basis), basis
+
+
+def test_aggregates_follow_imports_reimports_replace_rollback_and_rules(reference, import_data):
+    albertslund = reference["165"]
+    first = file_import(data=import_data("anmeldelser_cp1252.csv"), file_name="a.csv")
+    assert_consistent(albertslund)
+    assert OffenceAggregate.objects.filter(reports__gt=0).exists()
+
+    charges = file_import(data=import_data("sigtelser_cpr.csv"), file_name="s.csv")
+    assert_consistent(albertslund)
+    assert sum(OffenceAggregate.objects.filter(basis="report").values_list("charges", flat=True)) == 3
+
+    corrected = import_data("anmeldelser_cp1252.csv").replace(b"73241;Simpel vold", b"73251;Alvorligere vold")
+    reimport = file_import(data=corrected, file_name="rettet.csv")
+    assert reimport.rows_updated == 1
+    assert_consistent(albertslund)
+
+    smaller = b"\r\n".join(import_data("anmeldelser_cp1252.csv").split(b"\r\n")[:3]) + b"\r\n"
+    replaced = file_import(data=smaller, file_name="q.csv",
+                           options={"replace_period": (dt.date(2016, 1, 1), dt.date(2016, 12, 31))})
+    assert replaced.rows_removed == 3
+    assert_consistent(albertslund)
+
+    for batch in (replaced, reimport):
+        assert batch_rollback(batch=batch.batch).ok
+        assert_consistent(albertslund)
+    assert ReportedOffence.objects.count() == 5
+
+    # new category rules change figures without touching the aggregate table
+    before = list(OffenceAggregate.objects.order_by("pk").values_list())
+    assert file_import(data=import_data("gerningstyper.csv"), file_name="g.csv").ok
+    assert list(OffenceAggregate.objects.order_by("pk").values_list()) == before
+    assert_consistent(albertslund)
+
+    assert batch_rollback(batch=charges.batch).ok and batch_rollback(batch=first.batch).ok
+    assert_consistent(albertslund)
+    assert not OffenceAggregate.objects.exists()

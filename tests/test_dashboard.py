@@ -1,0 +1,108 @@
+import csv
+import io
+import json
+import re
+
+import pytest
+
+from reports.charts import chart_values, figure_chart
+from reports.figures import FIGURES
+from reports.services import figure_table
+
+pytestmark = pytest.mark.django_db
+
+COLUMNS = {
+    "reports-by-period": "period,district,category,reports",
+    "reports-per-1000": "period,district,reports,population,reports_per_1000",
+    "offence-mix": "period,district,category,reports,population,reports_per_1000",
+    "reports-share": "period,category,district,reports_per_1000,share_pct",
+    "charges-by-category": "period,district,category,charges",
+    "charges-share": "period,category,district,charges,share_pct",
+    "charged-persons-residence": "period,home_municipality_code,home_municipality,home_district,persons",
+}
+
+
+@pytest.fixture
+def staff(client, town, member):
+    client.force_login(member("Medarbejder", town))
+    return client
+
+
+def test_dashboard_shows_all_figures_with_tables(staff, town):
+    page = staff.get("/kommune/165/?period_from=2016&period_to=2016").content.decode()
+    for spec in FIGURES.values():
+        assert f"Figur {spec.number}." in page
+        assert f'id="chart-data-{spec.slug}"' in page
+    assert page.count("<table>") == len(FIGURES)
+    scripts = re.findall(r'<script[^>]*src="([^"]+)"', page)
+    assert "/static/vendor/plotly/plotly.min.js" in scripts
+    assert all(src.startswith("/static/") for src in scripts)  # our own files only, never a CDN
+    assert "<script>" not in page  # no inline scripts: data in application/json blocks only
+
+
+def test_figure_page_and_filters_in_url(staff, town):
+    response = staff.get("/kommune/165/figur/reports-per-1000/?period_from=2016H2&period_to=2016H2")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "<td class=\"num\">2,0</td>" in page  # Lund 1 / 500 × 1000, Danish decimal comma
+    assert 'value="2016H2"' in page
+
+
+def test_bad_filter_is_a_clear_error(staff, town):
+    response = staff.get("/kommune/165/?period_from=2016&period_to=2015")
+    assert response.status_code == 400
+    assert "Til-perioden ligger før fra-perioden" in response.content.decode()
+
+
+@pytest.mark.parametrize("slug", list(COLUMNS))
+def test_csv_download_columns_exactly_as_interfaces(staff, town, slug):
+    response = staff.get(f"/kommune/165/figur/{slug}.csv?period_from=2016&period_to=2016")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert response.content.decode().splitlines()[0] == COLUMNS[slug]
+
+
+def test_json_and_xlsx_downloads(staff, town):
+    data = json.loads(staff.get("/kommune/165/figur/reports-per-1000.json?period_from=2016&period_to=2016").content)
+    assert {"period": "2016", "district": "Lund", "reports": 2, "population": 500.0, "reports_per_1000": 4.0} in data
+    unknown = [row for row in data if row["district"] == ""][0]
+    assert unknown["population"] is None and unknown["reports_per_1000"] is None  # missing, not 0
+    xlsx = staff.get("/kommune/165/figur/reports-per-1000.xlsx?period_from=2016&period_to=2016")
+    assert xlsx.content[:2] == b"PK"
+
+
+def test_chart_agrees_with_csv(staff, town):
+    response = staff.get("/kommune/165/figur/reports-per-1000.csv?period_from=2016H1&period_to=2016H2")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    table = figure_table(slug="reports-per-1000", municipality=town, period="2016H1", to="2016H2")
+    fig = figure_chart(slug="reports-per-1000", table=table, districts=[("Vester", ""), ("Øster", ""), ("Lund", "")])
+    values = chart_values(fig)
+    for district in ("Vester", "Øster", "Lund"):
+        from_csv = [float(r["reports_per_1000"]) for r in rows if r["district"] == district]
+        assert values[district] == pytest.approx(from_csv)
+
+
+def test_public_download_suppresses_small_counts(client, town):
+    assert client.get("/kommune/165/figur/charges-by-category.csv").status_code == 302  # public view off
+    town.public_view = True
+    town.save()
+    response = client.get("/kommune/165/figur/charges-by-category.csv?period_from=2016&period_to=2016")
+    body = response.content.decode()
+    assert "<3" in body and ",2\n" not in body
+
+
+def test_partial_query_string_falls_back_to_defaults(staff, town):
+    response = staff.get("/kommune/165/?measure=per1000")
+    assert response.status_code == 200
+    page = response.content.decode()
+    # the town's data end in November 2016, so the last complete year is 2015: 2005–2015
+    assert 'value="2005"' in page and 'value="2015"' in page
+    assert page.index("Figur 3.") < page.index("Figur 2.")  # measure per 1,000 puts figure 3 first
+
+
+def test_share_charts_are_stacked_to_100_percent(town):
+    table = figure_table(slug="reports-share", municipality=town, period="2016")
+    fig = figure_chart(slug="reports-share", table=table, districts=[("Vester", ""), ("Øster", ""), ("Lund", "")])
+    assert fig.layout.barmode == "stack"
+    theft = sum(trace.y[list(trace.x).index("tyveri")] for trace in fig.data)
+    assert theft == pytest.approx(100)

@@ -1,0 +1,120 @@
+import datetime as dt
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from importers import quality
+from importers.models import ImportBatch
+from reports.models import Charge, ReportedOffence
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def analyst(client, reference, member, settings, tmp_path):
+    settings.IMPORT_RUN_INLINE = True
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(member("Analytiker", reference["165"]))
+    return client
+
+
+def upload(client, name, data, **fields):
+    return client.post("/import/", {"file": SimpleUploadedFile(name, data), "kind": "auto", **fields})
+
+
+def test_upload_preview_confirm_and_batch_page(analyst, import_data):
+    response = upload(analyst, "anmeldelser.csv", import_data("anmeldelser_cp1252.csv"))
+    batch = ImportBatch.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/import/{batch.pk}/"
+    assert batch.status == "preview" and ReportedOffence.objects.count() == 0
+    page = analyst.get(f"/import/{batch.pk}/").content.decode()
+    assert "0400-70211-00001-16" in page and "Godkend og indlæs" in page and "5 rækker klar" in page
+    analyst.post(f"/import/{batch.pk}/godkend/")
+    batch.refresh_from_db()
+    assert batch.status == "done" and ReportedOffence.objects.count() == 5
+    assert analyst.get(f"/import/{batch.pk}/status.json").json() == {
+        "status": "done", "status_display": "indlæst", "progress": 100, "done": True}
+    assert "Rul tilbage" in analyst.get(f"/import/{batch.pk}/").content.decode()
+    assert f"/import/{batch.pk}/" in analyst.get("/import/").content.decode()
+
+
+def test_rejected_file_lists_errors_and_cannot_be_confirmed(analyst):
+    data = "Journalnummer;Anmeldt dato;Gerningskode;Kommunekode\n0400-1;31-02-2016;73241;165\n".encode()
+    upload(analyst, "fejl.csv", data)
+    batch = ImportBatch.objects.get()
+    page = analyst.get(f"/import/{batch.pk}/").content.decode()
+    assert batch.status == "rejected" and "31-02-2016" in page and "Godkend og indlæs" not in page
+    analyst.post(f"/import/{batch.pk}/godkend/")
+    assert ReportedOffence.objects.count() == 0
+
+
+def test_upload_above_size_limit_gets_danish_message(analyst, settings):
+    settings.IMPORT_MAX_UPLOAD_BYTES = 50
+    response = upload(analyst, "stor.csv", b"x" * 200)
+    assert response.status_code == 400 and "grænsen er" in response.content.decode()
+    assert not ImportBatch.objects.exists()
+
+
+def test_wrong_file_type_refused(analyst):
+    response = upload(analyst, "billede.png", b"\x89PNG....")
+    assert "kan ikke indlæses" in response.content.decode()
+
+
+def test_rollback_through_the_view(analyst, import_data):
+    upload(analyst, "a.csv", import_data("anmeldelser_cp1252.csv"))
+    batch = ImportBatch.objects.get()
+    analyst.post(f"/import/{batch.pk}/godkend/")
+    analyst.post(f"/import/{batch.pk}/rul-tilbage/")  # without the confirmation tick: nothing happens
+    assert ReportedOffence.objects.count() == 5
+    analyst.post(f"/import/{batch.pk}/rul-tilbage/", {"confirm": "ja"})
+    batch.refresh_from_db()
+    assert batch.status == "rolled_back" and ReportedOffence.objects.count() == 0
+
+
+def test_same_file_twice_says_unchanged(analyst, import_data):
+    for _ in range(2):
+        upload(analyst, "a.csv", import_data("anmeldelser_cp1252.csv"))
+        batch = ImportBatch.objects.order_by("-pk").first()
+        analyst.post(f"/import/{batch.pk}/godkend/")
+    batch.refresh_from_db()
+    assert batch.status == "unchanged"
+
+
+def test_data_quality_numbers(analyst, reference, import_data):
+    from importers.services import file_import
+
+    file_import(data=import_data("anmeldelser_cp1252.csv"), file_name="a.csv")
+    file_import(data=import_data("sigtelser_cpr.csv"), file_name="s.csv")
+    albertslund = reference["165"]
+    unmapped = quality.unmapped_codes(municipality=albertslund)
+    assert [(u.code, u.offences) for u in unmapped] == [("99999", 1)]
+    streets = quality.unknown_district_streets(municipality=albertslund)
+    assert [(s.street, s.offences) for s in streets] == [("ukendt vej", 1)]
+    assert quality.orphan_charges()[0] == 1  # 0400-70211-09999-16
+    assert quality.population_gaps(municipality=albertslund) == [("Vester", "2016"), ("Øster", "2016"),
+                                                                 ("Lund", "2016")]
+    page = analyst.get("/datakvalitet/?kommune=165").content.decode()
+    assert "99999" in page and "prefix=99999&amp;source=politi" in page and "1 sigtelse venter" in page
+    assert Charge.objects.count() == 4
+
+
+def test_in_process_thread_path_runs_in_background(reference, import_data, settings, tmp_path, transactional_db):
+    """Without a broker and without the inline switch, the import runs in a thread."""
+    import time
+
+    from importers.services import file_import
+    from importers.storage import upload_store
+    from importers.tasks import import_start
+
+    settings.MEDIA_ROOT = tmp_path
+    settings.IMPORT_RUN_INLINE = False
+    data = import_data("anmeldelser_tab.tsv")
+    result = file_import(data=data, file_name="t.tsv", dry_run=True)
+    upload_store(data, result.batch.sha256)
+    assert import_start(result.batch) == "thread"
+    for _ in range(100):
+        if ImportBatch.objects.get(pk=result.batch.pk).status == "done":
+            break
+        time.sleep(0.1)
+    assert ImportBatch.objects.get(pk=result.batch.pk).status == "done"
+    assert ReportedOffence.objects.filter(report_date=dt.date(2018, 4, 11)).exists()
