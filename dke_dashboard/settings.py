@@ -185,6 +185,8 @@ LOGOUT_REDIRECT_URL = "home"
 # Uploads: analysts upload quarterly extracts; a year of a police district is well
 # below this. Larger files get a clear Danish message from the upload form.
 IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("IMPORT_MAX_UPLOAD_BYTES", str(200 * 1024 * 1024)))
+# Police CSV files read from disk (import_file, the upload store) above this size are streamed in chunks.
+IMPORT_STREAM_BYTES = int(os.environ.get("IMPORT_STREAM_BYTES", str(32 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 

@@ -19,3 +19,7 @@ def upload_store(data: bytes, sha256: str) -> None:
 
 def upload_read(sha256: str) -> bytes:
     return (_folder() / sha256).read_bytes()
+
+
+def upload_path(sha256: str) -> Path:
+    return _folder() / sha256

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 
 from .models import ImportBatch
-from .storage import upload_read
+from .storage import upload_path
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ def import_execute(batch_id: int) -> None:
     options = {k: v for k, v in batch.options.items() if not k.startswith("_")}
     try:
         file_import(
-            data=upload_read(batch.sha256), file_name=batch.file_name, kind=batch.kind,
+            path=upload_path(batch.sha256), file_name=batch.file_name, kind=batch.kind,
             municipality=Municipality.objects.filter(pk=batch.municipality_id).first(), user=batch.user,
             options=options, batch=batch,
         )

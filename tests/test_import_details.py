@@ -235,9 +235,9 @@ def test_same_file_confirmed_from_a_preview_batch_is_unchanged(reference, import
 
 
 def test_progress_reaches_the_callback_cache_and_batch(reference, import_data, monkeypatch):
-    from importers.services import writer
+    from importers.services import bulk
 
-    monkeypatch.setattr(writer, "CHUNK", 2)
+    monkeypatch.setattr(bulk, "LOAD_CHUNK", 2)
     seen = []
 
     def callback(done, total):

@@ -185,5 +185,5 @@ def read_csv_text(text: str, *, sep: str | None = None) -> pd.DataFrame:
     sep = sep or sniff_separator(text)
     return pd.read_csv(
         io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_filter=False,
-        skipinitialspace=True, engine="python",
+        skipinitialspace=True, engine="c",
     )

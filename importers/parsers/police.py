@@ -84,7 +84,7 @@ def canonical_frame(
             f"Fundne kolonner: {headers}."
         )
     frame = pd.DataFrame({canonical: raw[header].astype(str).str.strip() for canonical, header in found.items()})
-    frame["row"] = range(2, len(frame) + 2)  # header is row 1
+    frame["row"] = raw.index.to_numpy() + 2  # header is row 1; a chunk of a streamed file keeps its numbers
     return frame
 
 
@@ -97,19 +97,36 @@ def municipality_resolve(value: str, *, by_code: dict[str, str], by_name: dict[s
     return by_name.get(text.casefold())
 
 
+_FAST_DATE_FORMATS = ("%d-%m-%Y", "%Y-%m-%d", "%d.%m.%Y")  # the usual spellings, parsed vectorised
+
+
 def _dates(frame: pd.DataFrame, column: str, problems: list[Problem], *, required: bool) -> pd.Series:
-    values = []
-    for row, text in zip(frame["row"], frame[column], strict=True):
-        try:
-            value = parse_date(text)
+    """A date column as ``datetime.date`` objects; the usual formats vectorised, the rest cell by cell."""
+    text = frame[column].astype(str).str.strip()
+    parsed = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    for fmt in _FAST_DATE_FORMATS:
+        todo = parsed.isna() & (text != "")
+        if not todo.any():
+            break
+        parsed[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+    values = pd.Series([d.date() for d in parsed.dt.to_pydatetime()] if len(parsed) else [], index=frame.index,
+                       dtype=object).where(parsed.notna(), None)
+    rest = (parsed.isna() & (text != "")).to_numpy()
+    for index, row, cell in zip(frame.index[rest], frame["row"][rest], frame[column][rest], strict=True):
+        try:  # other spellings, or garbage
+            values[index] = parse_date(cell)
         except ValueError as exc:
-            problems.append(Problem(row, HEADER_LABELS.get(column, column), text, str(exc)))
-            value = None
-        else:
-            if value is None and required:
-                problems.append(Problem(row, HEADER_LABELS.get(column, column), "", "Dato mangler"))
-        values.append(value)
-    return pd.Series(values, index=frame.index, dtype=object)
+            problems.append(Problem(int(row), HEADER_LABELS.get(column, column), cell, str(exc)))
+    if required:
+        for row in frame.loc[(text == "").to_numpy(), "row"]:
+            problems.append(Problem(row, HEADER_LABELS.get(column, column), "", "Dato mangler"))
+    return values
+
+
+def _municipalities(given: pd.Series, *, by_code: dict[str, str], by_name: dict[str, str]) -> pd.Series:
+    """Municipality cells → three-digit codes (None when unknown), resolving each distinct cell once."""
+    distinct = {v: municipality_resolve(v or "", by_code=by_code, by_name=by_name) for v in given.unique()}
+    return given.map(distinct)
 
 
 def _forhold(frame: pd.DataFrame, problems: list[Problem]) -> pd.Series:
@@ -159,11 +176,10 @@ def offences_parse(
         given = frame["municipality"].where(frame["municipality"] != "", default_municipality or "")
     else:
         given = pd.Series(default_municipality, index=frame.index)
-    codes = [municipality_resolve(v or "", by_code=municipalities, by_name=by_name) for v in given]
+    codes = _municipalities(given.fillna(""), by_code=municipalities, by_name=by_name)
     frame["municipality"] = codes
-    for row, value, code in zip(frame["row"], given, codes, strict=True):
-        if code is None:
-            problems.append(Problem(row, "Kommunekode", value, "Ukendt kommune (brug DST-kode eller navn)"))
+    for row, value in zip(frame.loc[codes.isna(), "row"], given[codes.isna()], strict=True):
+        problems.append(Problem(row, "Kommunekode", value, "Ukendt kommune (brug DST-kode eller navn)"))
     for column in ("x", "y"):
         if column in frame:
             numbers = pd.to_numeric(frame[column].str.replace(",", ".", regex=False), errors="coerce")

@@ -10,6 +10,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
@@ -30,8 +31,15 @@ from importers.parsers.reference import (
 from importers.parsers.tables import read_table
 from reports.aggregates import aggregates_refresh
 
-from . import police, reference
-from .results import MAX_ERRORS_SHOWN, Counts, ImportResult, Plan
+from . import police, reference, stream
+from .results import (
+    MAX_ERRORS_SHOWN,
+    Counts,
+    ImportResult,
+    Plan,
+    frame_preview,
+    replace_period_dates,
+)
 from .rollback import batch_rollback
 
 __all__ = ["file_import", "kind_detect", "batch_rollback", "ImportResult", "progress_get"]
@@ -162,13 +170,26 @@ class _Progress:
 
 
 def file_import(
-    *, data: bytes, file_name: str, kind: str = "auto", municipality: Municipality | None = None,
+    *, data: bytes | None = None, file_name: str, kind: str = "auto", municipality: Municipality | None = None,
     user=None, options: dict | None = None, dry_run: bool = False, batch: ImportBatch | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None, path: str | Path | None = None,
 ) -> ImportResult:
+    """Import ``data`` (bytes) or the file at ``path``.
+
+    A police CSV at ``path`` larger than ``IMPORT_STREAM_BYTES`` is streamed in chunks
+    (``stream.StreamPlan``): memory stays flat, and it is validated completely before the
+    transaction commits. Everything else is read whole, validated, then written.
+    """
     options = dict(options or {})
     started = time.perf_counter()
-    sha256 = hashlib.sha256(data).hexdigest()
+    head = None
+    if data is None:
+        path = Path(str(path))
+        with path.open("rb") as handle:
+            sha256 = hashlib.file_digest(handle, "sha256").hexdigest()
+        head = stream.head_read(path)
+    else:
+        sha256 = hashlib.sha256(data).hexdigest()
     batch = batch or ImportBatch(file_name=file_name[:255], kind=kind if kind in KINDS else "offences")
     batch.sha256, batch.municipality = sha256, municipality
     batch.user = user if getattr(user, "is_authenticated", False) else batch.user
@@ -176,12 +197,12 @@ def file_import(
     batch.options = {**kept, **_jsonable_options(options)}
     result = ImportResult(batch=batch, ok=False, kind=kind, dry_run=dry_run)
     try:
-        if len(data) > settings.IMPORT_MAX_UPLOAD_BYTES:
+        if data is not None and len(data) > settings.IMPORT_MAX_UPLOAD_BYTES:
             limit = settings.IMPORT_MAX_UPLOAD_BYTES / 1024 / 1024
             raise ParseError(f"Filen {file_name} er {len(data) / 1024 / 1024:.1f} MB; grænsen er {limit:.0f} MB. "
                              "Del filen op, fx pr. kvartal.")
         if kind == "auto":
-            kind = kind_detect(data=data, file_name=file_name)
+            kind = kind_detect(data=data if head is None else head, file_name=file_name)
         if kind not in KINDS:
             raise ParseError(f"Ukendt filtype '{kind}'. Brug en af: {', '.join(KINDS)}.")
         result.kind = batch.kind = kind
@@ -190,7 +211,14 @@ def file_import(
             return _finish(result, status=ImportBatch.Status.UNCHANGED, started=started, dry_run=False,
                            message=f"Filen {file_name} er allerede indlæst (samme indhold, kørsel #{loaded}); "
                                    "intet er ændret.")
-        plan = _prepare(kind, data=data, file_name=file_name, municipality=municipality, options=options)
+        if head is not None and stream.streamable(kind=kind, path=Path(str(path)), head=head):
+            names, objects = _municipalities()
+            plan: Plan = stream.StreamPlan(path=Path(str(path)), file_name=file_name, kind=kind, head=head,
+                                           names=names, objects=objects, options=options,
+                                           default=municipality.code if municipality else None)
+        else:
+            data = Path(str(path)).read_bytes() if data is None else data
+            plan = _prepare(kind, data=data, file_name=file_name, municipality=municipality, options=options)
     except ParseError as exc:
         result.errors = [Problem(None, "", "", str(exc))]
         result.error_total = 1
@@ -205,7 +233,7 @@ def file_import(
         result.rows_rejected = len({p.row for p in plan.problems})
         return _finish(result, status=ImportBatch.Status.REJECTED, started=started, dry_run=dry_run,
                        message=f"Filen er afvist: {len(plan.problems)} fejl. Intet er gemt.")
-    if dry_run:
+    if dry_run and not plan.streamed:
         result.ok = True
         loaded = _same_file_loaded(batch)
         if loaded is not None:
@@ -216,10 +244,18 @@ def file_import(
     batch.status = ImportBatch.Status.RUNNING
     batch.progress = 0
     batch.save()
-    tracker = _Progress(batch, plan.rows_read, progress)
+    tracker = _Progress(batch, plan.expected_rows, progress)
     try:
         with transaction.atomic():
             counts, notes = plan.write(batch=batch, progress=tracker)
+            if dry_run:  # a streamed file was validated by writing it; nothing may stay
+                transaction.set_rollback(True)
+    except stream.Rejected as exc:
+        result.rows_read, result.warnings, result.preview = plan.rows_read, plan.warnings, plan.preview
+        result.errors, result.error_total = exc.problems, exc.total
+        result.rows_rejected = len({p.row for p in exc.problems})
+        return _finish(result, status=ImportBatch.Status.REJECTED, started=started, dry_run=dry_run,
+                       message=f"Filen er afvist: {exc.total} fejl. Intet er gemt.")
     except ParseError as exc:
         result.errors = [Problem(None, "", "", str(exc))]
         result.error_total = 1
@@ -234,10 +270,17 @@ def file_import(
         raise
     finally:
         tracker.close()
+    if plan.streamed:
+        result.rows_read, result.warnings, result.period_from, result.period_to = (
+            plan.rows_read, list(plan.warnings), *plan.period)
     result.warnings += notes
     result.rows_created, result.rows_updated = counts.created, counts.updated
     result.rows_unchanged, result.rows_removed = counts.unchanged, counts.removed
     result.ok = True
+    if dry_run:
+        return _finish(result, status=ImportBatch.Status.PREVIEW, started=started, dry_run=True,
+                       message=(f"{plan.rows_read} rækker klar til indlæsning: {counts.created} nye, "
+                                f"{counts.updated} ændrede, {counts.unchanged} uændrede, {counts.removed} fjernes."))
     from accounts.services import audit_log
 
     audit_log(user=user, action="import", municipality=municipality, target=f"#{batch.pk} {file_name}",
@@ -291,10 +334,7 @@ def _finish(result: ImportResult, *, status: str, started: float, dry_run: bool,
     return result
 
 
-def _preview(frame, columns=None) -> tuple[list[dict], list[str]]:
-    columns = [c for c in (columns or list(frame.columns)) if c in frame.columns and c != "row"]
-    head = frame.head(20)[columns]
-    return [{c: ("" if v is None else str(v)) for c, v in r.items()} for r in head.to_dict("records")], columns
+_preview = frame_preview
 
 
 def _municipalities() -> tuple[dict[str, str], dict[str, Municipality]]:
@@ -377,8 +417,8 @@ def _prepare_police(kind, *, sheets, file_name, names, objects, default, options
     charge_columns: set[str] | None = None
     problems: list[Problem] = []
     warnings: list[str] = []
-    offence_rows: list[dict] = []
-    charge_rows: list[dict] = []
+    offence_rows = None
+    charge_rows = None
     preview, columns = [], []
     period = (None, None)
     rows_read = 0
@@ -418,8 +458,6 @@ def _prepare_police(kind, *, sheets, file_name, names, objects, default, options
                                                 "home_municipality", "home_district"])
         if not problems:
             charge_rows, notes = police.charges_rows(frame, municipalities=objects)
-            if offence_rows:  # combined: the offences arrive in the same batch
-                notes = [n for n in notes if "ikke er indlæst endnu" not in n]
             warnings += notes
     replace = options.get("replace_period")
     if replace and offences_raw is None:
@@ -427,20 +465,19 @@ def _prepare_police(kind, *, sheets, file_name, names, objects, default, options
 
     def write(*, batch, progress):
         counts, notes = Counts(), []
-        if offences_raw is not None:
+        touched: set[int] = set()
+        if offence_rows is not None:
             offence_counts, notes = police.offences_write(rows=offence_rows, batch=batch,
-                                                          replace_period=_period(replace), progress=progress,
+                                                          replace_period=replace_period_dates(replace), progress=progress,
                                                           columns=offence_columns)
             counts.add(offence_counts)
-        if charge_rows:
-            if offence_rows:  # link charges to the offences this same batch just wrote
-                offence_of = police.offence_ids(journals={r["journal_number"] for r in charge_rows})
-                for row in charge_rows:
-                    row["offence_id"] = offence_of.get((row["journal_number"], row["forhold"]))
-            counts.add(police.charges_write(rows=charge_rows, batch=batch, progress=progress,
-                                            columns=charge_columns))
-        touched = {r["municipality_id"] for r in offence_rows}
-        touched |= police.offence_municipalities(offence_ids={r["offence_id"] for r in charge_rows if r["offence_id"]})
+            touched |= set(offence_rows["municipality_id"].dropna().astype(int).tolist())
+        if charge_rows is not None and len(charge_rows):
+            charge_counts, charge_notes = police.charges_write(rows=charge_rows, batch=batch, progress=progress,
+                                                               columns=charge_columns)
+            counts.add(charge_counts)
+            notes = notes + charge_notes
+            touched |= police.charge_municipalities(batch=batch)
         if replace:
             touched |= {batch.municipality_id} if batch.municipality_id else set()
         aggregates_refresh(municipality_ids=touched)
@@ -448,11 +485,3 @@ def _prepare_police(kind, *, sheets, file_name, names, objects, default, options
 
     return Plan(rows_read=rows_read, preview=preview, columns=columns, problems=problems, warnings=warnings,
                  period=period, write=write)
-
-
-def _period(replace) -> tuple[dt.date, dt.date] | None:
-    if not replace:
-        return None
-    start, end = replace
-    return (dt.date.fromisoformat(start) if isinstance(start, str) else start,
-            dt.date.fromisoformat(end) if isinstance(end, str) else end)

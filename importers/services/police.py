@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+from django.db import connection
 
 from districts.addresses import DistrictLocator
 from districts.models import District, Municipality
@@ -12,8 +13,8 @@ from importers.models import ImportBatch
 from reports.categories import offence_codes_register
 from reports.models import CategoryCode, Charge, ReportedOffence
 
+from .bulk import Lookup, StagingTable, staged_merge
 from .results import Counts
-from .writer import existing_by_key, rows_delete, rows_upsert
 
 OFFENCE_KEY = ("journal_number", "forhold")
 OFFENCE_FIELDS = [
@@ -41,45 +42,45 @@ def fields_from_columns(*, fields: list[str], sources: dict[str, set[str]], colu
     return [f for f in fields if f not in sources or sources[f] & columns]
 
 
-def _none(value):
-    if value is None:
-        return None
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    return value
+def _locate_all(group: pd.DataFrame, locator: DistrictLocator) -> tuple[list, list]:
+    """District and method for each row, locating each distinct (bydel, address, postcode, x, y) once."""
+    columns = ["district", "address", "postcode", "x", "y"]
+    parts = group.reindex(columns=columns)
+    ids = parts.groupby(columns, sort=False, dropna=False).ngroup().to_numpy()
+    first = pd.Series(range(len(ids))).groupby(ids, sort=True).first().to_numpy()
+    found = []
+    for district, address, postcode, x, y in parts.iloc[first].itertuples(index=False):
+        found.append(locator.locate(district=district or "", address=address or "", postcode=postcode or "",
+                                    x=None if pd.isna(x) else x, y=None if pd.isna(y) else y))
+    return [found[i].district_id for i in ids], [found[i].method for i in ids]
 
 
-def offences_rows(frame: pd.DataFrame, *, municipalities: dict[str, Municipality]) -> tuple[list[dict], list[str]]:
-    """Canonical offence frame → model rows with districts assigned; warnings for unknowns."""
+def offences_rows(frame: pd.DataFrame, *, municipalities: dict[str, Municipality]) -> tuple[pd.DataFrame, list[str]]:
+    """Canonical offence frame → the stored columns, districts assigned; warnings for unknowns."""
     warnings: list[str] = []
-    rows: list[dict] = []
+    rows = pd.DataFrame({
+        "journal_number": frame["journal_number"], "forhold": frame["forhold"].astype(int),
+        "report_date": frame["report_date"],
+        "offence_date": frame["offence_date"] if "offence_date" in frame else None,
+        "code": frame["code"], "code_text": frame["code_text"].str.slice(0, 200),
+        "address": frame["address"].str.slice(0, 200), "postcode": frame["postcode"].str.slice(0, 4),
+        "municipality_id": frame["municipality"].map({c: m.pk for c, m in municipalities.items()}),
+        "district_id": pd.Series(pd.NA, index=frame.index, dtype="Int64"), "district_method": "unknown",
+        "x": frame["x"] if "x" in frame else float("nan"), "y": frame["y"] if "y" in frame else float("nan"),
+        "police_initiated": frame["police_initiated"] if "police_initiated" in frame else None,
+    }, index=frame.index)
     unknown_district = 0
-    for code, group in frame.groupby("municipality", sort=False):
+    for code, index in frame.groupby("municipality", sort=False).groups.items():
         municipality = municipalities[code]
         locator = DistrictLocator.for_municipality(municipality)
-        has_districts = bool(locator.by_name)
-        named_unknown = set()
-        for record in group.to_dict("records"):
-            located = locator.locate(
-                district=record["district"], address=record["address"], postcode=record["postcode"],
-                x=_none(record.get("x")), y=_none(record.get("y")),
-            )
-            if record["district"] and located.method != "column":
-                named_unknown.add(record["district"])
-            if has_districts and located.district_id is None:
-                unknown_district += 1
-            rows.append({
-                "journal_number": record["journal_number"], "forhold": int(record["forhold"]),
-                "report_date": record["report_date"], "offence_date": _none(record.get("offence_date")),
-                "code": record["code"], "code_text": record.get("code_text", "")[:200],
-                "address": record.get("address", "")[:200], "postcode": record.get("postcode", "")[:4],
-                "municipality_id": municipality.pk, "district_id": located.district_id,
-                "district_method": located.method, "x": _none(record.get("x")), "y": _none(record.get("y")),
-                "police_initiated": _none(record.get("police_initiated")),
-            })
+        group = frame.loc[index]
+        district_ids, methods = _locate_all(group, locator)
+        rows.loc[index, "district_id"] = pd.array(district_ids, dtype="Int64")
+        rows.loc[index, "district_method"] = methods
+        named = group["district"].to_numpy() != ""
+        named_unknown = set(group["district"][named & (pd.Series(methods, index=index) != "column").to_numpy()])
+        if locator.by_name:
+            unknown_district += sum(1 for d in district_ids if d is None)
         if named_unknown:
             warnings.append(
                 f"{municipality.name}: ukendte bydelsnavne " + ", ".join(sorted(named_unknown))
@@ -90,40 +91,47 @@ def offences_rows(frame: pd.DataFrame, *, municipalities: dict[str, Municipality
             f"{unknown_district} anmeldelser kunne ikke placeres i en bydel (ukendt bydel); "
             "de tælles med i kommunens tal og vises på datakvalitetssiden."
         )
-    return rows, warnings
+    rows["municipality_id"] = rows["municipality_id"].astype("Int64")
+    return rows.reset_index(drop=True), warnings
+
+
+def offence_codes(rows: pd.DataFrame) -> dict[str, str]:
+    """The offence codes of ``rows`` with a code text where the file gives one."""
+    texts = rows.loc[rows["code_text"] != "", ["code", "code_text"]].drop_duplicates("code")
+    return dict.fromkeys(rows["code"].unique().tolist(), "") | dict(texts.itertuples(index=False))
 
 
 def offences_write(
-    *, rows: list[dict], batch: ImportBatch, replace_period: tuple[dt.date, dt.date] | None, progress=None,
+    *, rows: pd.DataFrame, batch: ImportBatch, replace_period: tuple[dt.date, dt.date] | None, progress=None,
     columns: set[str] | None = None,
 ) -> tuple[Counts, list[str]]:
     """Create or update offences by (journal number, forhold); ``columns`` are the file's canonical columns."""
+    return offences_merge(frame=rows, batch=batch, replace_period=replace_period, progress=progress, columns=columns,
+                          codes=offence_codes(rows), municipality_ids=set(rows["municipality_id"].dropna().astype(int)))
+
+
+def offences_merge(
+    *, batch: ImportBatch, replace_period: tuple[dt.date, dt.date] | None, columns: set[str] | None,
+    codes: dict[str, str], municipality_ids: set[int], frame: pd.DataFrame | None = None,
+    stage: StagingTable | None = None, rows: int = 0, progress=None,
+) -> tuple[Counts, list[str]]:
+    """Merge offences given as a ``frame`` or a loaded ``stage``; register codes, link waiting charges."""
     warnings: list[str] = []
-    fields = fields_from_columns(fields=OFFENCE_FIELDS, sources=OFFENCE_FIELD_SOURCES, columns=columns)
-    existing = existing_by_key(
-        model=ReportedOffence, key=OFFENCE_KEY, fields=fields,
-        keys=[(r["journal_number"], r["forhold"]) for r in rows], lookup="journal_number",
-    )
-    counts = rows_upsert(model=ReportedOffence, rows=rows, key=OFFENCE_KEY, fields=fields,
-                         batch=batch, existing=existing, progress=progress)
+    replace = None
     if replace_period:
         start, end = replace_period
-        keys = {(r["journal_number"], r["forhold"]) for r in rows}
-        municipality_ids = {r["municipality_id"] for r in rows} or (
-            {batch.municipality_id} if batch.municipality_id else set()
-        )
-        candidates = ReportedOffence.objects.filter(
-            municipality_id__in=municipality_ids, report_date__gte=start, report_date__lte=end
-        )
-        absent = [pk for pk, j, f in candidates.values_list("pk", "journal_number", "forhold") if (j, f) not in keys]
-        counts.removed = rows_delete(
-            model=ReportedOffence, queryset=ReportedOffence.objects.filter(pk__in=absent), batch=batch,
-            fields=[*OFFENCE_KEY, *OFFENCE_FIELDS],
-        )
-    codes = {}
-    for r in rows:
-        if r["code"] not in codes or (r["code_text"] and not codes[r["code"]]):
-            codes[r["code"]] = r["code_text"]
+        replaced = municipality_ids or ({batch.municipality_id} if batch.municipality_id else set())
+        ids = ", ".join(str(int(m)) for m in sorted(replaced)) or "NULL"
+
+        def replace(alias: str) -> str:  # the stored offences of the replaced period
+            return (f"{alias}.municipality_id IN ({ids}) AND {alias}.report_date >= '{start.isoformat()}' "
+                    f"AND {alias}.report_date <= '{end.isoformat()}'")
+
+    merged = staged_merge(
+        model=ReportedOffence, frame=frame, stage=stage, rows=rows, key=OFFENCE_KEY, fields=OFFENCE_FIELDS,
+        batch=batch, compare=fields_from_columns(fields=OFFENCE_FIELDS, sources=OFFENCE_FIELD_SOURCES, columns=columns),
+        replace=replace, progress=progress,
+    )
     offence_codes_register(source="politi", codes=codes)
     mapped = set(CategoryCode.objects.filter(source="politi", code__in=list(codes)).values_list("code", flat=True))
     unmapped = sorted(set(codes) - mapped)
@@ -132,86 +140,71 @@ def offences_write(
             f"{len(unmapped)} gerningskoder hører ikke til nogen gerningstype: " + ", ".join(unmapped[:20])
             + (" …" if len(unmapped) > 20 else "") + ". Tilføj en koderegel for at tælle dem med."
         )
-    linked = charges_link(keys=[(r["journal_number"], r["forhold"]) for r in rows])
+    linked = charges_link()
     if linked:
         warnings.append(f"{linked} tidligere indlæste sigtelser er nu knyttet til deres anmeldelse.")
-    return counts, warnings
+    return merged.counts, warnings
 
 
-def charges_link(*, keys: list[tuple[str, int]] | None = None) -> int:
-    """Link waiting (orphan) charges to their offences by (journal number, forhold)."""
-    orphans = Charge.objects.filter(offence__isnull=True)
-    if keys is not None:
-        journals = sorted({k[0] for k in keys})
-        orphans = orphans.filter(journal_number__in=journals) if len(journals) < 5000 else orphans
-    waiting = list(orphans.values_list("pk", "journal_number", "forhold"))
-    if not waiting:
-        return 0
-    offence_of = offence_ids(journals={j for _pk, j, _f in waiting})
-    updates = [Charge(pk=pk, offence_id=offence_of[(j, f)]) for pk, j, f in waiting if (j, f) in offence_of]
-    Charge.objects.bulk_update(updates, ["offence_id"], batch_size=2000)
-    return len(updates)
+def charges_link() -> int:
+    """Link waiting (orphan) charges to their offences by (journal number, forhold), in one statement."""
+    charge, offence = (connection.ops.quote_name(m._meta.db_table) for m in (Charge, ReportedOffence))
+    match = f"SELECT o.id FROM {offence} o WHERE o.journal_number = {charge}.journal_number AND o.forhold = {charge}.forhold"
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {charge} SET offence_id = ({match}) WHERE offence_id IS NULL AND EXISTS ({match})")
+        return max(cursor.rowcount, 0)
 
 
-def offence_ids(*, journals: set[str]) -> dict[tuple[str, int], int]:
-    """(journal number, forhold) → offence id for the offences of these journal numbers."""
-    ordered = sorted(journals)
-    found: dict[tuple[str, int], int] = {}
-    for start in range(0, len(ordered), 2000):
-        for pk, j, f in ReportedOffence.objects.filter(journal_number__in=ordered[start:start + 2000]).values_list(
-            "pk", "journal_number", "forhold"
-        ):
-            found[(j, f)] = pk
-    return found
-
-
-def charges_rows(frame: pd.DataFrame, *, municipalities: dict[str, Municipality]) -> tuple[list[dict], list[str]]:
+def charges_rows(frame: pd.DataFrame, *, municipalities: dict[str, Municipality]) -> tuple[pd.DataFrame, list[str]]:
+    """Canonical charge frame → the stored columns; the offence is found when the rows are written."""
     warnings: list[str] = []
     districts = {(d.municipality_id, d.name.casefold()): d.pk for d in District.objects.all()}
-    offence_of = offence_ids(journals=set(frame["journal_number"]))
-    rows, orphans, unknown_home_district = [], 0, set()
-    for record in frame.to_dict("records"):
-        home = municipalities.get(record["home_municipality"]) if record["home_municipality"] else None
-        home_district = None
-        if home is not None and record.get("home_district"):
-            home_district = districts.get((home.pk, record["home_district"].casefold()))
-            if home_district is None:
-                unknown_home_district.add(record["home_district"])
-        offence = offence_of.get((record["journal_number"], int(record["forhold"])))
-        orphans += offence is None
-        rows.append({
-            "journal_number": record["journal_number"], "forhold": int(record["forhold"]),
-            "person_key": record["person_key"], "offence_id": offence,
-            "charge_date": _none(record.get("charge_date")), "birth_year": _none(record.get("birth_year")),
-            "sex": record.get("sex") or "", "home_municipality_id": home.pk if home else None,
-            "home_district_id": home_district,
-        })
+    home = frame["home_municipality"].map({c: m.pk for c, m in municipalities.items()}).astype("Int64")
+    named = frame["home_district"].fillna("").str.strip()
+    pairs = pd.DataFrame({"home": home, "name": named.str.casefold()})
+    wanted = pairs[home.notna() & (named != "")].drop_duplicates()
+    found = {(h, n): districts.get((int(h), n)) for h, n in wanted.itertuples(index=False)}
+    home_district = [found.get((h, n)) if n and h is not pd.NA else None for h, n in pairs.itertuples(index=False)]
+    unknown = {name for name, pk, has_home in zip(named, home_district, home.notna(), strict=True)
+               if name and has_home and pk is None}
+    rows = pd.DataFrame({
+        "journal_number": frame["journal_number"], "forhold": frame["forhold"].astype(int),
+        "person_key": frame["person_key"],
+        "charge_date": frame["charge_date"] if "charge_date" in frame else None,
+        "birth_year": pd.array(frame["birth_year"].tolist(), dtype="Int64"),
+        "sex": frame["sex"].fillna(""), "home_municipality_id": home,
+        "home_district_id": pd.array(home_district, dtype="Int64"),
+    }, index=frame.index)
+    if unknown:
+        warnings.append("Ukendte bopælsbydele (gemt uden bydel): " + ", ".join(sorted(unknown)))
+    return rows.reset_index(drop=True), warnings
+
+
+CHARGE_LOOKUPS = [Lookup("offence_id", ReportedOffence, (("journal_number", "journal_number"), ("forhold", "forhold")))]
+
+
+def charges_write(*, rows: pd.DataFrame | None, batch: ImportBatch, progress=None, columns: set[str] | None = None,
+                  stage: StagingTable | None = None, count: int = 0) -> tuple[Counts, list[str]]:
+    """Create or update charges by (journal number, forhold, person key), each linked to its offence.
+
+    The charges come as a frame (``rows``) or as a loaded ``stage`` of ``count`` rows.
+    """
+    merged = staged_merge(
+        model=Charge, frame=rows, stage=stage, rows=count, key=CHARGE_KEY, fields=CHARGE_FIELDS, batch=batch,
+        compare=fields_from_columns(fields=CHARGE_FIELDS, sources=CHARGE_FIELD_SOURCES, columns=columns),
+        lookups=CHARGE_LOOKUPS, progress=progress,
+    )
+    notes = []
+    orphans = merged.lookups_missing.get("offence_id", 0)
     if orphans:
-        warnings.append(
+        notes.append(
             f"{orphans} sigtelser hører til anmeldelser, der ikke er indlæst endnu; de gemmes og knyttes "
             "til anmeldelsen, når den kommer (se datakvalitetssiden)."
         )
-    if unknown_home_district:
-        warnings.append("Ukendte bopælsbydele (gemt uden bydel): " + ", ".join(sorted(unknown_home_district)))
-    return rows, warnings
+    return merged.counts, notes
 
 
-def charges_write(*, rows: list[dict], batch: ImportBatch, progress=None, columns: set[str] | None = None) -> Counts:
-    """Create or update charges by (journal number, forhold, person key)."""
-    fields = fields_from_columns(fields=CHARGE_FIELDS, sources=CHARGE_FIELD_SOURCES, columns=columns)
-    existing = existing_by_key(
-        model=Charge, key=CHARGE_KEY, fields=fields,
-        keys=[(r["journal_number"], r["forhold"], r["person_key"]) for r in rows], lookup="journal_number",
-    )
-    return rows_upsert(model=Charge, rows=rows, key=CHARGE_KEY, fields=fields, batch=batch,
-                       existing=existing, progress=progress)
-
-
-
-def offence_municipalities(*, offence_ids: set[int]) -> set[int]:
-    ordered = sorted(offence_ids)
-    found: set[int] = set()
-    for start in range(0, len(ordered), 2000):
-        found |= set(ReportedOffence.objects.filter(pk__in=ordered[start:start + 2000])
-                     .values_list("municipality_id", flat=True).distinct())
-    return found
+def charge_municipalities(*, batch: ImportBatch) -> set[int]:
+    """The municipalities of the offences whose charges ``batch`` created or changed."""
+    return set(ReportedOffence.objects.filter(charges__batch=batch).values_list("municipality_id", flat=True)
+               .distinct().order_by())

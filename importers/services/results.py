@@ -45,8 +45,30 @@ class ImportResult:
 
 
 class Plan:
-    """A parsed, validated file and the function that writes it (in one transaction)."""
+    """A parsed, validated file and the function that writes it (in one transaction).
+
+    A ``streamed`` plan validates while it writes (see ``stream.StreamPlan``).
+    """
+
+    streamed = False
 
     def __init__(self, *, rows_read, preview, columns, problems, warnings, period, write):
         self.rows_read, self.preview, self.columns = rows_read, preview, columns
         self.problems, self.warnings, self.period, self.write = problems, warnings, period, write
+        self.expected_rows = rows_read
+
+
+def replace_period_dates(replace) -> tuple[dt.date, dt.date] | None:
+    """The ``replace_period`` option (dates or ISO strings) as two dates."""
+    if not replace:
+        return None
+    start, end = replace
+    return (dt.date.fromisoformat(start) if isinstance(start, str) else start,
+            dt.date.fromisoformat(end) if isinstance(end, str) else end)
+
+
+def frame_preview(frame, columns=None) -> tuple[list[dict], list[str]]:
+    """The first 20 rows of a parsed frame as text, for the preview table."""
+    columns = [c for c in (columns or list(frame.columns)) if c in frame.columns and c != "row"]
+    head = frame.head(20)[columns]
+    return [{c: ("" if v is None else str(v)) for c, v in r.items()} for r in head.to_dict("records")], columns

@@ -52,7 +52,7 @@ class Command(BaseCommand):
         }
         options = {k: v for k, v in options.items() if v}
         result = file_import(
-            data=path.read_bytes(), file_name=path.name, kind=opts["kind"], municipality=municipality, user=user,
+            path=path, file_name=path.name, kind=opts["kind"], municipality=municipality, user=user,
             options=options, dry_run=opts["dry_run"], progress=self._progress_bar(),
         )
         if sys.stdout.isatty():
