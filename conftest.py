@@ -142,3 +142,12 @@ def member(db, django_user_model):
         return user
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: its database starts afresh, and so does the data version."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

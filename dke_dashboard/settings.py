@@ -206,9 +206,12 @@ CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
         if CACHE_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dke"}
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dke",
+              "OPTIONS": {"MAX_ENTRIES": 5000}}
     )
 }
+# Figure tables are cached under the data version (reports.versioning); this only bounds memory.
+FIGURE_CACHE_SECONDS = int(os.environ.get("FIGURE_CACHE_SECONDS", "3600"))
 # Without a broker a confirmed import runs in a background thread of the web process;
 # tests set this to True to run it inline.
 IMPORT_RUN_INLINE = env_bool("IMPORT_RUN_INLINE", False)

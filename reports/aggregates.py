@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from django.db import connection, transaction
 
 from .models import Charge, OffenceAggregate, ReportedOffence
+from .versioning import data_changed
 
 DATE_FIELDS = {"report": "report_date", "offence": "offence_date"}
 
@@ -48,4 +49,5 @@ def aggregates_refresh(*, municipality_ids: Iterable[int]) -> int:
                 [basis, *ids, *ids],
             )
             written += max(cursor.rowcount, 0)
+    data_changed()
     return written

@@ -6,3 +6,10 @@ class ReportsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "reports"
     verbose_name = _("Kriminalitet og rapporter")
+
+    def ready(self) -> None:
+        from django.apps import apps
+
+        from .versioning import signals_connect
+
+        signals_connect(apps.get_models())

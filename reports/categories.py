@@ -79,6 +79,10 @@ def category_membership_refresh() -> dict[str, dict[str, int]]:
         CategoryCode.objects.bulk_create(
             [CategoryCode(category_id=slug_to_id[s], source=src, code=c) for s, src, c in added]
         )
+        if added or removed:
+            from .versioning import data_changed
+
+            data_changed()
     for slug, _source, _code in added:
         changes[slug]["added"] += 1
     for slug, _source, _code in removed:

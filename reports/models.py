@@ -383,3 +383,21 @@ class OffenceAggregate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.municipality_id} {self.basis} {self.month} {self.code}: {self.reports}/{self.charges}"
+
+
+class DataVersion(models.Model):
+    """One row whose number goes up whenever data behind a figure changes (imports, rollbacks, rules, edits).
+
+    Cached figure tables are keyed by it, so a cache shared by many web workers never serves
+    a table computed from older data. It is bumped inside the writing transaction.
+    """
+
+    version = models.BigIntegerField(_("version"), default=0)
+    changed_at = models.DateTimeField(_("ændret"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("dataversion")
+        verbose_name_plural = _("dataversion")
+
+    def __str__(self) -> str:
+        return f"v{self.version}"

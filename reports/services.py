@@ -6,8 +6,11 @@ this, so they can never disagree.
 
 from __future__ import annotations
 
+import hashlib
+
 import pandas as pd
 from django.conf import settings
+from django.core.cache import cache
 
 from districts.models import Municipality
 
@@ -16,6 +19,7 @@ from .figures import FIGURES
 from .models import OffenceCategory, ReportCategory
 from .periods import Period, PeriodError, period_range
 from .suppression import suppress
+from .versioning import data_version
 
 
 class FigureError(ValueError):
@@ -40,6 +44,27 @@ def figure_table(
     *, slug: str, municipality: Municipality, period: str, to: str | None = None,
     categories: list[str] | None = None, districts: list[str] | None = None, date_basis: str = "report",
     public: bool = False,
+) -> pd.DataFrame:
+    """The table of one figure (what the CSV download returns and the chart draws).
+
+    Cached under the data version: any import, rollback, rule change or edit makes a new key,
+    so a cached table is never older than the data.
+    """
+    key = "figure:" + hashlib.sha256(repr((
+        data_version(), slug, municipality.pk, period, to, categories, districts, date_basis, public,
+        settings.SUPPRESSION_MIN_COUNT,
+    )).encode()).hexdigest()
+    table = cache.get(key)
+    if table is None:
+        table = _figure_table(slug=slug, municipality=municipality, period=period, to=to, categories=categories,
+                              districts=districts, date_basis=date_basis, public=public)
+        cache.set(key, table, settings.FIGURE_CACHE_SECONDS)
+    return table.copy()
+
+
+def _figure_table(
+    *, slug: str, municipality: Municipality, period: str, to: str | None,
+    categories: list[str] | None, districts: list[str] | None, date_basis: str, public: bool,
 ) -> pd.DataFrame:
     if slug == "municipality-comparison":
         try:

@@ -30,6 +30,7 @@ from importers.parsers.reference import (
 )
 from importers.parsers.tables import read_table
 from reports.aggregates import aggregates_refresh
+from reports.versioning import data_changed
 
 from . import police, reference, stream
 from .results import (
@@ -331,6 +332,7 @@ def _finish(result: ImportResult, *, status: str, started: float, dry_run: bool,
     batch.save()
     if status == ImportBatch.Status.DONE:
         cache.set(_progress_key(batch.pk), 100, 3600)
+        data_changed()
     return result
 
 

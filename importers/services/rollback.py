@@ -113,6 +113,9 @@ def batch_rollback(*, batch: ImportBatch, user=None) -> ImportResult:
             from reports.categories import category_membership_refresh
 
             category_membership_refresh()
+        from reports.versioning import data_changed
+
+        data_changed()
         batch.status = ImportBatch.Status.ROLLED_BACK
         batch.rolled_back_at = timezone.now()
         batch.rolled_back_by = user if getattr(user, "is_authenticated", False) else None
