@@ -77,16 +77,22 @@ class ImportChange(models.Model):
     """What a batch did to one row, so that the batch can be rolled back exactly.
 
     ``previous`` holds the row's field values before an update or deletion (empty for a
-    row the batch created).
+    row the batch created). Rows created set-wise share one ``BULK_CREATED`` change.
     """
 
     class Action(models.TextChoices):
         CREATED = "created", _("oprettet")
         UPDATED = "updated", _("opdateret")
         DELETED = "deleted", _("fjernet")
+        # One change for all the rows a set-wise import created: they are the table's rows that
+        # carry the batch's number and that the batch did not update (``object_id`` = how many).
+        BULK_CREATED = "bulk", _("oprettet (samlet)")
 
+    # No database constraint: an import writes one change per row set-wise (Django still
+    # deletes the changes with their batch).
     batch = models.ForeignKey(
-        ImportBatch, on_delete=models.CASCADE, related_name="changes", verbose_name=_("importkørsel")
+        ImportBatch, on_delete=models.CASCADE, related_name="changes", verbose_name=_("importkørsel"),
+        db_constraint=False,
     )
     model = models.CharField(_("tabel"), max_length=50)
     object_id = models.BigIntegerField(_("række-id"))

@@ -147,13 +147,14 @@ class ReportedOffence(models.Model):
     code_text = models.CharField(_("gerningskode tekst"), max_length=200, blank=True)
     address = models.CharField(_("gerningssted"), max_length=200, blank=True)
     postcode = models.CharField(_("postnr."), max_length=4, blank=True)
+    # Both are covered by the composite indexes below (municipality first); no indexes of their own.
     municipality = models.ForeignKey(
         "districts.Municipality", on_delete=models.PROTECT, related_name="offences",
-        verbose_name=_("kommune"),
+        verbose_name=_("kommune"), db_index=False,
     )
     district = models.ForeignKey(
         "districts.District", on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="offences", verbose_name=_("bydel"),
+        related_name="offences", verbose_name=_("bydel"), db_index=False,
     )
     district_method = models.CharField(
         _("bydel fundet via"), max_length=8, choices=DistrictMethod.choices,
@@ -162,9 +163,13 @@ class ReportedOffence(models.Model):
     x = models.FloatField(_("UTM X"), null=True, blank=True)
     y = models.FloatField(_("UTM Y"), null=True, blank=True)
     police_initiated = models.BooleanField(_("politiets initiativ"), null=True, blank=True)
+    # The last batch that wrote the row: bookkeeping for rollback. No database constraint and
+    # no index: millions of rows are inserted set-wise, and a constraint check per row at
+    # commit cost more than the insert itself (bench/RESULTS.md). Deleting a batch through
+    # Django still sets it to NULL.
     batch = models.ForeignKey(
         "importers.ImportBatch", on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("importkørsel"),
+        related_name="+", verbose_name=_("importkørsel"), db_constraint=False, db_index=False,
     )
 
     class Meta:
@@ -212,15 +217,17 @@ class Charge(models.Model):
     sex = models.CharField(_("køn"), max_length=1, choices=Sex.choices, blank=True, default="")
     home_municipality = models.ForeignKey(
         "districts.Municipality", on_delete=models.PROTECT, null=True, blank=True,
-        related_name="resident_charges", verbose_name=_("bopælskommune"),
+        related_name="resident_charges", verbose_name=_("bopælskommune"), db_index=False,
     )
     home_district = models.ForeignKey(
         "districts.District", on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="resident_charges", verbose_name=_("bopælsbydel"),
+        related_name="resident_charges", verbose_name=_("bopælsbydel"), db_index=False,
     )
+    # Bookkeeping like ReportedOffence.batch: no constraint; indexed, the importer asks which
+    # offences a batch's charges belong to.
     batch = models.ForeignKey(
         "importers.ImportBatch", on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("importkørsel"),
+        related_name="+", verbose_name=_("importkørsel"), db_constraint=False,
     )
 
     class Meta:

@@ -206,12 +206,9 @@ def staged_merge(
                 [batch.pk],
             )
             result.counts.created = max(cursor.rowcount, 0)
-            cursor.execute(
-                f"INSERT INTO {changes} (batch_id, model, object_id, action, previous) "
-                f"SELECT %s, %s, t.id, %s, NULL FROM {merged} m JOIN {target} t ON {_on(key, 't', 'm')} "
-                f"WHERE m.existing_id IS NULL",
-                [batch.pk, label, ImportChange.Action.CREATED],
-            )
+            if result.counts.created:  # the created rows are known by their batch number (see rollback)
+                ImportChange.objects.create(batch=batch, model=label, object_id=result.counts.created,
+                                            action=ImportChange.Action.BULK_CREATED)
             if replace is not None:
                 result.deleted_ids = _remove_absent(
                     cursor, model=model, merged=merged, key=key, condition=replace("t"), batch=batch
@@ -246,11 +243,21 @@ def _remove_absent(cursor, *, model, merged: str, key: tuple[str, ...], conditio
             f"SELECT %s, %s, t.id, %s, {previous} FROM {target} t WHERE t.id IN ({marks})",
             [batch.pk, model_label(model), ImportChange.Action.DELETED, *part],
         )
-        for relation in model._meta.related_objects:  # rows pointing here: SET NULL as the model says
-            if relation.on_delete is models.SET_NULL:
-                cursor.execute(
-                    f"UPDATE {_q(relation.related_model._meta.db_table)} SET {_q(relation.field.column)} = NULL "
-                    f"WHERE {_q(relation.field.column)} IN ({marks})", part,
-                )
-        cursor.execute(f"DELETE FROM {target} WHERE id IN ({marks})", part)
+        rows_delete_where(cursor, model=model, condition=f"id IN ({marks})", params=part)
     return ids
+
+
+def rows_delete_where(cursor, *, model: type[models.Model], condition: str, params: list) -> int:
+    """Delete the rows matching ``condition`` in SQL; rows pointing to them are set to NULL as the model says."""
+    target = _q(model._meta.db_table)
+    for relation in model._meta.related_objects:
+        if relation.on_delete is models.SET_NULL:
+            column = _q(relation.field.column)
+            cursor.execute(
+                f"UPDATE {_q(relation.related_model._meta.db_table)} SET {column} = NULL "
+                f"WHERE {column} IN (SELECT id FROM {target} WHERE {condition})", params,
+            )
+        elif relation.on_delete is not models.DO_NOTHING and not relation.field.many_to_many:
+            raise ValueError(f"{model._meta.label} has a {relation.on_delete.__name__} relation; delete through Django")
+    cursor.execute(f"DELETE FROM {target} WHERE {condition}", params)
+    return max(cursor.rowcount, 0)

@@ -49,13 +49,37 @@ def _restore_deleted(model: type[models.Model], changes: list[ImportChange]) -> 
     return len(objects)
 
 
+def _delete_bulk_created(model: type[models.Model], batch: ImportBatch) -> int:
+    """The rows ``batch`` created set-wise: they carry its number, and it did not update them."""
+    from django.db import connection
+
+    from .bulk import rows_delete_where
+
+    changes = connection.ops.quote_name(ImportChange._meta.db_table)
+    with connection.cursor() as cursor:
+        return rows_delete_where(
+            cursor, model=model,
+            condition=(f"batch_id = %s AND id NOT IN (SELECT object_id FROM {changes} "
+                       "WHERE batch_id = %s AND model = %s AND action = %s)"),
+            params=[batch.pk, batch.pk, model._meta.label_lower, ImportChange.Action.UPDATED],
+        )
+
+
 def _later_batches(batch: ImportBatch, changes: list[ImportChange]) -> list[int]:
-    """Batches after ``batch`` (still in force) that changed a row ``batch`` changed."""
+    """Batches after ``batch`` (still in force) that changed a row ``batch`` changed.
+
+    A row ``batch`` created set-wise is recognised in a later change by its previous batch number.
+    """
     later = ImportChange.objects.filter(batch__pk__gt=batch.pk, batch__status=ImportBatch.Status.DONE)
     ids: dict[str, list[int]] = {}
+    bulk = set()
     for change in changes:
-        ids.setdefault(change.model, []).append(change.object_id)
-    found: set[int] = set()
+        if change.action == ImportChange.Action.BULK_CREATED:
+            bulk.add(change.model)
+        else:
+            ids.setdefault(change.model, []).append(change.object_id)
+    found: set[int] = set(later.filter(model__in=bulk, previous__batch_id=batch.pk)
+                          .values_list("batch_id", flat=True).distinct()) if bulk else set()
     for label, object_ids in ids.items():
         for start in range(0, len(object_ids), CHUNK):
             found |= set(later.filter(model=label, object_id__in=object_ids[start:start + CHUNK])
@@ -91,6 +115,8 @@ def batch_rollback(*, batch: ImportBatch, user=None) -> ImportResult:
             for start in range(0, len(created), 2000):
                 model.objects.filter(pk__in=created[start:start + 2000]).delete()
             counts["created"] += len(created)
+            if any(c.action == ImportChange.Action.BULK_CREATED for c in by_model[label]):
+                counts["created"] += _delete_bulk_created(model, batch)
         for label in reversed(order):
             model = apps.get_model(label)
             counts["updated"] += _restore_updated(model, [c for c in by_model[label]
