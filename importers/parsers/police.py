@@ -288,8 +288,11 @@ def charges_parse(
     ):
         day = charged or (other if isinstance(other, dt.date) else None)
         reference_years.append(day.year if day else as_of_year)
-    for row, person, cpr, year, age, given_sex, age_year in zip(
-        frame["row"], person_ids, cprs, years, ages, sexes, reference_years, strict=True
+    year_numbers = pd.to_numeric(years, errors="coerce").tolist()  # vectorised; cells checked below
+    age_numbers = pd.to_numeric(ages, errors="coerce").tolist()
+    for row, person, cpr, year, year_number, age, age_number, given_sex, age_year in zip(
+        frame["row"].tolist(), person_ids.tolist(), cprs.tolist(), years.tolist(), year_numbers, ages.tolist(),
+        age_numbers, sexes.tolist(), reference_years, strict=True
     ):
         derived_year, derived_sex = None, ""
         if cpr:
@@ -306,13 +309,13 @@ def charges_parse(
             problems.append(Problem(row, "Person-ID", "", "Person-ID eller CPR mangler"))
         keys.append(key)
         if year:
-            number = pd.to_numeric(year, errors="coerce")
+            number = year_number
             if pd.isna(number) or not 1880 <= number <= as_of_year:
                 problems.append(Problem(row, "Fødselsår", year, "Fødselsåret er ikke et årstal"))
                 number = None
             derived_year = int(number) if number is not None else derived_year
         elif age:
-            number = pd.to_numeric(age, errors="coerce")
+            number = age_number
             if pd.isna(number) or not 0 <= number <= 120:
                 problems.append(Problem(row, "Alder", age, "Alderen er ikke et tal mellem 0 og 120"))
             else:
@@ -327,16 +330,11 @@ def charges_parse(
     frame["birth_year"] = birth
     frame["sex"] = sex
     frame = frame.drop(columns=[c for c in ("cpr", "person_id", "age", "home_address", "home_postcode") if c in frame])
-    homes: list[str | None] = []
     given_homes = frame["home_municipality"] if "home_municipality" in frame else pd.Series("", index=frame.index)
-    for row, value in zip(frame["row"], given_homes, strict=True):
-        if value.strip().casefold() in UNKNOWN_RESIDENCE:
-            homes.append(None)
-            continue
-        code = municipality_resolve(value, by_code=municipalities, by_name=by_name)
-        if code is None:
-            problems.append(Problem(row, "Bopælskommune", value, "Ukendt kommune (brug DST-kode, navn eller 'Uoplyst')"))
-        homes.append(code)
+    unknown = given_homes.str.strip().str.casefold().isin(UNKNOWN_RESIDENCE)
+    homes = _municipalities(given_homes, by_code=municipalities, by_name=by_name).where(~unknown, None)
+    for row, value in zip(frame.loc[homes.isna() & ~unknown, "row"], given_homes[homes.isna() & ~unknown], strict=True):
+        problems.append(Problem(row, "Bopælskommune", value, "Ukendt kommune (brug DST-kode, navn eller 'Uoplyst')"))
     frame["home_municipality"] = homes
     if "home_district" not in frame:
         frame["home_district"] = ""
