@@ -2,6 +2,9 @@
 # Load test: gunicorn with several workers on 127.0.0.1, wrk with 50 connections for a bounded
 # time against the dashboard and a CSV download, as a logged-in staff user.
 #   DATABASE_URL=sqlite:////tmp/demo.sqlite3 bash bench/loadtest.sh   (after load_demo)
+#   DATABASE_URL=postgres://…/dke_bench CACHE_URL=redis://127.0.0.1:6379/3 LOAD_USER=bench bash bench/loadtest.sh
+# LOAD_USER (default medarbejder, a demo user) must exist; LOAD_CREATE_USER=1 creates it as a
+# superuser in a benchmark database.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT=${PORT:-8099}
@@ -13,7 +16,12 @@ export ALLOWED_HOSTS=127.0.0.1 SECURE_SSL_REDIRECT=false
 SESSION=$(.venv/bin/python manage.py shell -c "
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.backends.db import SessionStore
-user = get_user_model().objects.get(username='medarbejder')
+import os
+name = os.environ.get('LOAD_USER', 'medarbejder')
+User = get_user_model()
+if os.environ.get('LOAD_CREATE_USER') == '1' and not User.objects.filter(username=name).exists():
+    User.objects.create_superuser(name, password=None)
+user = User.objects.get(username=name)
 s = SessionStore(); s['_auth_user_id'] = str(user.pk)
 s['_auth_user_backend'] = 'django.contrib.auth.backends.ModelBackend'
 s['_auth_user_hash'] = user.get_session_auth_hash(); s.create(); print(s.session_key)" | tail -1)

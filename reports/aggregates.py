@@ -6,6 +6,7 @@ offences (and the charges through their offence) without a row passing through P
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 from django.db import connection, transaction
@@ -23,30 +24,44 @@ def _month(column: str) -> str:
 
 
 @transaction.atomic
-def aggregates_refresh(*, municipality_ids: Iterable[int]) -> int:
-    """Recompute the aggregate rows of these municipalities from the offences and charges."""
+def aggregates_refresh(*, municipality_ids: Iterable[int], window: tuple | None = None) -> int:
+    """Recompute the aggregate rows of these municipalities from the offences and charges.
+
+    ``window`` (first date, last date) limits the work to the months it spans: an import
+    gives the dates it may have changed (new and previous values), so a quarterly file
+    regroups a few months, not ten years. Without a window everything is recomputed.
+    """
     ids = sorted({int(m) for m in municipality_ids})
     if not ids:
         return 0
+    months, params = "", []
+    if window is not None:
+        if window[0] is None or window[1] is None:
+            return 0  # the write touched no dated rows
+        first = window[0].replace(day=1)
+        after = (window[1].replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+        months, params = " AND {column} >= %s AND {column} < %s", [first.isoformat(), after.isoformat()]
     q = connection.ops.quote_name
     aggregate, offence, charge = (q(m._meta.db_table) for m in (OffenceAggregate, ReportedOffence, Charge))
     marks = ", ".join(["%s"] * len(ids))
     written = 0
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {aggregate} WHERE municipality_id IN ({marks})", ids)
+        cursor.execute(f"DELETE FROM {aggregate} WHERE municipality_id IN ({marks})"
+                       + months.format(column="month"), [*ids, *params])
         for basis, field in DATE_FIELDS.items():
             month = _month(f"o.{field}")
+            dated = months.format(column=f"o.{field}")
             cursor.execute(
                 f"INSERT INTO {aggregate} (municipality_id, district_id, code, month, basis, reports, charges) "
                 f"SELECT municipality_id, district_id, code, month, %s, SUM(r), SUM(c) FROM ("
                 f"  SELECT o.municipality_id, o.district_id, o.code, {month} AS month, 1 AS r, 0 AS c "
-                f"  FROM {offence} o WHERE o.municipality_id IN ({marks}) AND o.{field} IS NOT NULL"
+                f"  FROM {offence} o WHERE o.municipality_id IN ({marks}) AND o.{field} IS NOT NULL{dated}"
                 f"  UNION ALL"
                 f"  SELECT o.municipality_id, o.district_id, o.code, {month} AS month, 0 AS r, 1 AS c "
                 f"  FROM {charge} c JOIN {offence} o ON o.id = c.offence_id"
-                f"  WHERE o.municipality_id IN ({marks}) AND o.{field} IS NOT NULL"
+                f"  WHERE o.municipality_id IN ({marks}) AND o.{field} IS NOT NULL{dated}"
                 f") rows GROUP BY municipality_id, district_id, code, month",
-                [basis, *ids, *ids],
+                [basis, *ids, *params, *ids, *params],
             )
             written += max(cursor.rowcount, 0)
     data_changed()

@@ -71,3 +71,19 @@ def test_aggregates_follow_imports_reimports_replace_rollback_and_rules(referenc
     assert batch_rollback(batch=charges.batch).ok and batch_rollback(batch=first.batch).ok
     assert_consistent(albertslund)
     assert not OffenceAggregate.objects.exists()
+
+
+def test_a_date_moved_to_another_year_leaves_no_count_behind(reference, import_data):
+    """The aggregate refresh covers the months an import touched, including a row's old dates."""
+    albertslund = reference["165"]
+    assert file_import(data=import_data("anmeldelser_cp1252.csv"), file_name="a.csv").ok
+    assert file_import(data=import_data("sigtelser_cpr.csv"), file_name="s.csv").ok
+    original = import_data("anmeldelser_cp1252.csv").split(b"\r\n")
+    moved = original[1].replace(b"03-02-2016", b"15-05-2019").replace(b"01-02-2016", b"14-05-2019")
+    assert moved != original[1]
+    result = file_import(data=b"\r\n".join([original[0], moved]) + b"\r\n", file_name="flyttet.csv")
+    assert result.rows_updated == 1
+    assert_consistent(albertslund)
+    per_year = {m.year for m in OffenceAggregate.objects.filter(basis="report", reports__gt=0)
+                .values_list("month", flat=True)}
+    assert 2019 in per_year

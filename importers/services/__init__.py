@@ -482,7 +482,7 @@ def _prepare_police(kind, *, sheets, file_name, names, objects, default, options
             touched |= police.charge_municipalities(batch=batch)
         if replace:
             touched |= {batch.municipality_id} if batch.municipality_id else set()
-        aggregates_refresh(municipality_ids=touched)
+        aggregates_refresh(municipality_ids=touched, window=counts.window)
         return counts, notes
 
     return Plan(rows_read=rows_read, preview=preview, columns=columns, problems=problems, warnings=warnings,

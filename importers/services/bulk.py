@@ -62,6 +62,20 @@ class Staged:
     counts: Counts
     lookups_missing: dict[str, int] = field(default_factory=dict)
     deleted_ids: list[int] = field(default_factory=list)
+    window: tuple[dt.date | None, dt.date | None] = (None, None)  # the dates the merge may have touched
+
+
+def as_date(value) -> dt.date | None:
+    """A date from the database (SQLite returns ISO text)."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def window_union(*windows: tuple) -> tuple[dt.date | None, dt.date | None]:
+    starts = [as_date(w[0]) for w in windows if w[0] is not None]
+    ends = [as_date(w[1]) for w in windows if w[1] is not None]
+    return min(starts, default=None), max(ends, default=None)
 
 
 class StagingTable:
@@ -141,6 +155,7 @@ def staged_merge(
     frame: pd.DataFrame | None = None, stage: StagingTable | None = None, rows: int = 0,
     compare: list[str] | None = None, lookups: Iterable[Lookup] = (),
     replace: Callable[[str], str] | None = None, progress: Callable[[int], None] | None = None,
+    window: Iterable[str] = (),
 ) -> Staged:
     """Create the rows of ``frame`` whose key is new and update those whose ``compare`` fields differ.
 
@@ -153,6 +168,9 @@ def staged_merge(
 
     Give either ``frame`` (loaded here) or a ``stage`` already loaded chunk by chunk with
     ``rows`` rows (a streamed file); the staging table is dropped when the merge is done.
+
+    ``window`` are SQL queries (``{merged}`` names the merged rows, with ``existing_id``) that
+    each return the first and last date the merge may touch; ``Staged.window`` spans them all.
     """
     compare = list(fields if compare is None else compare)
     lookups = list(lookups)
@@ -183,6 +201,11 @@ def staged_merge(
             for lk in lookups:
                 cursor.execute(f"SELECT COUNT(*) FROM {merged} WHERE {_q(lk.column)} IS NULL")
                 result.lookups_missing[lk.column] = cursor.fetchone()[0]
+            spans = []
+            for sql in window:
+                cursor.execute(sql.format(merged=merged))
+                spans.append(cursor.fetchone())
+            result.window = window_union(*spans)
             differs = " OR ".join(_distinct(f"t.{_q(f)}", f"m.{_q(f)}") for f in compare) or "FALSE"
             previous = _json_object((f, f"t.{_q(f)}") for f in [*compare, "batch_id"])
             cursor.execute(

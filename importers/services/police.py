@@ -118,6 +118,13 @@ def offences_merge(
     """Merge offences given as a ``frame`` or a loaded ``stage``; register codes, link waiting charges."""
     warnings: list[str] = []
     replace = None
+    offence = connection.ops.quote_name(ReportedOffence._meta.db_table)
+    dates = ("report_date", "offence_date")
+    new_and_old = " UNION ALL ".join(
+        [f"SELECT {d} AS x FROM {{merged}}" for d in dates]
+        + [f"SELECT t.{d} FROM {{merged}} m JOIN {offence} t ON t.id = m.existing_id" for d in dates]
+    )
+    window = [f"SELECT MIN(x), MAX(x) FROM ({new_and_old}) d"]
     if replace_period:
         start, end = replace_period
         replaced = municipality_ids or ({batch.municipality_id} if batch.municipality_id else set())
@@ -127,11 +134,15 @@ def offences_merge(
             return (f"{alias}.municipality_id IN ({ids}) AND {alias}.report_date >= '{start.isoformat()}' "
                     f"AND {alias}.report_date <= '{end.isoformat()}'")
 
+        replaced_rows = " UNION ALL ".join(f"SELECT t.{d} AS x FROM {offence} t WHERE {replace('t')}" for d in dates)
+        window.append(f"SELECT MIN(x), MAX(x) FROM ({replaced_rows}) d")
+
     merged = staged_merge(
         model=ReportedOffence, frame=frame, stage=stage, rows=rows, key=OFFENCE_KEY, fields=OFFENCE_FIELDS,
         batch=batch, compare=fields_from_columns(fields=OFFENCE_FIELDS, sources=OFFENCE_FIELD_SOURCES, columns=columns),
-        replace=replace, progress=progress,
+        replace=replace, progress=progress, window=window,
     )
+    merged.counts.window = merged.window
     offence_codes_register(source="politi", codes=codes)
     mapped = set(CategoryCode.objects.filter(source="politi", code__in=list(codes)).values_list("code", flat=True))
     unmapped = sorted(set(codes) - mapped)
@@ -183,6 +194,12 @@ def charges_rows(frame: pd.DataFrame, *, municipalities: dict[str, Municipality]
 CHARGE_LOOKUPS = [Lookup("offence_id", ReportedOffence, (("journal_number", "journal_number"), ("forhold", "forhold")))]
 
 
+_CHARGE_WINDOW = "SELECT MIN(x), MAX(x) FROM (" + " UNION ALL ".join(
+    f"SELECT o.{d} AS x FROM {{merged}} m JOIN {ReportedOffence._meta.db_table} o ON o.id = m.offence_id"
+    for d in ("report_date", "offence_date")
+) + ") d"  # charges count in the months of their offences
+
+
 def charges_write(*, rows: pd.DataFrame | None, batch: ImportBatch, progress=None, columns: set[str] | None = None,
                   stage: StagingTable | None = None, count: int = 0) -> tuple[Counts, list[str]]:
     """Create or update charges by (journal number, forhold, person key), each linked to its offence.
@@ -192,8 +209,9 @@ def charges_write(*, rows: pd.DataFrame | None, batch: ImportBatch, progress=Non
     merged = staged_merge(
         model=Charge, frame=rows, stage=stage, rows=count, key=CHARGE_KEY, fields=CHARGE_FIELDS, batch=batch,
         compare=fields_from_columns(fields=CHARGE_FIELDS, sources=CHARGE_FIELD_SOURCES, columns=columns),
-        lookups=CHARGE_LOOKUPS, progress=progress,
+        lookups=CHARGE_LOOKUPS, progress=progress, window=[_CHARGE_WINDOW],
     )
+    merged.counts.window = merged.window
     notes = []
     orphans = merged.lookups_missing.get("offence_id", 0)
     if orphans:

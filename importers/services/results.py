@@ -16,10 +16,15 @@ class Counts:
     updated: int = 0
     unchanged: int = 0
     removed: int = 0
+    # first and last date (report or offence date) whose figures the write may have changed
+    window: tuple[dt.date | None, dt.date | None] = (None, None)
 
     def add(self, other: Counts) -> None:
         for name in ("created", "updated", "unchanged", "removed"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
+        starts = [d for d in (self.window[0], other.window[0]) if d is not None]
+        ends = [d for d in (self.window[1], other.window[1]) if d is not None]
+        self.window = (min(starts, default=None), max(ends, default=None))
 
 
 @dataclass

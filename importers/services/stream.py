@@ -180,7 +180,7 @@ class StreamPlan(Plan):
             counts, notes = police.charges_write(rows=None, stage=stage, count=self.rows_read, batch=batch,
                                                  columns=columns)
             touched = police.charge_municipalities(batch=batch)
-        aggregates_refresh(municipality_ids=touched)
+        aggregates_refresh(municipality_ids=touched, window=counts.window)
         return counts, notes
 
     def _repeated_keys(self, stage: StagingTable, key: tuple[str, ...]) -> list[Problem]:
