@@ -2,6 +2,7 @@
 
 import socket
 import time
+import uuid
 
 import pytest
 
@@ -36,7 +37,10 @@ def test_import_runs_on_a_real_celery_worker(reference, import_data, settings, t
 
     settings.CELERY_BROKER_URL = BROKER
     settings.MEDIA_ROOT = tmp_path
-    app.conf.update(broker_url=BROKER, task_always_eager=False, result_backend=None)
+    # a queue of its own: another test run on the same machine and broker must not take the task
+    queue = f"dke-test-{uuid.uuid4().hex[:12]}"
+    default_queue = app.conf.task_default_queue
+    app.conf.update(broker_url=BROKER, task_always_eager=False, result_backend=None, task_default_queue=queue)
     # earlier (eager) tests may have built the producer pool for the default broker: start afresh
     app._pool = None
     app.amqp._producer_pool = None
@@ -44,14 +48,14 @@ def test_import_runs_on_a_real_celery_worker(reference, import_data, settings, t
     preview = file_import(data=data, file_name="t.tsv", dry_run=True)
     upload_store(data, preview.batch.sha256)
     try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=[queue]):
             assert import_start(preview.batch) == "celery"
-            for _ in range(200):
+            for _ in range(600):
                 if ImportBatch.objects.get(pk=preview.batch.pk).status == "done":
                     break
                 time.sleep(0.1)
     finally:
-        app.conf.update(task_always_eager=True)
+        app.conf.update(task_always_eager=True, task_default_queue=default_queue)
         app._pool = None
         app.amqp._producer_pool = None
     assert ImportBatch.objects.get(pk=preview.batch.pk).status == "done"
