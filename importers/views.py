@@ -3,10 +3,12 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import ANALYST, user_municipalities
 from districts.models import Municipality
+from importers.parsers.police import HEADER_LABELS
 
 from . import quality
 from .forms import UploadForm
@@ -52,11 +54,22 @@ def upload(request: HttpRequest) -> HttpResponse:
                   status=400 if form.errors else 200)
 
 
+# Danish headings for the preview table's canonical column names (the data keeps the names).
+PREVIEW_LABELS = {
+    **HEADER_LABELS, "code_text": _("Gerningskode tekst"), "address": _("Gerningssted"), "postcode": _("Postnr."),
+    "district": _("Bydel i filen"), "assigned_district": _("Tælles i bydel"), "district_method": _("Bydel fundet via"),
+    "police_initiated": _("Politiets initiativ"), "person_key": _("Personnøgle"), "street_name": _("Vejnavn"),
+    "date": _("Dato"), "count": _("Antal"), "age_from": _("Alder fra"), "age_to": _("Alder til"),
+    "geometry": _("Geometri"), "value": _("Værdi"), "period": _("Periode"), "name": _("Navn"),
+}
+
+
 @require_GET
 def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
     batch = get_object_or_404(_batches(request.user), pk=batch_id)
     return render(request, "importers/batch.html", {
         "batch": batch, "preview": batch.options.get("_preview", []), "columns": batch.options.get("_columns", []),
+        "column_labels": PREVIEW_LABELS,
         "message": batch.options.get("_message", ""),
         "running": batch.status in (ImportBatch.Status.QUEUED, ImportBatch.Status.RUNNING),
     })

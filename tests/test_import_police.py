@@ -184,3 +184,13 @@ def _path(name):
     from pathlib import Path
 
     return Path(__file__).parent / "data" / "import" / name
+
+
+def test_preview_shows_the_district_each_offence_will_count_in(reference, import_data):
+    preview = load(import_data, "anmeldelser_cp1252.csv", dry_run=True)
+    assert preview.ok and ReportedOffence.objects.count() == 0
+    first = preview.preview[0]
+    assert (first["address"], first["assigned_district"], first["district_method"]) == (
+        "Hyldespjældet 10", "Lund", "vejtabel")
+    assert [r["assigned_district"] for r in preview.preview].count("Ukendt bydel") == 1
+    assert preview.columns[-2:] == ["assigned_district", "district_method"]

@@ -29,6 +29,7 @@ def test_upload_preview_confirm_and_batch_page(analyst, import_data):
     assert batch.status == "preview" and ReportedOffence.objects.count() == 0
     page = analyst.get(f"/import/{batch.pk}/").content.decode()
     assert "0400-70211-00001-16" in page and "Godkend og indlæs" in page and "5 rækker klar" in page
+    assert '<th scope="col">Tælles i bydel</th>' in page and '<th scope="col">journal_number</th>' not in page
     analyst.post(f"/import/{batch.pk}/godkend/")
     batch.refresh_from_db()
     assert batch.status == "done" and ReportedOffence.objects.count() == 5

@@ -442,6 +442,7 @@ def _prepare_police(kind, *, sheets, file_name, names, objects, default, options
         if not problems:
             offence_rows, notes = police.offences_rows(frame, municipalities=objects)
             warnings += notes
+            preview, columns = police.preview_districts(preview, columns, offence_rows)
     if charges_raw is not None:
         parsed_charges = charges_parse(charges_raw, file_name=file_name, municipalities=names,
                                        secret=settings.PERSON_KEY_SECRET, as_of_year=timezone.localdate().year,

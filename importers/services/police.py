@@ -95,6 +95,17 @@ def offences_rows(frame: pd.DataFrame, *, municipalities: dict[str, Municipality
     return rows.reset_index(drop=True), warnings
 
 
+def preview_districts(preview: list[dict], columns: list[str], rows: pd.DataFrame) -> tuple[list[dict], list[str]]:
+    """Add to the preview the district each offence will be counted in, and how it was found."""
+    names = dict(District.objects.values_list("pk", "name"))
+    methods = dict(ReportedOffence.DistrictMethod.choices)
+    head = rows.head(len(preview))
+    for row, district_id, method in zip(preview, head["district_id"], head["district_method"], strict=True):
+        row["assigned_district"] = names.get(district_id, "Ukendt bydel") if not pd.isna(district_id) else "Ukendt bydel"
+        row["district_method"] = str(methods.get(method, method))
+    return preview, [*columns, "assigned_district", "district_method"]
+
+
 def offence_codes(rows: pd.DataFrame) -> dict[str, str]:
     """The offence codes of ``rows`` with a code text where the file gives one."""
     texts = rows.loc[rows["code_text"] != "", ["code", "code_text"]].drop_duplicates("code")
