@@ -66,3 +66,34 @@ def aggregates_refresh(*, municipality_ids: Iterable[int], window: tuple | None 
             written += max(cursor.rowcount, 0)
     data_changed()
     return written
+
+
+def aggregates_add_charges(cursor, *, charges: str) -> bool:
+    """Add new charges to the aggregate rows of their offences, without regrouping anything else.
+
+    ``charges`` is SQL yielding the new charges' ``offence_id``. Their offences are already
+    counted, so each group's aggregate row exists; if one does not (the table is out of step),
+    nothing is changed and False tells the caller to refresh instead.
+    """
+    q = connection.ops.quote_name
+    aggregate, offence = q(OffenceAggregate._meta.db_table), q(ReportedOffence._meta.db_table)
+    same_district = ("a.district_id IS NOT DISTINCT FROM x.district_id" if connection.vendor == "postgresql"
+                     else "a.district_id IS x.district_id")
+    cursor.execute("SAVEPOINT add_charges")
+    for basis, field in DATE_FIELDS.items():
+        groups = (f"SELECT o.municipality_id, o.district_id, o.code, {_month(f'o.{field}')} AS month, COUNT(*) AS n "
+                  f"FROM ({charges}) c JOIN {offence} o ON o.id = c.offence_id WHERE o.{field} IS NOT NULL "
+                  f"GROUP BY o.municipality_id, o.district_id, o.code, {_month(f'o.{field}')}")
+        cursor.execute(f"SELECT COUNT(*) FROM ({groups}) g")
+        wanted = cursor.fetchone()[0]
+        cursor.execute(
+            f"UPDATE {aggregate} AS a SET charges = a.charges + x.n FROM ({groups}) x "
+            f"WHERE a.municipality_id = x.municipality_id AND {same_district} AND a.code = x.code "
+            f"AND a.month = x.month AND a.basis = %s", [basis],
+        )
+        if cursor.rowcount != wanted:
+            cursor.execute("ROLLBACK TO SAVEPOINT add_charges")
+            return False
+    cursor.execute("RELEASE SAVEPOINT add_charges")
+    data_changed()
+    return True

@@ -17,6 +17,7 @@ from .models import OffenceCategory
 from .periods import Period
 from .services import default_categories, figure_table
 from .stats import key_figures
+from .versioning import versioned_cache
 
 MEASURE_FIRST = {"count": "reports-by-period", "per1000": "reports-per-1000", "share": "reports-share"}
 COLUMN_LABELS = {
@@ -93,7 +94,17 @@ def table_display(table: pd.DataFrame, names: dict[str, str]) -> tuple[list[tupl
 
 def figure_block(*, slug: str, municipality: Municipality, filters: Filters, public: bool,
                  names: dict[str, str] | None = None, for_print: bool = False) -> FigureBlock:
+    """A figure's table, chart and display rows; cached whole under the data version."""
     names = names if names is not None else category_names()
+    return versioned_cache(
+        "figure-block", (slug, municipality.pk, filters, public, sorted(names.items()), for_print),
+        lambda: _figure_block(slug=slug, municipality=municipality, filters=filters, public=public, names=names,
+                              for_print=for_print),
+    )
+
+
+def _figure_block(*, slug: str, municipality: Municipality, filters: Filters, public: bool,
+                  names: dict[str, str], for_print: bool) -> FigureBlock:
     table = figure_table(
         slug=slug, municipality=municipality, period=filters.period_from, to=filters.period_to,
         categories=filters.categories, districts=filters.districts or None, date_basis=filters.date_basis,

@@ -6,11 +6,8 @@ this, so they can never disagree.
 
 from __future__ import annotations
 
-import hashlib
-
 import pandas as pd
 from django.conf import settings
-from django.core.cache import cache
 
 from districts.models import Municipality
 
@@ -19,7 +16,7 @@ from .figures import FIGURES
 from .models import OffenceCategory, ReportCategory
 from .periods import Period, PeriodError, period_range
 from .suppression import suppress
-from .versioning import data_version
+from .versioning import versioned_cache
 
 
 class FigureError(ValueError):
@@ -50,15 +47,12 @@ def figure_table(
     Cached under the data version: any import, rollback, rule change or edit makes a new key,
     so a cached table is never older than the data.
     """
-    key = "figure:" + hashlib.sha256(repr((
-        data_version(), slug, municipality.pk, period, to, categories, districts, date_basis, public,
-        settings.SUPPRESSION_MIN_COUNT,
-    )).encode()).hexdigest()
-    table = cache.get(key)
-    if table is None:
-        table = _figure_table(slug=slug, municipality=municipality, period=period, to=to, categories=categories,
-                              districts=districts, date_basis=date_basis, public=public)
-        cache.set(key, table, settings.FIGURE_CACHE_SECONDS)
+    table = versioned_cache(
+        "figure-table",
+        (slug, municipality.pk, period, to, categories, districts, date_basis, public, settings.SUPPRESSION_MIN_COUNT),
+        lambda: _figure_table(slug=slug, municipality=municipality, period=period, to=to, categories=categories,
+                              districts=districts, date_basis=date_basis, public=public),
+    )
     return table.copy()
 
 

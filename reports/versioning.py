@@ -2,14 +2,34 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import F
 from django.db.models.signals import post_delete, post_save
+from django.utils.translation import get_language
 
 from .models import DataVersion
 
 # Models whose rows a figure reads; editing one (admin, import) makes cached figures old.
 WATCHED_APPS = {"districts", "reports", "comparisons"}
 UNWATCHED = {"reports.dataversion", "reports.halfyearreport", "reports.reportsection"}
+
+
+T = TypeVar("T")
+
+
+def versioned_cache(prefix: str, parts: tuple, compute: Callable[[], T]) -> T:
+    """``compute()``, cached under the data version and the language: never older than the data."""
+    key = f"{prefix}:" + hashlib.sha256(repr((data_version(), get_language(), parts)).encode()).hexdigest()
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, settings.FIGURE_CACHE_SECONDS)
+    return value
 
 
 def data_version() -> int:

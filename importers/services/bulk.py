@@ -26,7 +26,8 @@ from importers.models import ImportBatch, ImportChange
 from .results import Counts
 from .writer import model_label
 
-LOAD_CHUNK = 100_000  # rows per executemany / COPY call: bounded memory for the text buffer
+LOAD_CHUNK = 100_000
+ANALYZE_AFTER_ROWS = 50_000  # a write this large refreshes the table's planner statistics (PostgreSQL)  # rows per executemany / COPY call: bounded memory for the text buffer
 
 
 def _q(name: str) -> str:
@@ -63,6 +64,7 @@ class Staged:
     lookups_missing: dict[str, int] = field(default_factory=dict)
     deleted_ids: list[int] = field(default_factory=list)
     window: tuple[dt.date | None, dt.date | None] = (None, None)  # the dates the merge may have touched
+    counted: bool = False  # the aggregate table was brought up to date during the merge (on_merged)
 
 
 def as_date(value) -> dt.date | None:
@@ -156,6 +158,7 @@ def staged_merge(
     compare: list[str] | None = None, lookups: Iterable[Lookup] = (),
     replace: Callable[[str], str] | None = None, progress: Callable[[int], None] | None = None,
     window: Iterable[str] = (),
+    on_merged: Callable[[object, str, Staged], None] | None = None,
 ) -> Staged:
     """Create the rows of ``frame`` whose key is new and update those whose ``compare`` fields differ.
 
@@ -171,6 +174,7 @@ def staged_merge(
 
     ``window`` are SQL queries (``{merged}`` names the merged rows, with ``existing_id``) that
     each return the first and last date the merge may touch; ``Staged.window`` spans them all.
+    ``on_merged(cursor, merged, result)`` runs after the writes, while the merged rows exist.
     """
     compare = list(fields if compare is None else compare)
     lookups = list(lookups)
@@ -237,7 +241,12 @@ def staged_merge(
                     cursor, model=model, merged=merged, key=key, condition=replace("t"), batch=batch
                 )
                 result.counts.removed = len(result.deleted_ids)
+            if on_merged is not None:
+                on_merged(cursor, merged, result)
             cursor.execute(f"DROP TABLE IF EXISTS {merged}")
+            changed = result.counts.created + result.counts.updated + result.counts.removed
+            if connection.vendor == "postgresql" and changed > ANALYZE_AFTER_ROWS:
+                cursor.execute(f"ANALYZE {target}")  # fresh statistics: the planner must see the new rows
     finally:
         stage.drop()
     result.counts.unchanged = result.counts.read - result.counts.created - result.counts.updated

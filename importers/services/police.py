@@ -10,6 +10,7 @@ from django.db import connection
 from districts.addresses import DistrictLocator
 from districts.models import District, Municipality
 from importers.models import ImportBatch
+from reports.aggregates import aggregates_add_charges
 from reports.categories import offence_codes_register
 from reports.models import CategoryCode, Charge, ReportedOffence
 
@@ -211,6 +212,12 @@ _CHARGE_WINDOW = "SELECT MIN(x), MAX(x) FROM (" + " UNION ALL ".join(
 ) + ") d"  # charges count in the months of their offences
 
 
+def _charges_counted(cursor, merged: str, result) -> None:
+    """Only new charges: add them to the aggregate table as they are (no regrouping needed)."""
+    result.counted = (result.counts.updated == 0 and result.counts.removed == 0 and aggregates_add_charges(
+        cursor, charges=f"SELECT offence_id FROM {merged} WHERE existing_id IS NULL AND offence_id IS NOT NULL"))
+
+
 def charges_write(*, rows: pd.DataFrame | None, batch: ImportBatch, progress=None, columns: set[str] | None = None,
                   stage: StagingTable | None = None, count: int = 0) -> tuple[Counts, list[str]]:
     """Create or update charges by (journal number, forhold, person key), each linked to its offence.
@@ -220,9 +227,9 @@ def charges_write(*, rows: pd.DataFrame | None, batch: ImportBatch, progress=Non
     merged = staged_merge(
         model=Charge, frame=rows, stage=stage, rows=count, key=CHARGE_KEY, fields=CHARGE_FIELDS, batch=batch,
         compare=fields_from_columns(fields=CHARGE_FIELDS, sources=CHARGE_FIELD_SOURCES, columns=columns),
-        lookups=CHARGE_LOOKUPS, progress=progress, window=[_CHARGE_WINDOW],
+        lookups=CHARGE_LOOKUPS, progress=progress, window=[_CHARGE_WINDOW], on_merged=_charges_counted,
     )
-    merged.counts.window = merged.window
+    merged.counts.window = (None, None) if merged.counted else merged.window
     notes = []
     orphans = merged.lookups_missing.get("offence_id", 0)
     if orphans:
