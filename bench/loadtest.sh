@@ -6,6 +6,7 @@
 # LOAD_USER (default medarbejder, a demo user) must exist; LOAD_CREATE_USER=1 creates it as a
 # superuser in a benchmark database.
 set -euo pipefail
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
 cd "$(dirname "$0")/.."
 PORT=${PORT:-8099}
 WORKERS=${WORKERS:-3}

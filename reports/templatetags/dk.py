@@ -36,3 +36,25 @@ def dkpct(value):
 @register.filter(name="get")
 def get(mapping, key):
     return mapping.get(key, "") if hasattr(mapping, "get") else ""
+
+
+NUMBER_COLUMNS = "reports population reports_per_1000 share_pct charges persons"
+
+
+@register.simple_tag(takes_context=True)
+def figure_section(context, fig, single=False, open_table=False):
+    """One figure's section (chart data, table, downloads), rendered once per data version.
+
+    The dashboard's tables are the bulk of its HTML; the section depends only on the figure
+    block, the municipality, the query string and these flags, never on the user.
+    """
+    from django.template.loader import render_to_string
+
+    from reports.versioning import versioned_cache
+
+    municipality, query, public = context.get("municipality"), context.get("query", ""), context.get("public", False)
+    values = {"fig": fig, "municipality": municipality, "query": query, "public": public, "single": single,
+              "open_table": open_table, "chart_id": f"chart-data-{fig.spec.slug}", "num_columns": NUMBER_COLUMNS}
+    return versioned_cache("figure-html", (fig.spec.slug, getattr(municipality, "pk", None), query, public, single,
+                                           open_table),
+                           lambda: render_to_string("reports/_figure.html", values))
