@@ -44,7 +44,7 @@ def _layout(fig: go.Figure, *, title: str, y_title: str, note: str = "", for_pri
         separators=",.",  # Danish: decimal comma, thousands dot
         barmode="group",
         template="none", paper_bgcolor="white", plot_bgcolor="white", colorway=PALETTE,
-        xaxis={**AXIS_LINES, "showgrid": False},
+        xaxis={**AXIS_LINES, "showgrid": False, "type": "category"},  # periods and names: every label shown
         font={"family": "DejaVu Sans, Arial, sans-serif", "size": 12 if for_print else 13, "color": "#1a1a1a"},
         legend={"orientation": "h", "y": -0.18, "x": 0},
         margin={"l": 60, "r": 20, "t": 60, "b": 110},
@@ -117,11 +117,13 @@ def figure_chart(
         own = last[last["home_district"] != ""]
         totals = last[last["home_district"] == ""]
         labels = list(totals["home_municipality"])
-        fig.add_bar(name="Sigtede personer", x=labels, y=list(totals[value]), marker_color=PALETTE[0])
+        # horizontal, as in the published report: dozens of municipality names stay readable
+        fig.add_bar(name="Sigtede personer", y=labels, x=list(totals[value]), marker_color=PALETTE[0],
+                    orientation="h", hovertemplate="%{y}: %{x}<extra></extra>")
         for district in own["home_district"]:
             row = own[own["home_district"] == district]
-            fig.add_bar(name=f"{row['home_municipality'].iloc[0]} – {district}",
-                        x=[row["home_municipality"].iloc[0]], y=list(row[value]), marker_color=colours.get(district),
+            fig.add_bar(name=f"{row['home_municipality'].iloc[0]} – {district}", orientation="h",
+                        y=[row["home_municipality"].iloc[0]], x=list(row[value]), marker_color=colours.get(district),
                         visible="legendonly")
     title = f"Figur {spec.number}. {spec.title}" if spec.number else str(spec.title)
     if not several_periods and periods:
@@ -131,12 +133,23 @@ def figure_chart(
     _layout(fig, title=title, y_title=AXIS.get(value, value), note=note, for_print=for_print)
     if slug in ("reports-share", "charges-share"):
         fig.update_layout(barmode="stack")  # 100 % per category
+    if slug == "charged-persons-residence":
+        rows = len(fig.data[0].y) if fig.data else 0
+        height = max(420, 210 + 22 * rows)
+        plot = height - 60 - 150  # the legend and the source line sit a fixed number of pixels below the axis
+        fig.update_layout(
+            height=height, margin={"l": 170, "b": 150}, legend={"y": -60 / plot},
+            annotations=[{**fig.layout.annotations[0].to_plotly_json(), "y": -105 / plot}],
+            xaxis={"type": "linear", "title": {"text": AXIS.get(value, value)}, "showgrid": True,
+                   "gridcolor": "#e5e5e5", "rangemode": "tozero"},
+            yaxis={"type": "category", "autorange": "reversed", "title": {"text": ""}, "showgrid": False},
+        )
     return fig
 
 
 def chart_values(fig: go.Figure) -> dict[str, list]:
-    """trace name → y values (for tests comparing a chart with its download)."""
-    return {trace.name: list(trace.y) for trace in fig.data}
+    """trace name → the values drawn (y, or x for horizontal bars), for tests comparing a chart with its download."""
+    return {trace.name: list(trace.x if trace.orientation == "h" else trace.y) for trace in fig.data}
 
 
 def _colour(value: float | None, low: float, high: float) -> str:
