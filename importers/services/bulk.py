@@ -23,11 +23,11 @@ from django.db import connection, models
 
 from importers.models import ImportBatch, ImportChange
 
-from .results import Counts
+from .results import Counts, window_union
 from .writer import model_label
 
-LOAD_CHUNK = 100_000
-ANALYZE_AFTER_ROWS = 50_000  # a write this large refreshes the table's planner statistics (PostgreSQL)  # rows per executemany / COPY call: bounded memory for the text buffer
+LOAD_CHUNK = 100_000  # rows per executemany / COPY call: bounded memory for the text buffer
+ANALYZE_AFTER_ROWS = 50_000  # a write this large refreshes the table's planner statistics (PostgreSQL)
 
 
 def _q(name: str) -> str:
@@ -67,17 +67,6 @@ class Staged:
     counted: bool = False  # the aggregate table was brought up to date during the merge (on_merged)
 
 
-def as_date(value) -> dt.date | None:
-    """A date from the database (SQLite returns ISO text)."""
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
-
-
-def window_union(*windows: tuple) -> tuple[dt.date | None, dt.date | None]:
-    starts = [as_date(w[0]) for w in windows if w[0] is not None]
-    ends = [as_date(w[1]) for w in windows if w[1] is not None]
-    return min(starts, default=None), max(ends, default=None)
 
 
 class StagingTable:

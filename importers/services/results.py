@@ -22,9 +22,21 @@ class Counts:
     def add(self, other: Counts) -> None:
         for name in ("created", "updated", "unchanged", "removed"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
-        starts = [d for d in (self.window[0], other.window[0]) if d is not None]
-        ends = [d for d in (self.window[1], other.window[1]) if d is not None]
-        self.window = (min(starts, default=None), max(ends, default=None))
+        self.window = window_union(self.window, other.window)
+
+
+def as_date(value) -> dt.date | None:
+    """A date from the database (SQLite returns ISO text)."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def window_union(*windows: tuple) -> tuple[dt.date | None, dt.date | None]:
+    """The span of several (first date, last date) windows; None where none has a date."""
+    starts = [as_date(w[0]) for w in windows if w[0] is not None]
+    ends = [as_date(w[1]) for w in windows if w[1] is not None]
+    return min(starts, default=None), max(ends, default=None)
 
 
 @dataclass
