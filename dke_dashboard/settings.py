@@ -222,7 +222,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
-        "weasyprint": {"level": "WARNING"},
+        # WeasyPrint warns about every SVG presentation style (fill, stroke) it reads from
+        # matplotlib's charts, although it draws them; real failures are errors.
+        "weasyprint": {"level": "ERROR"},
         "fontTools": {"level": "WARNING"},
         "matplotlib": {"level": "WARNING"},
     },

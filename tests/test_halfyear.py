@@ -135,3 +135,15 @@ def test_pdf_through_a_background_job_when_celery_is_configured(client, report, 
     assert first.status_code == 200 and first.content[:4] == b"%PDF"  # eager: the job already ran
     assert client.get(f"/rapporter/{report.pk}/pdf/?status=1").json() == {"ready": True}
     assert len(list((tmp_path / "reports").glob("*.pdf"))) == 1
+
+
+def test_report_html_has_each_id_once(report):
+    """Every chart's SVG ids are its own: WeasyPrint warned of (and linked to) duplicate anchors."""
+    import re
+    from collections import Counter
+
+    from reports.halfyear.render import report_html
+
+    ids = Counter(re.findall(r'\bid="([^"]+)"', report_html(report, for_pdf=True)))
+    assert ids, "the report has no ids at all"
+    assert [i for i, n in ids.items() if n > 1] == []

@@ -7,6 +7,8 @@ No browser is needed (the PDF must render on a server without one). Colours come
 from __future__ import annotations
 
 import io
+import itertools
+import re
 
 import matplotlib
 
@@ -22,6 +24,13 @@ from reports.templatetags.dk import format_dk  # noqa: E402
 plt.rcParams.update({"font.family": "DejaVu Sans", "font.size": 8, "svg.fonttype": "path",
                      "axes.spines.top": False, "axes.spines.right": False})
 DK = FuncFormatter(lambda value, _pos: format_dk(value, 0))
+_CHART_NUMBERS = itertools.count(1)
+_SVG_REFS = re.compile(r'(\bid="|href="#|url\(#)')
+
+
+def _own_ids(svg: str, prefix: str) -> str:
+    """Prefix every id and reference, so several charts in one document keep distinct anchors."""
+    return _SVG_REFS.sub(lambda m: f"{m.group(1)}{prefix}-", svg)
 
 
 def _grouped(ax, labels: list[str], series: dict[str, list[float]], colours: dict[str, str]) -> None:
@@ -91,4 +100,4 @@ def chart_svg(*, slug: str, table: pd.DataFrame, districts: list[tuple[str, str]
     fig.savefig(buffer, format="svg")
     plt.close(fig)
     svg = buffer.getvalue()
-    return svg[svg.index("<svg"):]
+    return _own_ids(svg[svg.index("<svg"):], f"chart{next(_CHART_NUMBERS)}")
