@@ -59,10 +59,12 @@ def indicator_rows(municipality: Municipality) -> list[dict]:
         line = Line(indicator.baseline_year, indicator.baseline_value, indicator.target_year, indicator.target_value)
         status, rule = indicator_status(line=line, direction=indicator.direction, series=series)
         years = sorted(set(series) | {indicator.baseline_year, indicator.target_year})
+        # The line starts at the baseline and holds the target after its year; the chart and
+        # the table beside it show the same points.
+        expected = {y: line.expected(y) for y in years if y >= indicator.baseline_year}
         rows.append({"indicator": indicator, "series": series, "status": status, "status_label": STATUS_LABELS[status],
-                     "rule": rule, "line": [(y, line.expected(y)) for y in years if y <= indicator.target_year
-                                            and y >= indicator.baseline_year],
-                     "table": [{"year": y, "value": series.get(y), "expected": line.expected(y)} for y in years]})
+                     "rule": rule, "line": sorted(expected.items()),
+                     "table": [{"year": y, "value": series.get(y), "expected": expected.get(y)} for y in years]})
     return rows
 
 

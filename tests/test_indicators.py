@@ -45,3 +45,20 @@ def test_indicator_page_shows_status_rule_and_survey(client, town, member):
     assert "Andel borgere, der føler sig utrygge" in page and "(2019: 6,5)" in page and "som i 2019 er 7,0" in page
     assert "På rette vej" in page
     assert "Tryghedsmåling" in page
+
+
+@pytest.mark.django_db
+def test_indicator_table_shows_the_line_only_from_the_baseline(town):
+    """The table beside the chart gave a 'line' value for years before the baseline, where the chart has none."""
+    from comparisons.demo import demo_indicators_create
+    from comparisons.pages import indicator_rows
+    from reports.models import ActivityFigure
+
+    demo_indicators_create(town)
+    for period, value in (("2016H1", 10.0), ("2017H1", 9.0), ("2023H1", 6.0)):
+        ActivityFigure.objects.create(municipality=town, name="Andel utrygge", period=period, value=value,
+                                      unit="procent")
+    row = next(r for r in indicator_rows(town) if r["indicator"].name.startswith("Andel borgere"))
+    table = {t["year"]: t["expected"] for t in row["table"]}
+    assert table == {2016: None, 2017: 9.0, 2021: 5.0, 2023: 5.0}
+    assert row["line"] == [(2017, 9.0), (2021, 5.0), (2023, 5.0)]
