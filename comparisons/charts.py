@@ -24,9 +24,12 @@ def comparison_chart(*, table: pd.DataFrame, municipality_code: str) -> go.Figur
                         hovertemplate="%{x}: %{y:.1f}<extra>%{fullData.name}</extra>")
     fig.update_layout(title="Anmeldte forbrydelser pr. 1.000 indbyggere", separators=",.", template="simple_white",
                       height=440, yaxis={"title": "Pr. 1.000 indbyggere", "rangemode": "tozero"},
-                      legend={"orientation": "h", "y": -0.2},
-                      annotations=[{"text": str(SOURCE_LINE), "xref": "paper", "yref": "paper", "x": 0, "y": -0.42,
-                                    "showarrow": False, "xanchor": "left", "font": {"size": 11, "color": "#4a4f55"}}])
+                      # one legend entry per municipality: a column to the right never runs into the source line
+                      legend={"orientation": "v", "x": 1.02, "y": 1, "xanchor": "left"},
+                      xaxis={"type": "category"},
+                      annotations=[{"text": str(SOURCE_LINE), "xref": "paper", "yref": "paper", "x": 0, "y": -0.16,
+                                    "showarrow": False, "xanchor": "left", "yanchor": "top",
+                                    "font": {"size": 11, "color": "#4a4f55"}}])
     return fig
 
 

@@ -45,6 +45,8 @@ def comparison(request: HttpRequest, code: str) -> HttpResponse:
     all_areas = comparison_table(municipality=municipality, period=params["period_to"], categories=[params["category"]],
                                  peers=list(Municipality.objects.values_list("code", flat=True)))
     context["map"] = comparison_map(table=all_areas).to_plotly_json()
+    context["map_table"] = all_areas.sort_values("reports_per_1000", ascending=False).astype(object).to_dict("records")
+    context["map_period"] = params["period_to"]
     return render(request, "comparisons/comparison.html", context)
 
 

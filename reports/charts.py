@@ -152,12 +152,15 @@ def chart_values(fig: go.Figure) -> dict[str, list]:
     return {trace.name: list(trace.x if trace.orientation == "h" else trace.y) for trace in fig.data}
 
 
+RAMP = ((222, 235, 247), (8, 48, 107))  # light to dark blue: sequential, readable for colour-blind users
+
+
 def _colour(value: float | None, low: float, high: float) -> str:
-    """A light-to-dark blue ramp (sequential, readable for colour-blind users); grey for missing."""
+    """The colour of ``value`` on the ramp from ``low`` to ``high``; grey for missing."""
     if value is None or value != value:
         return "#d9d9d9"
     t = 0.0 if high == low else (value - low) / (high - low)
-    start, end = (222, 235, 247), (8, 48, 107)
+    start, end = RAMP
     return "#%02x%02x%02x" % tuple(round(a + (b - a) * t) for a, b in zip(start, end, strict=True))
 
 
@@ -178,6 +181,12 @@ def polygon_map(*, features: list[tuple[str, dict, float | None]], title: str, h
         fig.add_scatter(x=xs, y=ys, fill="toself", mode="lines", line={"color": "#ffffff", "width": 0.6},
                         fillcolor=_colour(value, low, high), name=name, text=label, hoverinfo="text",
                         showlegend=False)
+    if values:  # the colour key: an invisible marker trace that carries the ramp's colour bar
+        fig.add_scatter(x=[None], y=[None], mode="markers", hoverinfo="skip", showlegend=False,
+                        marker={"color": [low, high], "cmin": low, "cmax": high, "showscale": True,
+                                "colorscale": [[0, _colour(low, low, high)], [1, _colour(high, low, high)]],
+                                "colorbar": {"title": {"text": "Pr. 1.000"}, "thickness": 12, "len": 0.6,
+                                             "separatethousands": True}})
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1.8)  # 1/cos(56°): degrees to distances
     fig.update_layout(title=title, template="simple_white", height=height, margin={"l": 0, "r": 0, "t": 40, "b": 0},

@@ -123,3 +123,16 @@ def test_comparison_computed_by_hand(reference):
     assert indbrud.set_index("municipality_code").loc["165", "reports"] == 100
     total = comparison_table(municipality=albertslund, period="2016H1", categories=["TOT"], peers="000")
     assert total.set_index("municipality_code").loc["165", "reports"] is None
+
+
+def test_comparison_page_has_a_table_beside_the_map(reference, client, member):
+    from districts.models import Municipality
+
+    load("STRAF11_api_da.csv")
+    albertslund = Municipality.objects.get(code="165")
+    PopulationCount.objects.create(municipality=albertslund, date=dt.date(2016, 7, 1), count=25000)
+    client.force_login(member("Medarbejder", albertslund))
+    page = client.get("/kommune/165/sammenligning/?period_from=2016&period_to=2016&category=1320").content.decode()
+    map_table = page[page.index("Vis kortets tabel"):]
+    assert "Alle kommuner, anmeldelser pr. 1.000 indbyggere (2016)" in map_table
+    assert "<td>Albertslund</td><td class=\"num\">100</td><td class=\"num\">25.000</td><td class=\"num\">4,0</td>" in map_table
