@@ -119,3 +119,24 @@ def test_in_process_thread_path_runs_in_background(reference, import_data, setti
         time.sleep(0.1)
     assert ImportBatch.objects.get(pk=result.batch.pk).status == "done"
     assert ReportedOffence.objects.filter(report_date=dt.date(2018, 4, 11)).exists()
+
+
+def test_preview_says_what_a_replaced_period_loses(analyst, import_data):
+    """Before confirming, the analyst sees how many stored offences the replaced period will lose."""
+    upload(analyst, "anmeldelser.csv", import_data("anmeldelser_cp1252.csv"))
+    analyst.post(f"/import/{ImportBatch.objects.get().pk}/godkend/")
+    assert ReportedOffence.objects.count() == 5  # four in 2016 H1/H2 and one on 01-10-2016
+    # a corrected extract for 2016 that lacks two of the stored offences
+    lines = import_data("anmeldelser_cp1252.csv").decode("cp1252").splitlines()
+    smaller = "\n".join([lines[0], lines[1], lines[3], lines[5]]).encode("cp1252")
+    upload(analyst, "rettet.csv", smaller, replace_from="2016-01-01", replace_to="2016-12-31")
+    batch = ImportBatch.objects.latest("pk")
+    page = analyst.get(f"/import/{batch.pk}/").content.decode()
+    assert batch.status == "preview"
+    assert ("Perioden 01-01-2016 – 31-12-2016 erstattes af filen: 2 af de 5 anmeldelser, der ligger i perioden nu, "
+            "findes ikke i filen og fjernes, når du godkender.") in page
+    assert "3 læst; intet er gemt endnu" in page and ReportedOffence.objects.count() == 5
+    analyst.post(f"/import/{batch.pk}/godkend/")
+    batch.refresh_from_db()
+    assert batch.rows_removed == 2 and ReportedOffence.objects.count() == 3
+    assert "erstattes af filen" not in " ".join(batch.warnings)

@@ -30,6 +30,7 @@ from importers.parsers.reference import (
 )
 from importers.parsers.tables import read_table
 from reports.aggregates import aggregates_refresh
+from reports.models import ReportedOffence
 from reports.versioning import data_changed
 
 from . import police, reference, stream
@@ -236,6 +237,8 @@ def file_import(
                        message=f"Filen er afvist: {len(plan.problems)} fejl. Intet er gemt.")
     if dry_run and not plan.streamed:
         result.ok = True
+        if plan.forecast is not None:
+            result.warnings += plan.forecast()
         loaded = _same_file_loaded(batch)
         if loaded is not None:
             result.warnings.append(f"Den samme fil er allerede indlæst i kørsel #{loaded}; "
@@ -486,5 +489,19 @@ def _prepare_police(kind, *, sheets, file_name, names, objects, default, options
         aggregates_refresh(municipality_ids=touched, window=counts.window)
         return counts, notes
 
+    def forecast() -> list[str]:
+        """What the replaced period loses: its stored offences whose key the file does not have."""
+        if not replace or offence_rows is None:
+            return []
+        start, end = replace_period_dates(replace)
+        ids = set(offence_rows["municipality_id"].dropna().astype(int).tolist())
+        if not ids and default in objects:
+            ids = {objects[default].pk}
+        stored = set(ReportedOffence.objects.filter(municipality_id__in=ids, report_date__range=(start, end))
+                     .values_list("journal_number", "forhold"))
+        gone = len(stored - set(zip(offence_rows["journal_number"], offence_rows["forhold"], strict=True)))
+        return [f"Perioden {start:%d-%m-%Y} – {end:%d-%m-%Y} erstattes af filen: {gone} af de {len(stored)} "
+                "anmeldelser, der ligger i perioden nu, findes ikke i filen og fjernes, når du godkender."]
+
     return Plan(rows_read=rows_read, preview=preview, columns=columns, problems=problems, warnings=warnings,
-                 period=period, write=write)
+                period=period, write=write, forecast=forecast)

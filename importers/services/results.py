@@ -69,10 +69,12 @@ class Plan:
 
     streamed = False
 
-    def __init__(self, *, rows_read, preview, columns, problems, warnings, period, write):
+    def __init__(self, *, rows_read, preview, columns, problems, warnings, period, write, forecast=None):
         self.rows_read, self.preview, self.columns = rows_read, preview, columns
         self.problems, self.warnings, self.period, self.write = problems, warnings, period, write
         self.expected_rows = rows_read
+        # () -> sentences for the preview on what confirming will change (e.g. rows a replaced period loses)
+        self.forecast = forecast
 
 
 def replace_period_dates(replace) -> tuple[dt.date, dt.date] | None:
