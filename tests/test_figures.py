@@ -110,3 +110,81 @@ def test_bad_parameters_raise_danish_errors(town):
         figure_table(slug="reports-by-period", municipality=town, period="sidste år")
     with pytest.raises(FigureError, match="Ukendt bydel"):
         figure_table(slug="reports-by-period", municipality=town, period="2016", districts=["Atlantis"])
+
+
+def nonzero(table, *key, value):
+    return {tuple(r[:-1]): r[-1] for r in rows(table, *key, value) if r[-1] == r[-1] and r[-1] != 0}
+
+
+def test_every_figure_for_a_half_year_by_offence_date(town):
+    """2016H1 by offence date: V1 (27 Feb), O1 (31 Jan), U1 (4 May); L1 was committed in 2015.
+
+    Population on the midpoint 1 April: Vester 1000, Øster 2000, Lund 500.
+    Charges of those offences: p1 on O1 (lives in Vester), p4 on V1 (lives in Lund).
+    """
+    args = {"municipality": town, "period": "2016H1", "date_basis": "offence"}
+    by_period = figure_table(slug="reports-by-period", **args)
+    assert nonzero(by_period, "district", "category", value="reports") == {
+        ("Vester", "vold"): 1, ("Øster", "indbrud"): 1, ("", "tyveri"): 1}
+    per_1000 = figure_table(slug="reports-per-1000", **args)
+    assert rows(per_1000, "district", "reports", "population", "reports_per_1000")[:3] == [
+        ("Vester", 1, 1000.0, 1.0), ("Øster", 1, 2000.0, 0.5), ("Lund", 0, 500.0, 0.0)]
+    mix = figure_table(slug="offence-mix", **args)
+    assert nonzero(mix, "district", "category", value="reports_per_1000") == {
+        ("Vester", "vold"): 1.0, ("Øster", "indbrud"): 0.5}
+    share = figure_table(slug="reports-share", **args)
+    assert nonzero(share, "category", "district", value="share_pct") == {
+        ("vold", "Vester"): 100.0, ("indbrud", "Øster"): 100.0}
+    assert share[share["category"] == "tyveri"]["share_pct"].isna().all()  # no rate anywhere: no share, not 0
+    charges = figure_table(slug="charges-by-category", **args)
+    assert nonzero(charges, "district", "category", value="charges") == {("Vester", "vold"): 1, ("Øster", "indbrud"): 1}
+    charge_share = figure_table(slug="charges-share", **args, categories=["vold", "indbrud"])
+    assert nonzero(charge_share, "category", "district", value="share_pct") == {
+        ("vold", "Vester"): 100.0, ("indbrud", "Øster"): 100.0}
+    persons = figure_table(slug="charged-persons-residence", **args)
+    assert rows(persons, "home_municipality", "home_district", "persons") == [
+        ("Albertslund", "", 2), ("Albertslund", "Vester", 1), ("Albertslund", "Øster", 0), ("Albertslund", "Lund", 1)]
+
+
+def test_every_figure_for_a_quarter_by_report_date(town):
+    """2016K4 by report date: O3 (5 Oct, Øster narko), L2 (20 Nov, Lund vold).
+
+    Midpoint 15 November: the nearest count, 1 October, lies 45 days before it (no later count).
+    Charges: p1 and p2 on O3 (both living in Høje-Taastrup by these charges), p3 on L2 (no residence).
+    p1 lived in Vester by an earlier charge, but a person counts with the first charge in the period.
+    """
+    args = {"municipality": town, "period": "2016K4"}
+    by_period = figure_table(slug="reports-by-period", **args)
+    assert nonzero(by_period, "district", "category", value="reports") == {("Øster", "narko"): 1, ("Lund", "vold"): 1}
+    assert "" not in set(by_period["district"])  # no unknown-district offence in the quarter: no row for it
+    per_1000 = figure_table(slug="reports-per-1000", **args)
+    assert rows(per_1000, "district", "reports", "population", "reports_per_1000") == [
+        ("Vester", 0, 1000.0, 0.0), ("Øster", 1, 2000.0, 0.5), ("Lund", 1, 500.0, 2.0)]
+    mix = figure_table(slug="offence-mix", **args)
+    assert nonzero(mix, "district", "category", value="reports_per_1000") == {
+        ("Øster", "narko"): 0.5, ("Lund", "vold"): 2.0}
+    share = figure_table(slug="reports-share", **args)
+    assert nonzero(share, "category", "district", value="share_pct") == {
+        ("narko", "Øster"): 100.0, ("vold", "Lund"): 100.0}
+    charges = figure_table(slug="charges-by-category", **args)
+    assert nonzero(charges, "district", "category", value="charges") == {("Øster", "narko"): 2, ("Lund", "vold"): 1}
+    charge_share = figure_table(slug="charges-share", **args)
+    assert nonzero(charge_share, "category", "district", value="share_pct") == {
+        ("narko", "Øster"): 100.0, ("vold", "Lund"): 100.0}
+    persons = figure_table(slug="charged-persons-residence", **args)
+    assert rows(persons, "home_municipality", "home_district", "persons") == [
+        ("Albertslund", "", 0), ("Albertslund", "Vester", 0), ("Albertslund", "Øster", 0), ("Albertslund", "Lund", 0),
+        ("Høje-Taastrup", "", 2), ("Uoplyst", "", 1)]
+
+
+def test_a_quarter_by_offence_date_loses_what_was_committed_the_year_before(town):
+    report = figure_table(slug="reports-by-period", municipality=town, period="2016K1")
+    offence = figure_table(slug="reports-by-period", municipality=town, period="2016K1", date_basis="offence")
+    assert nonzero(report, "district", "category", value="reports") == {
+        ("Vester", "vold"): 1, ("Øster", "indbrud"): 1, ("Lund", "tyveri"): 1}
+    assert nonzero(offence, "district", "category", value="reports") == {("Vester", "vold"): 1, ("Øster", "indbrud"): 1}
+    persons_report = figure_table(slug="charged-persons-residence", municipality=town, period="2016K1")
+    persons_offence = figure_table(slug="charged-persons-residence", municipality=town, period="2016K1",
+                                   date_basis="offence")
+    # p4's charges are on L1 (Lund, 2015 by offence date) and V1; p1's on O1: two persons either way
+    assert persons_report["persons"].iloc[0] == persons_offence["persons"].iloc[0] == 2
