@@ -151,3 +151,29 @@ def _fresh_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture
+def browser_login(live_server):
+    """browser_login(username) → a Playwright page in Debian's Chromium, logged in (password x-kode-1234)."""
+    import os
+
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--no-first-run"])
+
+        def login(username: str):
+            page = browser.new_context(accept_downloads=True, locale="da-DK").new_page()
+            page.goto(f"{live_server.url}/konto/login/?next=/")
+            page.fill("#id_username", username)
+            page.fill("#id_password", "x-kode-1234")
+            page.click("main button[type=submit]")
+            page.wait_for_url(f"{live_server.url}/")
+            return page
+
+        yield login
+        browser.close()

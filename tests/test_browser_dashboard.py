@@ -9,29 +9,15 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),  # keep the roles a migration made
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed (apt-get install chromium)"),
 ]
 
 
 @pytest.fixture
-def page(live_server, town, member):
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
+def page(browser_login, town, member):
     member("Medarbejder", town)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--no-first-run"])
-        context = browser.new_context(accept_downloads=True, locale="da-DK")
-        page = context.new_page()
-        page.goto(f"{live_server.url}/konto/login/?next=/")
-        page.fill("#id_username", "medarbejder")
-        page.fill("#id_password", "x-kode-1234")
-        page.click("main button[type=submit]")
-        yield page
-        browser.close()
+    return browser_login("medarbejder")
 
 
 def test_filter_updates_chart_and_table_and_csv_downloads(page, live_server):
