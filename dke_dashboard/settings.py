@@ -187,6 +187,8 @@ LOGOUT_REDIRECT_URL = "home"
 IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("IMPORT_MAX_UPLOAD_BYTES", str(200 * 1024 * 1024)))
 # Police CSV files read from disk (import_file, the upload store) above this size are streamed in chunks.
 IMPORT_STREAM_BYTES = int(os.environ.get("IMPORT_STREAM_BYTES", str(32 * 1024 * 1024)))
+# A previewed upload waits on disk for its confirmation at most this long (it may hold CPR numbers).
+IMPORT_UPLOAD_KEEP_HOURS = float(os.environ.get("IMPORT_UPLOAD_KEEP_HOURS", "24"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 

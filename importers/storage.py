@@ -1,8 +1,18 @@
-"""Uploaded files are kept on disk by their SHA-256 (never in the database)."""
+"""Uploaded files wait on disk, by their SHA-256, between preview and import (never in the database).
 
+A police file can hold CPR numbers and names, so a stored upload lives no longer than it is
+needed: it is deleted when its import ends (done, rejected, failed or unchanged), and uploads
+that were previewed but never confirmed are purged after ``IMPORT_UPLOAD_KEEP_HOURS``.
+"""
+
+from __future__ import annotations
+
+import time
 from pathlib import Path
 
 from django.conf import settings
+
+PENDING = ("preview", "queued", "running")
 
 
 def _folder() -> Path:
@@ -17,9 +27,29 @@ def upload_store(data: bytes, sha256: str) -> None:
         path.write_bytes(data)
 
 
-def upload_read(sha256: str) -> bytes:
-    return (_folder() / sha256).read_bytes()
-
-
 def upload_path(sha256: str) -> Path:
     return _folder() / sha256
+
+
+def upload_discard(sha256: str) -> bool:
+    """Delete the stored upload unless another batch still waits for the same file."""
+    from .models import ImportBatch
+
+    if ImportBatch.objects.filter(sha256=sha256, status__in=PENDING).exists():
+        return False
+    upload_path(sha256).unlink(missing_ok=True)
+    return True
+
+
+def uploads_purge(*, hours: float | None = None) -> int:
+    """Delete stored uploads older than ``hours`` (default the setting) whose import is not under way."""
+    from .models import ImportBatch
+
+    limit = time.time() - 3600 * (settings.IMPORT_UPLOAD_KEEP_HOURS if hours is None else hours)
+    busy = set(ImportBatch.objects.filter(status__in=("queued", "running")).values_list("sha256", flat=True))
+    removed = 0
+    for path in _folder().iterdir():
+        if path.is_file() and path.name not in busy and path.stat().st_mtime < limit:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 
 from .models import ImportBatch
-from .storage import upload_path
+from .storage import upload_discard, upload_path
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,8 @@ def import_execute(batch_id: int) -> None:
         log.exception("Import of batch %s failed", batch_id)
         ImportBatch.objects.filter(pk=batch_id).update(status=ImportBatch.Status.FAILED)
         raise
+    finally:  # the file may hold personal data: it is kept no longer than its import
+        upload_discard(batch.sha256)
 
 
 @shared_task(name="importers.import_run")

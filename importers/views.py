@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -14,7 +15,7 @@ from . import quality
 from .forms import UploadForm
 from .models import ImportBatch
 from .services import batch_rollback, file_import, progress_get
-from .storage import upload_store
+from .storage import upload_path, upload_store, uploads_purge
 from .tasks import import_start
 
 
@@ -36,6 +37,7 @@ def upload(request: HttpRequest) -> HttpResponse:
     municipalities = _analyst_municipalities(request.user)
     form = UploadForm(request.POST or None, request.FILES or None, municipalities=municipalities)
     if request.method == "POST" and form.is_valid():
+        uploads_purge()  # previews nobody confirmed in time
         data = form.cleaned_data["file"].read()
         result = file_import(
             data=data, file_name=form.cleaned_data["file"].name, kind=form.cleaned_data["kind"],
@@ -43,8 +45,9 @@ def upload(request: HttpRequest) -> HttpResponse:
                                                               else None),
             user=request.user, options=form.options(), dry_run=True,
         )
-        upload_store(data, result.batch.sha256)
         batch = result.batch
+        if batch.status == ImportBatch.Status.PREVIEW:  # kept only while it waits for "Godkend"
+            upload_store(data, batch.sha256)
         batch.options = {**batch.options, "_preview": result.preview, "_columns": result.columns,
                          "_message": result.message}
         batch.save(update_fields=["options"])
@@ -80,6 +83,10 @@ def confirm(request: HttpRequest, batch_id: int) -> HttpResponse:
     batch = get_object_or_404(_batches(request.user), pk=batch_id)
     if batch.status != ImportBatch.Status.PREVIEW:
         messages.error(request, "Kørslen er allerede sat i gang eller afvist.")
+    elif not upload_path(batch.sha256).exists():
+        messages.error(request, f"Filen {batch.file_name} er ikke længere gemt: en upload venter højst "
+                                f"{settings.IMPORT_UPLOAD_KEEP_HOURS:g} timer på godkendelse, fordi den kan indeholde "
+                                "personoplysninger. Upload filen igen.")
     else:
         import_start(batch)
     return redirect("import_batch_detail", batch_id=batch.pk)

@@ -140,3 +140,50 @@ def test_preview_says_what_a_replaced_period_loses(analyst, import_data):
     batch.refresh_from_db()
     assert batch.rows_removed == 2 and ReportedOffence.objects.count() == 3
     assert "erstattes af filen" not in " ".join(batch.warnings)
+
+
+def stored_uploads(settings):
+    folder = settings.MEDIA_ROOT / "uploads"
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def test_an_upload_with_cpr_numbers_is_deleted_once_imported(analyst, import_data, settings, caplog):
+    """A police file can hold CPR numbers and names: its stored copy lives only until its import ends."""
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    upload(analyst, "sigtelser.csv", import_data("sigtelser_cpr.csv"))
+    batch = ImportBatch.objects.get()
+    assert stored_uploads(settings) == [batch.sha256]  # waits for "Godkend"
+    analyst.post(f"/import/{batch.pk}/godkend/")
+    batch.refresh_from_db()
+    assert batch.status == "done" and stored_uploads(settings) == []
+    on_disk = b"".join(p.read_bytes() for p in settings.MEDIA_ROOT.rglob("*") if p.is_file())
+    logged = caplog.text + repr(batch.options) + repr(batch.warnings)
+    for raw in ("010203-1234", "2512984321", "311299", "Anders And"):
+        assert raw.encode() not in on_disk and raw not in logged
+
+
+def test_a_rejected_upload_is_not_kept(analyst, settings):
+    upload(analyst, "fejl.csv", "Journalnummer;CPR\n0400-1-16;320199-1234\n".encode())
+    assert ImportBatch.objects.get().status == "rejected" and stored_uploads(settings) == []
+
+
+def test_an_unconfirmed_upload_is_purged_and_cannot_be_confirmed_later(analyst, import_data, settings):
+    import os
+    import time
+
+    from django.core.management import call_command
+
+    upload(analyst, "anmeldelser.csv", import_data("anmeldelser_cp1252.csv"))
+    batch = ImportBatch.objects.get()
+    stored = settings.MEDIA_ROOT / "uploads" / batch.sha256
+    call_command("purge_uploads")
+    assert stored.exists()  # younger than IMPORT_UPLOAD_KEEP_HOURS
+    day_ago = time.time() - 25 * 3600
+    os.utime(stored, (day_ago, day_ago))
+    call_command("purge_uploads")
+    assert not stored.exists()
+    page = analyst.post(f"/import/{batch.pk}/godkend/", follow=True).content.decode()
+    assert "er ikke længere gemt" in page and "Upload filen igen" in page
+    assert ReportedOffence.objects.count() == 0
