@@ -145,6 +145,12 @@ def member(db, django_user_model):
 
 
 @pytest.fixture(autouse=True)
+def _no_background_warming(settings):
+    """Dashboards are warmed in a background thread after imports; tests that want it call it themselves."""
+    settings.FIGURE_WARM_AFTER_WRITE = False
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Each test starts with an empty cache: its database starts afresh, and so does the data version."""
     from django.core.cache import cache

@@ -214,6 +214,9 @@ CACHES = {
 }
 # Figure tables are cached under the data version (reports.versioning); this only bounds memory.
 FIGURE_CACHE_SECONDS = int(os.environ.get("FIGURE_CACHE_SECONDS", "3600"))
+# After an import or rollback from the web, render the default dashboards in the background so the
+# first visitor gets them from the cache (reports/warm.py).
+FIGURE_WARM_AFTER_WRITE = env_bool("FIGURE_WARM_AFTER_WRITE", True)
 # Without a broker a confirmed import runs in a background thread of the web process;
 # tests set this to True to run it inline.
 IMPORT_RUN_INLINE = env_bool("IMPORT_RUN_INLINE", False)

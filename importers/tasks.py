@@ -9,6 +9,8 @@ from celery import shared_task
 from django.conf import settings
 from django.db import close_old_connections, connection
 
+from reports.warm import dashboards_warm_later
+
 from .models import ImportBatch
 from .storage import upload_discard, upload_path
 
@@ -23,11 +25,13 @@ def import_execute(batch_id: int) -> None:
     batch = ImportBatch.objects.select_related("user", "municipality").get(pk=batch_id)
     options = {k: v for k, v in batch.options.items() if not k.startswith("_")}
     try:
-        file_import(
+        result = file_import(
             path=upload_path(batch.sha256), file_name=batch.file_name, kind=batch.kind,
             municipality=Municipality.objects.filter(pk=batch.municipality_id).first(), user=batch.user,
             options=options, batch=batch,
         )
+        if result.batch.status == ImportBatch.Status.DONE:
+            dashboards_warm_later()
     except Exception:  # a crash must not leave the batch "running" forever
         log.exception("Import of batch %s failed", batch_id)
         ImportBatch.objects.filter(pk=batch_id).update(status=ImportBatch.Status.FAILED)

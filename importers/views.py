@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.access import ANALYST, user_municipalities
 from districts.models import Municipality
 from importers.parsers.police import HEADER_LABELS
+from reports.warm import dashboards_warm_later
 
 from . import quality
 from .forms import UploadForm
@@ -108,6 +109,8 @@ def rollback(request: HttpRequest, batch_id: int) -> HttpResponse:
         return redirect("import_batch_detail", batch_id=batch.pk)
     result = batch_rollback(batch=batch, user=request.user)
     (messages.success if result.ok else messages.error)(request, result.message)
+    if result.ok:
+        dashboards_warm_later()
     return redirect("import_batch_detail", batch_id=batch.pk)
 
 

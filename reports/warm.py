@@ -1,0 +1,74 @@
+"""Warm the figure caches after new data, so the first visitor after an import gets a cached dashboard.
+
+Every write bumps the data version (``reports.versioning``), which makes every cached figure
+old at once. Rendering each municipality's default dashboard in the background right after an
+import fills the caches under the new version with exactly the keys a real visit uses: it calls
+the dashboard view itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from celery import shared_task
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.db import close_old_connections, connection
+from django.test import RequestFactory
+from django.utils import translation
+
+from districts.models import Municipality
+
+from .models import OffenceAggregate
+
+log = logging.getLogger(__name__)
+
+
+def dashboards_warm(*, codes: list[str] | None = None) -> dict[str, float]:
+    """Render the default dashboard of each municipality with offences (staff view, and the public view
+    where it is switched on); returns the seconds each took."""
+    from .views import dashboard
+
+    with_data = OffenceAggregate.objects.values_list("municipality_id", flat=True).distinct()  # small, unlike offences
+    municipalities = Municipality.objects.filter(pk__in=with_data).order_by("code")
+    if codes is not None:
+        municipalities = municipalities.filter(code__in=codes)
+    factory = RequestFactory()
+    seconds: dict[str, float] = {}
+    with translation.override(settings.LANGUAGE_CODE):
+        for municipality in municipalities:
+            started = time.perf_counter()
+            for public in (False, True) if municipality.public_view else (False,):
+                request = factory.get(f"/kommune/{municipality.code}/")
+                request.user, request.public_view = AnonymousUser(), public
+                dashboard(request, code=municipality.code)
+            seconds[municipality.code] = time.perf_counter() - started
+    return seconds
+
+
+@shared_task(name="reports.dashboards_warm")
+def dashboards_warm_task() -> dict[str, float]:
+    return dashboards_warm()
+
+
+def dashboards_warm_later() -> str:
+    """Warm in the background: a Celery task when a broker is configured, else a thread."""
+    if not settings.FIGURE_WARM_AFTER_WRITE:
+        return "off"
+    if settings.CELERY_BROKER_URL:
+        dashboards_warm_task.delay()
+        return "celery"
+
+    def run() -> None:
+        close_old_connections()
+        try:
+            dashboards_warm()
+        except Exception:  # warming is an optimisation: a failure must never reach the import
+            log.exception("Warming the dashboards failed")
+        finally:
+            connection.close()
+
+    threading.Thread(target=run, name="dashboards-warm", daemon=True).start()
+    return "thread"

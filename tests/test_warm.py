@@ -1,0 +1,54 @@
+"""Warming: after new data the default dashboard is computed before anyone asks for it."""
+
+import subprocess
+import sys
+
+import pytest
+from django.core.management import call_command
+
+pytestmark = pytest.mark.django_db
+
+
+def test_warming_fills_the_cache_a_visit_reads(client, town, member, django_assert_max_num_queries):
+    from reports.warm import dashboards_warm
+
+    client.force_login(member("Medarbejder", town))
+    assert set(dashboards_warm()) == {"165"}
+    # a warm visit reads no figure data: only the session, the user, the page's frame and the data version
+    with django_assert_max_num_queries(40) as queries:
+        page = client.get("/kommune/165/")
+    assert page.status_code == 200 and "Figur 8" in page.content.decode()
+    figure_tables = ("reports_offenceaggregate", "reports_charge", "districts_populationcount")
+    assert not [q["sql"] for q in queries.captured_queries if any(t in q["sql"] for t in figure_tables)]
+
+
+def test_a_confirmed_web_import_warms_the_dashboards(client, reference, member, import_data, settings, monkeypatch,
+                                                      tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from importers.models import ImportBatch
+
+    settings.IMPORT_RUN_INLINE, settings.MEDIA_ROOT = True, tmp_path
+    settings.FIGURE_WARM_AFTER_WRITE = True
+    warmed = []
+    monkeypatch.setattr("reports.warm.dashboards_warm", lambda **kw: warmed.append(kw) or {})
+    monkeypatch.setattr("threading.Thread.start", lambda thread: thread.run())  # run the background job here
+    client.force_login(member("Analytiker", reference["165"]))
+    client.post("/import/", {"file": SimpleUploadedFile("a.csv", import_data("anmeldelser_cp1252.csv")),
+                             "kind": "auto"})
+    assert warmed == []  # a preview changes nothing
+    client.post(f"/import/{ImportBatch.objects.get().pk}/godkend/")
+    assert warmed == [{}]
+
+
+def test_warm_dashboards_command(town, capsys):
+    call_command("warm_dashboards", "--municipality", "165")
+    assert "1 dashboards forberedt." in capsys.readouterr().out
+
+
+def test_a_celery_worker_knows_every_task():
+    """The worker registers tasks from each app's tasks module: a task elsewhere would be 'unregistered'."""
+    code = ("import django; django.setup(); from dke_dashboard.celery import app; "
+            "app.loader.import_default_modules(); print(sorted(t for t in app.tasks if not t.startswith('celery.')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "['importers.import_run', 'reports.dashboards_warm', 'reports.report_pdf_render']"
