@@ -10,8 +10,10 @@ import datetime as dt
 import io
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 
@@ -187,3 +189,29 @@ def read_csv_text(text: str, *, sep: str | None = None) -> pd.DataFrame:
         io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_filter=False,
         skipinitialspace=True, engine="c",
     )
+
+
+def per_distinct(values: pd.Series, function: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """``function`` (vectorised, Series → Series) applied to each distinct value of ``values`` once.
+
+    Police extracts repeat the same few dates, codes, municipalities and addresses a million
+    times: a step on the distinct values, spread back to the rows, costs a fraction of the same
+    step on every cell and gives the same result.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    result = function(pd.Series(uniques, dtype=values.dtype))
+    return pd.Series(result.array.take(codes), index=values.index, name=values.name)
+
+
+def distinct_rows(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Number the distinct rows of ``frame`` (missing values count as values).
+
+    Returns each row's number (0, 1, … in order of first appearance) and the position of
+    each number's first row, so a function of the row can be computed once per distinct row.
+    """
+    numbers = np.zeros(len(frame), dtype=np.int64)
+    for column in frame.columns:
+        codes, uniques = pd.factorize(frame[column], use_na_sentinel=False)
+        numbers, _ = pd.factorize(numbers * len(uniques) + codes)  # stays below len(frame): no overflow
+    first = np.unique(numbers, return_index=True)[1]
+    return numbers, first

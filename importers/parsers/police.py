@@ -8,9 +8,10 @@ import hmac
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
-from .common import ParseError, Problem, match_columns, parse_date
+from .common import ParseError, Problem, match_columns, parse_date, per_distinct
 
 OFFENCE_ALIASES: dict[str, list[str]] = {
     "journal_number": ["Journalnummer", "Journalnr", "Journal nr.", "Sagsnummer"],
@@ -69,6 +70,10 @@ class Parsed:
         return [p for p in self.problems if p.severity == "error"]
 
 
+def _stripped(cells: pd.Series) -> pd.Series:
+    return cells.astype(str).str.strip()
+
+
 def canonical_frame(
     raw: pd.DataFrame, aliases: dict[str, list[str]], *, required: list[str], what: str, file_name: str
 ) -> pd.DataFrame:
@@ -83,7 +88,7 @@ def canonical_frame(
             f"Filen {file_name} mangler {noun} {names} for {what}. "
             f"Fundne kolonner: {headers}."
         )
-    frame = pd.DataFrame({canonical: raw[header].astype(str).str.strip() for canonical, header in found.items()})
+    frame = pd.DataFrame({canonical: per_distinct(raw[header], _stripped) for canonical, header in found.items()})
     frame["row"] = raw.index.to_numpy() + 2  # header is row 1; a chunk of a streamed file keeps its numbers
     return frame
 
@@ -101,26 +106,42 @@ _FAST_DATE_FORMATS = ("%d-%m-%Y", "%Y-%m-%d", "%d.%m.%Y")  # the usual spellings
 
 
 def _dates(frame: pd.DataFrame, column: str, problems: list[Problem], *, required: bool) -> pd.Series:
-    """A date column as ``datetime.date`` objects; the usual formats vectorised, the rest cell by cell."""
-    text = frame[column].astype(str).str.strip()
-    parsed = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    """A date column as ``datetime.date`` objects (None when empty); each distinct spelling is parsed once."""
+    label = HEADER_LABELS.get(column, column)
+    codes, texts = pd.factorize(frame[column], use_na_sentinel=False)  # stripped by canonical_frame
+    days, reasons = _dates_distinct(pd.Series(texts, dtype=object))
+    values = pd.Series(days[codes], index=frame.index, dtype=object)
+    rows = frame["row"].to_numpy()
+    if reasons:
+        bad = np.isin(codes, list(reasons))
+        for row, code in zip(rows[bad], codes[bad], strict=True):
+            problems.append(Problem(int(row), label, texts[code], reasons[code]))
+    if required:
+        empty = np.flatnonzero(np.asarray(texts, dtype=object) == "")
+        for row in rows[np.isin(codes, empty)]:
+            problems.append(Problem(int(row), label, "", "Dato mangler"))
+    return values
+
+
+def _dates_distinct(texts: pd.Series) -> tuple[np.ndarray, dict[int, str]]:
+    """Distinct date texts → dates (None when empty or bad) and, by position, why the bad ones are bad.
+
+    The usual formats are parsed vectorised; other spellings (and garbage) go through ``parse_date``.
+    """
+    parsed = pd.Series(pd.NaT, index=texts.index, dtype="datetime64[ns]")
     for fmt in _FAST_DATE_FORMATS:
-        todo = parsed.isna() & (text != "")
+        todo = parsed.isna() & (texts != "")
         if not todo.any():
             break
-        parsed[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
-    values = pd.Series([d.date() for d in parsed.dt.to_pydatetime()] if len(parsed) else [], index=frame.index,
-                       dtype=object).where(parsed.notna(), None)
-    rest = (parsed.isna() & (text != "")).to_numpy()
-    for index, row, cell in zip(frame.index[rest], frame["row"][rest], frame[column][rest], strict=True):
+        parsed[todo] = pd.to_datetime(texts[todo], format=fmt, errors="coerce")
+    days = np.array([None if pd.isna(d) else d.date() for d in parsed], dtype=object)
+    reasons: dict[int, str] = {}
+    for position in np.flatnonzero((parsed.isna() & (texts != "")).to_numpy()):
         try:  # other spellings, or garbage
-            values[index] = parse_date(cell)
+            days[position] = parse_date(texts.iloc[position])
         except ValueError as exc:
-            problems.append(Problem(int(row), HEADER_LABELS.get(column, column), cell, str(exc)))
-    if required:
-        for row in frame.loc[(text == "").to_numpy(), "row"]:
-            problems.append(Problem(row, HEADER_LABELS.get(column, column), "", "Dato mangler"))
-    return values
+            reasons[int(position)] = str(exc)
+    return days, reasons
 
 
 def _municipalities(given: pd.Series, *, by_code: dict[str, str], by_name: dict[str, str]) -> pd.Series:
@@ -133,10 +154,19 @@ def _forhold(frame: pd.DataFrame, problems: list[Problem]) -> pd.Series:
     if "forhold" not in frame:
         return pd.Series(1, index=frame.index)
     text = frame["forhold"].replace("", "1")
-    numbers = pd.to_numeric(text, errors="coerce")
+    numbers = per_distinct(text, lambda t: pd.to_numeric(t, errors="coerce"))
     for row, value in zip(frame.loc[numbers.isna(), "row"], text[numbers.isna()], strict=True):
         problems.append(Problem(row, "Forhold", value, "Forhold skal være et helt tal"))
     return numbers.fillna(1).astype(int)
+
+
+def _decimal_comma(cells: pd.Series) -> pd.Series:
+    return pd.to_numeric(cells.str.replace(",", ".", regex=False), errors="coerce")
+
+
+def _flag(cells: pd.Series) -> pd.Series:
+    """J/N (Y, 1, 0) → True/False; anything else → missing."""
+    return cells.str.upper().str[:1].map({"J": True, "Y": True, "1": True, "N": False, "0": False})
 
 
 def _duplicates(frame: pd.DataFrame, key: list[str], label: str, problems: list[Problem]) -> None:
@@ -169,7 +199,7 @@ def offences_parse(
     frame["offence_date"] = (
         _dates(frame, "offence_date", problems, required=False) if "offence_date" in frame else None
     )
-    bad_code = ~frame["code"].str.fullmatch(_CODE.pattern)
+    bad_code = ~per_distinct(frame["code"], lambda c: c.str.fullmatch(_CODE.pattern)).astype(bool)
     for row, value in zip(frame.loc[bad_code, "row"], frame.loc[bad_code, "code"], strict=True):
         problems.append(Problem(row, "Gerningskode", value, "Gerningskoden skal være 5–6 cifre"))
     if "municipality" in frame:
@@ -182,14 +212,13 @@ def offences_parse(
         problems.append(Problem(row, "Kommunekode", value, "Ukendt kommune (brug DST-kode eller navn)"))
     for column in ("x", "y"):
         if column in frame:
-            numbers = pd.to_numeric(frame[column].str.replace(",", ".", regex=False), errors="coerce")
+            numbers = per_distinct(frame[column], _decimal_comma)
             bad = numbers.isna() & (frame[column] != "")
             for row, value in zip(frame.loc[bad, "row"], frame.loc[bad, column], strict=True):
                 problems.append(Problem(row, column.upper(), value, "Koordinaten er ikke et tal"))
             frame[column] = numbers
     if "police_initiated" in frame:
-        flag = frame["police_initiated"].str.upper().str[:1]
-        frame["police_initiated"] = flag.map({"J": True, "Y": True, "1": True, "N": False, "0": False})
+        frame["police_initiated"] = per_distinct(frame["police_initiated"], _flag)
     _duplicates(frame, ["journal_number", "forhold"], "Journalnummer/Forhold", problems)
     for column in ("code_text", "address", "postcode", "district"):
         if column not in frame:

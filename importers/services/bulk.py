@@ -12,14 +12,17 @@ from" and the JSON constructor differ.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
-from collections.abc import Callable, Iterable
+import math
+import re
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
-from django.db import connection, models
+from django.db import OperationalError, connection, models, transaction
 
 from importers.models import ImportBatch, ImportChange
 
@@ -27,6 +30,8 @@ from .results import Counts, window_union
 from .writer import model_label
 
 LOAD_CHUNK = 100_000  # rows per executemany / COPY call: bounded memory for the text buffer
+# An insert at least this large, into a table holding fewer rows, builds the indexes afterwards (PostgreSQL)
+BULK_REBUILD_ROWS = 100_000
 ANALYZE_AFTER_ROWS = 50_000  # a write this large refreshes the table's planner statistics (PostgreSQL)
 
 
@@ -111,16 +116,15 @@ class StagingTable:
                 progress(len(part))
 
     def _copy(self, frame: pd.DataFrame) -> None:
-        buffer = io.StringIO()
-        frame[self.columns].to_csv(buffer, index=False, header=False, na_rep="", quoting=csv.QUOTE_MINIMAL)
-        buffer.seek(0)
-        text = [c for c in self.columns
-                if c in self.fields and isinstance(self.fields[c], models.CharField | models.TextField)]
-        force = f", FORCE_NOT_NULL ({', '.join(map(_q, text))})" if text else ""
+        """COPY in text format; each distinct value of a column is formatted once. Text columns never get NULL."""
+        columns = [_copy_texts(frame[c], missing="" if self._is_text(c) else "\\N") for c in self.columns]
+        text = "\n".join(map("\t".join, zip(*columns, strict=True))) + "\n"
         with connection.cursor() as cursor:
-            cursor.copy_expert(
-                f"COPY {self.name} ({', '.join(map(_q, self.columns))}) FROM STDIN WITH (FORMAT csv{force})", buffer
-            )
+            cursor.copy_expert(f"COPY {self.name} ({', '.join(map(_q, self.columns))}) FROM STDIN",
+                               io.StringIO(text), 1 << 20)
+
+    def _is_text(self, column: str) -> bool:
+        return column in self.fields and isinstance(self.fields[column], models.CharField | models.TextField)
 
     def _insert(self, frame: pd.DataFrame) -> None:
         values = [_python_values(frame[c]) for c in self.columns]
@@ -134,11 +138,45 @@ class StagingTable:
             cursor.execute(f"DROP TABLE IF EXISTS {self.name}")
 
 
+def _plain(value: object) -> object:
+    """A cell as the plain Python value a driver binds: None for missing, ISO text for dates."""
+    if type(value) in (str, int):
+        return value
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _distinct_plain(series: pd.Series) -> tuple[np.ndarray, list]:
+    """Each row's number among the column's distinct values, and those values made plain (each once)."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=False)
+    return codes, [_plain(v) for v in np.asarray(uniques, dtype=object).tolist()]
+
+
+def _spread(codes: np.ndarray, values: list) -> list:
+    """The distinct ``values`` back in the rows' order."""
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array[codes].tolist()
+
+
+_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_texts(series: pd.Series, *, missing: str) -> list[str]:
+    """A column in COPY's text format: backslash escapes for the separators, ``missing`` for no value."""
+    codes, values = _distinct_plain(series)
+    texts = ["" if v is None else str(v) for v in values]
+    if _COPY_SPECIAL.search("".join(texts)):  # rare: a tab, line break or backslash in a cell
+        texts = [t.translate(_COPY_ESCAPES) for t in texts]
+    return _spread(codes, [missing if v is None else t for v, t in zip(values, texts, strict=True)])
+
+
 def _python_values(series: pd.Series) -> list:
-    """A column as plain Python values the sqlite3 module binds: None for missing, ISO text for dates."""
-    if series.dtype == object:
-        series = series.map(lambda v: v.isoformat() if isinstance(v, dt.date) else v, na_action="ignore")
-    return series.astype(object).where(series.notna(), None).tolist()
+    return _spread(*_distinct_plain(series))
 
 
 def staged_merge(
@@ -216,12 +254,14 @@ def staged_merge(
                 )
                 result.counts.updated = max(cursor.rowcount, 0)
             columns = [*key, *fields]
-            cursor.execute(
-                f"INSERT INTO {target} ({', '.join(map(_q, columns))}, batch_id) "
-                f"SELECT {', '.join(f'm.{_q(c)}' for c in columns)}, %s FROM {merged} m WHERE m.existing_id IS NULL",
-                [batch.pk],
-            )
-            result.counts.created = max(cursor.rowcount, 0)
+            with _upkeep_deferred(cursor, model=model, merged=merged, rows=result.counts.read):
+                cursor.execute(
+                    f"INSERT INTO {target} ({', '.join(map(_q, columns))}, batch_id) "
+                    f"SELECT {', '.join(f'm.{_q(c)}' for c in columns)}, %s FROM {merged} m "
+                    "WHERE m.existing_id IS NULL",
+                    [batch.pk],
+                )
+                result.counts.created = max(cursor.rowcount, 0)
             if result.counts.created:  # the created rows are known by their batch number (see rollback)
                 ImportChange.objects.create(batch=batch, model=label, object_id=result.counts.created,
                                             action=ImportChange.Action.BULK_CREATED)
@@ -240,6 +280,55 @@ def staged_merge(
         stage.drop()
     result.counts.unchanged = result.counts.read - result.counts.created - result.counts.updated
     return result
+
+
+@contextmanager
+def _upkeep_deferred(cursor, *, model: type[models.Model], merged: str, rows: int) -> Iterator[None]:
+    """Around inserting the new merged rows: on PostgreSQL, when they are many and at least as many as
+    the table already holds, build its secondary indexes and check its foreign keys once, afterwards.
+
+    Kept up row by row, the two four-column indexes of the offences cost ~4 µs a row each and the
+    foreign-key triggers ~6 µs a row at commit; building the indexes afterwards and validating
+    each foreign key in one statement costs a fraction of that (bench/RESULTS.md). The unique
+    natural key stays in place. Indexes and foreign keys are created again from their own
+    definitions inside the import's transaction — every key validated in full — so the committed
+    rows are checked exactly as before, and a rejected or failed import rolls them back with the
+    rows. Meanwhile the table and the tables it refers to are locked until the import commits:
+    acceptable for the large first load of a period, which is the only time this happens. When the
+    transaction has foreign-key checks pending on the table (rows it changed before), the keys
+    cannot be taken away and the rows are inserted the ordinary way.
+    """
+    table = model._meta.db_table
+    if connection.vendor != "postgresql" or rows < BULK_REBUILD_ROWS:
+        yield
+        return
+    cursor.execute(f"SELECT COUNT(*) FROM {merged} WHERE existing_id IS NULL")
+    new = cursor.fetchone()[0]
+    cursor.execute(f"SELECT COUNT(*) FROM {_q(table)}")
+    if new < BULK_REBUILD_ROWS or new < cursor.fetchone()[0]:
+        yield
+        return
+    cursor.execute(
+        "SELECT c.relname, pg_get_indexdef(c.oid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+        "WHERE i.indrelid = %s::regclass AND NOT i.indisunique AND NOT i.indisprimary", [table])
+    indexes = cursor.fetchall()
+    cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                   "WHERE conrelid = %s::regclass AND contype = 'f'", [table])
+    foreign_keys = cursor.fetchall()
+    try:
+        with transaction.atomic():
+            for name, _definition in foreign_keys:
+                cursor.execute(f"ALTER TABLE {_q(table)} DROP CONSTRAINT {_q(name)}")
+            for name, _definition in indexes:
+                cursor.execute(f"DROP INDEX {_q(name)}")
+    except OperationalError:  # checks still pending from earlier in the transaction: the ordinary way
+        yield
+        return
+    yield
+    for _name, definition in indexes:
+        cursor.execute(definition)
+    for name, definition in foreign_keys:
+        cursor.execute(f"ALTER TABLE {_q(table)} ADD CONSTRAINT {_q(name)} {definition}")
 
 
 def _remove_absent(cursor, *, model, merged: str, key: tuple[str, ...], condition: str, batch: ImportBatch) -> list[int]:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 from django.db import connection
 
 from districts.addresses import DistrictLocator
 from districts.models import District, Municipality
 from importers.models import ImportBatch
+from importers.parsers.common import distinct_rows, per_distinct
 from reports.aggregates import aggregates_add_charges
 from reports.categories import offence_codes_register
 from reports.models import CategoryCode, Charge, ReportedOffence
@@ -43,48 +45,60 @@ def fields_from_columns(*, fields: list[str], sources: dict[str, set[str]], colu
     return [f for f in fields if f not in sources or sources[f] & columns]
 
 
-def _locate_all(group: pd.DataFrame, locator: DistrictLocator) -> tuple[list, list]:
-    """District and method for each row, locating each distinct (bydel, address, postcode, x, y) once."""
-    columns = ["district", "address", "postcode", "x", "y"]
-    parts = group.reindex(columns=columns)
-    ids = parts.groupby(columns, sort=False, dropna=False).ngroup().to_numpy()
-    first = pd.Series(range(len(ids))).groupby(ids, sort=True).first().to_numpy()
+PLACE_COLUMNS = ["municipality", "district", "address", "postcode", "x", "y"]
+
+
+def _locate_distinct(frame: pd.DataFrame, locators: dict[str, DistrictLocator]) -> tuple[np.ndarray, pd.DataFrame]:
+    """Each row's place number and, per distinct place (municipality, bydel, address, postcode, x, y), its district.
+
+    A place is located once however many offences it has; ``locators`` maps municipality code → locator.
+    """
+    places = frame.reindex(columns=PLACE_COLUMNS)
+    numbers, first = distinct_rows(places)
+    distinct = places.iloc[first].reset_index(drop=True)
     found = []
-    for district, address, postcode, x, y in parts.iloc[first].itertuples(index=False):
-        found.append(locator.locate(district=district or "", address=address or "", postcode=postcode or "",
-                                    x=None if pd.isna(x) else x, y=None if pd.isna(y) else y))
-    return [found[i].district_id for i in ids], [found[i].method for i in ids]
+    for code, district, address, postcode, x, y in distinct.itertuples(index=False):
+        found.append(locators[code].locate(district=district or "", address=address or "", postcode=postcode or "",
+                                           x=None if pd.isna(x) else x, y=None if pd.isna(y) else y))
+    distinct["district_id"] = pd.array([f.district_id for f in found], dtype="Int64")
+    distinct["method"] = [f.method for f in found]
+    distinct["rows"] = np.bincount(numbers, minlength=len(distinct))
+    return numbers, distinct
 
 
-def offences_rows(frame: pd.DataFrame, *, municipalities: dict[str, Municipality]) -> tuple[pd.DataFrame, list[str]]:
-    """Canonical offence frame → the stored columns, districts assigned; warnings for unknowns."""
+def offences_rows(frame: pd.DataFrame, *, municipalities: dict[str, Municipality],
+                  locators: dict[str, DistrictLocator] | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """Canonical offence frame → the stored columns, districts assigned; warnings for unknowns.
+
+    ``locators`` (municipality code → locator) lets the chunks of a streamed file share them.
+    """
     warnings: list[str] = []
+    locators = {} if locators is None else locators
+    if len(frame):
+        locators.update({c: DistrictLocator.for_municipality(municipalities[c])
+                         for c in frame["municipality"].unique() if c not in locators})
+    numbers, places = _locate_distinct(frame, locators)
     rows = pd.DataFrame({
         "journal_number": frame["journal_number"], "forhold": frame["forhold"].astype(int),
         "report_date": frame["report_date"],
         "offence_date": frame["offence_date"] if "offence_date" in frame else None,
-        "code": frame["code"], "code_text": frame["code_text"].str.slice(0, 200),
-        "address": frame["address"].str.slice(0, 200), "postcode": frame["postcode"].str.slice(0, 4),
-        "municipality_id": frame["municipality"].map({c: m.pk for c, m in municipalities.items()}),
-        "district_id": pd.Series(pd.NA, index=frame.index, dtype="Int64"), "district_method": "unknown",
+        "code": frame["code"], "code_text": per_distinct(frame["code_text"], lambda t: t.str.slice(0, 200)),
+        "address": per_distinct(frame["address"], lambda t: t.str.slice(0, 200)),
+        "postcode": per_distinct(frame["postcode"], lambda t: t.str.slice(0, 4)),
+        "municipality_id": frame["municipality"].map({c: m.pk for c, m in municipalities.items()}).astype("Int64"),
+        "district_id": places["district_id"].array.take(numbers),
+        "district_method": places["method"].to_numpy()[numbers],
         "x": frame["x"] if "x" in frame else float("nan"), "y": frame["y"] if "y" in frame else float("nan"),
         "police_initiated": frame["police_initiated"] if "police_initiated" in frame else None,
     }, index=frame.index)
     unknown_district = 0
-    for code, index in frame.groupby("municipality", sort=False).groups.items():
-        municipality = municipalities[code]
-        locator = DistrictLocator.for_municipality(municipality)
-        group = frame.loc[index]
-        district_ids, methods = _locate_all(group, locator)
-        rows.loc[index, "district_id"] = pd.array(district_ids, dtype="Int64")
-        rows.loc[index, "district_method"] = methods
-        named = group["district"].to_numpy() != ""
-        named_unknown = set(group["district"][named & (pd.Series(methods, index=index) != "column").to_numpy()])
-        if locator.by_name:
-            unknown_district += sum(1 for d in district_ids if d is None)
+    for code, here in places.groupby("municipality", sort=False):
+        if locators[code].by_name:
+            unknown_district += int(here.loc[here["district_id"].isna(), "rows"].sum())
+        named_unknown = set(here.loc[(here["district"] != "") & (here["method"] != "column"), "district"])
         if named_unknown:
             warnings.append(
-                f"{municipality.name}: ukendte bydelsnavne " + ", ".join(sorted(named_unknown))
+                f"{municipalities[code].name}: ukendte bydelsnavne " + ", ".join(sorted(named_unknown))
                 + " – adressen eller koordinaten er brugt i stedet."
             )
     if unknown_district:
@@ -92,7 +106,6 @@ def offences_rows(frame: pd.DataFrame, *, municipalities: dict[str, Municipality
             f"{unknown_district} anmeldelser kunne ikke placeres i en bydel (ukendt bydel); "
             "de tælles med i kommunens tal og vises på datakvalitetssiden."
         )
-    rows["municipality_id"] = rows["municipality_id"].astype("Int64")
     return rows.reset_index(drop=True), warnings
 
 

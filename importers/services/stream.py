@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.db import connection
@@ -85,6 +86,12 @@ def _merged_warnings(warnings: list[str]) -> list[str]:
     return [f"{totals[t]} {t}" if totals[t] else t for t in order]
 
 
+def _may_repeat(key_hashes: list) -> bool:
+    """Whether some key may occur in two chunks: only then are the staged keys grouped to find it."""
+    hashes = np.concatenate(key_hashes) if key_hashes else np.empty(0, dtype=np.uint64)
+    return len(np.unique(hashes)) < len(hashes)
+
+
 class StreamPlan(Plan):
     """A plan whose validation happens while writing: rows, period and warnings fill in as it goes."""
 
@@ -140,6 +147,8 @@ class StreamPlan(Plan):
         municipality_ids: set[int] = set()
         first, last = None, None
         columns: set[str] | None = None
+        locators: dict = {}  # municipality code → DistrictLocator, built once per file
+        key_hashes: list = []  # a 64-bit hash of each row's key: do keys repeat across chunks?
         for parsed in self._chunks():
             frame = parsed.frame
             self.rows_read += len(frame)
@@ -151,8 +160,8 @@ class StreamPlan(Plan):
             if total_problems:  # keep validating, stop writing
                 continue
             if offences:
-                rows, notes = police.offences_rows(frame, municipalities=self.objects)
-                dates = [d for d in frame["report_date"] if d]
+                rows, notes = police.offences_rows(frame, municipalities=self.objects, locators=locators)
+                dates = [d for d in frame["report_date"].unique() if d]
                 first = min([d for d in (first, *dates) if d], default=None)
                 last = max([d for d in (last, *dates) if d], default=None)
                 codes |= {c: t for c, t in police.offence_codes(rows).items() if t or c not in codes}
@@ -161,10 +170,11 @@ class StreamPlan(Plan):
                 rows, notes = police.charges_rows(frame, municipalities=self.objects)
             warnings += notes
             rows["row"] = frame["row"].to_numpy()
+            key_hashes.append(pd.util.hash_pandas_object(rows[list(key)], index=False).to_numpy())
             stage.load(rows, progress)
         self.warnings = _merged_warnings(warnings)
         self.period = (first, last)
-        if not total_problems:
+        if not total_problems and _may_repeat(key_hashes):
             problems = self._repeated_keys(stage, key)
             total_problems = len(problems)
         if total_problems:

@@ -1,0 +1,120 @@
+"""The fast paths of a large import change nothing but the speed.
+
+A large first load builds the offence table's secondary indexes and checks its foreign keys
+once, after the insert (PostgreSQL); the staging table is loaded in COPY's text format with
+each distinct value formatted once. Same rows, same constraints, same guarantees.
+"""
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from districts.addresses import DistrictLocator
+from importers.models import ImportBatch, ImportChange
+from importers.services import batch_rollback, bulk, file_import, police, stream
+from reports.models import ReportedOffence
+
+pytestmark = pytest.mark.django_db
+
+DATA = Path(__file__).parent / "data" / "import"
+COLUMNS = ["journal_number", "forhold", "report_date", "offence_date", "code", "code_text", "address",
+           "postcode", "municipality_id", "district_id", "district_method", "x", "y", "police_initiated"]
+HEADER = "Journalnummer;Forhold;Anmeldt dato;Gerningsdato;Gerningskode;Gerningskode tekst;Gerningssted;Postnr;Kommunekode;Bydel"
+
+
+def _stored():
+    return sorted(ReportedOffence.objects.values_list(*COLUMNS), key=repr)
+
+
+def _schema(table: str) -> tuple[list, list]:
+    """The table's non-unique indexes and foreign keys with their definitions (PostgreSQL)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename = %s ORDER BY indexname", [table])
+        indexes = [row[0] for row in cursor.fetchall()]
+        cursor.execute("SELECT conname, pg_get_constraintdef(oid), condeferrable, condeferred, convalidated "
+                       "FROM pg_constraint WHERE conrelid = %s::regclass ORDER BY conname", [table])
+        return indexes, cursor.fetchall()
+
+
+@pytest.mark.django_db(transaction=True)  # each import its own transaction, as in production
+@pytest.mark.parametrize("streamed", [False, True])
+def test_a_large_first_load_stores_the_same_rows_and_keeps_indexes_and_keys(reference, settings, monkeypatch,
+                                                                               streamed):
+    table = ReportedOffence._meta.db_table
+    before = _schema(table) if connection.vendor == "postgresql" else None
+    name = "anmeldelser_cp1252.csv"
+    with monkeypatch.context() as large:
+        large.setattr(bulk, "BULK_REBUILD_ROWS", 1)  # every load counts as large
+        if streamed:
+            settings.IMPORT_STREAM_BYTES = 0
+            large.setattr(stream, "CHUNK_ROWS", 2)
+        with CaptureQueriesContext(connection) as queries:
+            result = file_import(path=DATA / name, file_name=name)
+    assert result.ok, result.errors
+    stored = _stored()
+    if connection.vendor == "postgresql":
+        assert any(q["sql"].startswith("DROP INDEX") for q in queries.captured_queries)  # the fast path ran
+        assert _schema(table) == before
+        with transaction.atomic(), connection.cursor() as cursor:  # the foreign key is still checked
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            with pytest.raises(IntegrityError):
+                cursor.execute(f"UPDATE {table} SET municipality_id = -1 WHERE id = (SELECT MIN(id) FROM {table})")
+    assert batch_rollback(batch=result.batch).ok
+    assert ReportedOffence.objects.count() == 0
+
+    settings.IMPORT_STREAM_BYTES = 32 * 1024 * 1024
+    ordinary = file_import(data=(DATA / name).read_bytes(), file_name=name)
+    assert ordinary.ok
+    assert (result.rows_read, result.rows_created) == (ordinary.rows_read, ordinary.rows_created)
+    assert _stored() == stored
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_load_that_fails_after_the_insert_leaves_schema_and_data_as_they_were(reference, monkeypatch):
+    table = ReportedOffence._meta.db_table
+    before = _schema(table) if connection.vendor == "postgresql" else None
+    monkeypatch.setattr(bulk, "BULK_REBUILD_ROWS", 1)
+
+    def broken():
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(police, "charges_link", broken)
+    name = "anmeldelser_cp1252.csv"
+    with pytest.raises(RuntimeError):
+        file_import(data=(DATA / name).read_bytes(), file_name=name)
+    assert ReportedOffence.objects.count() == 0 and ImportChange.objects.count() == 0
+    assert ImportBatch.objects.get().status == ImportBatch.Status.FAILED
+    if connection.vendor == "postgresql":
+        assert _schema(table) == before
+
+
+def test_cells_with_tabs_backslashes_and_line_breaks_are_stored_as_written(reference):
+    plain = [f"0400-1-{i}-16;1;05-02-2016;;73241;Simpel vold;Vejen {i};2620;165;" for i in range(3, 30)]
+    text = "\n".join([HEADER, *plain,
+                      '0400-1-1-16;1;03-02-2016;;73241;"Vold\tmed\\tab";"Vejen 1\\2, ""st.""";2620;165;',
+                      '0400-1-2-16;1;04-02-2016;;73241;"to\nlinjer\\N";\\N;2620;165;']) + "\n"
+    result = file_import(data=text.encode("utf-8"), file_name="tegn.csv")  # the separator is sniffed on 20 lines
+    assert result.ok, result.errors
+    stored = dict(ReportedOffence.objects.filter(journal_number__in=["0400-1-1-16", "0400-1-2-16"])
+                  .values_list("journal_number", "code_text"))
+    assert stored == {"0400-1-1-16": "Vold\tmed\\tab", "0400-1-2-16": "to\nlinjer\\N"}
+    addresses = dict(ReportedOffence.objects.filter(journal_number__in=["0400-1-1-16", "0400-1-2-16"])
+                     .values_list("journal_number", "address"))
+    assert addresses == {"0400-1-1-16": 'Vejen 1\\2, "st."', "0400-1-2-16": "\\N"}
+    assert ReportedOffence.objects.get(journal_number="0400-1-2-16").offence_date is None
+
+
+def test_repeated_dates_and_places_are_parsed_once_and_assigned_to_every_row(reference):
+    rows = [f"0400-2-{i}-16;1;{'03-02-2016' if i % 2 else '2016-02-04'};;73241;Simpel vold;Hyldespjældet 10;2620;165;"
+            for i in range(40)]
+    result = file_import(data=("\n".join([HEADER, *rows]) + "\n").encode("cp1252"), file_name="mange.csv")
+    assert result.ok, result.errors
+    dates = sorted(set(ReportedOffence.objects.values_list("report_date", flat=True)))
+    assert dates == [dt.date(2016, 2, 3), dt.date(2016, 2, 4)]
+    expected = DistrictLocator.for_municipality(reference["165"]).locate(address="Hyldespjældet 10", postcode="2620")
+    assert expected.district_id is not None
+    assert set(ReportedOffence.objects.values_list("district_id", "district_method")) == {
+        (expected.district_id, expected.method)}
