@@ -194,6 +194,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # Small-count suppression in public views (domain.md): cells below this are shown "<N".
 SUPPRESSION_MIN_COUNT = int(os.environ.get("SUPPRESSION_MIN_COUNT", "3"))
+# The age groups of "share of young people charged" (domain.md; Sikker By uses 15–17), as "15-17,18-25".
+YOUNG_AGE_GROUPS = [
+    (int(low), int(high))
+    for low, high in (band.split("-") for band in os.environ.get("YOUNG_AGE_GROUPS", "15-17,18-25").split(","))
+]
 
 # Background jobs: Celery on Redis when configured, in-process otherwise.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")

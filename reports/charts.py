@@ -112,6 +112,11 @@ def figure_chart(
                         y=list(part[value]), marker_color=colours.get(district),
                         text=[f"{v:.0f} %" if pd.notna(v) else "" for v in part[value]], textposition="inside",
                         hovertemplate="%{x}: %{y:.0f} %<extra>%{fullData.name}</extra>")
+    elif slug == "young-charged-share":  # the whole municipality, one bar per age group and period
+        totals = numeric[numeric["home_district"] == ""]
+        for i, (band, part) in enumerate(totals.groupby("age_group", sort=False)):
+            fig.add_bar(name=f"{band} år", x=list(part["period"]), y=list(part[value]),
+                        marker_color=PALETTE[i % len(PALETTE)], hovertemplate="%{x}: %{y:.1f} %<extra>%{fullData.name}</extra>")
     elif slug == "charged-persons-residence":
         last = numeric[numeric["period"] == periods[-1]] if periods else numeric
         own = last[last["home_district"] != ""]

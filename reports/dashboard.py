@@ -24,9 +24,11 @@ COLUMN_LABELS = {
     "period": "Periode", "district": "Bydel", "category": "Gerningstype", "reports": "Anmeldelser",
     "population": "Indbyggere", "reports_per_1000": "Pr. 1.000 indbyggere", "share_pct": "Andel",
     "charges": "Sigtelser", "home_municipality_code": "Kommunekode", "home_municipality": "Bopælskommune",
-    "home_district": "Bopælsbydel", "persons": "Sigtede personer",
+    "home_district": "Bopælsbydel", "persons": "Sigtede personer", "age_group": "Aldersgruppe",
+    "persons_per_1000": "Pr. 1.000 i aldersgruppen",
 }
-DECIMALS = {"reports_per_1000": 1, "population": 0}
+# Right-aligned number columns of the figure tables (rates per 1,000 with one decimal, shares in whole per cent).
+NUMBER_COLUMNS = ("reports", "population", "reports_per_1000", "share_pct", "charges", "persons", "persons_per_1000")
 
 
 @dataclass
@@ -85,8 +87,7 @@ def table_display(table: pd.DataFrame, names: dict[str, str]) -> tuple[list[tupl
                 value = names.get(value, value)
             elif column in ("district", "home_district") and value == "" and column == "district":
                 value = "Ukendt bydel"
-            kind = "num" if column in ("reports", "population", "reports_per_1000", "share_pct", "charges",
-                                       "persons") else "text"
+            kind = "num" if column in NUMBER_COLUMNS else "text"
             cells.append((value, kind, column))
         rows.append(cells)
     return headers, rows

@@ -68,5 +68,13 @@ FIGURES: dict[str, FigureSpec] = {
             ("period", "home_municipality_code", "home_municipality", "home_district", "persons"),
             personal=True, value="persons",
         ),
+        FigureSpec(
+            "young-charged-share", None, _("Unge sigtede"),
+            _("Andel af kommunens unge i hver aldersgruppe, der er sigtet for de valgte gerningstyper i perioden, "
+              "efter bopælsbydel (hver person tælles én gang). Alderen er den, personen fylder i gerningsåret; "
+              "indbyggere i aldersgruppen midt i perioden."),
+            ("period", "age_group", "home_district", "persons", "population", "persons_per_1000", "share_pct"),
+            personal=True, value="share_pct",
+        ),
     ]
 }

@@ -103,6 +103,27 @@ def charged_persons(
 
 
 @_memoised
+def resident_charges(
+    *, municipality: Municipality, start: dt.date, end: dt.date, date_basis: str, codes: set[str]
+) -> pd.DataFrame:
+    """One row per charge of a person living in the municipality, for offences anywhere we have."""
+    field = f"offence__{DATE_FIELD[date_basis]}"
+    rows = Charge.objects.filter(
+        home_municipality=municipality, offence__code__in=sorted(codes), **{f"{field}__gte": start, f"{field}__lte": end},
+    ).values_list("person_key", field, "charge_date", "birth_year", "home_district_id")
+    return pd.DataFrame(list(rows), columns=["person_key", "offence_date", "charge_date", "birth_year",
+                                             "home_district_id"])
+
+
+@_memoised
+def age_population(*, municipality: Municipality) -> pd.DataFrame:
+    """Counts by age (single years or bands, both sexes) per district (None: the whole municipality) and date."""
+    rows = PopulationCount.objects.filter(municipality=municipality, sex="").exclude(age_from=0, age_to=125).values_list(
+        "district_id", "date", "age_from", "age_to", "count")
+    return pd.DataFrame(list(rows), columns=["district_id", "date", "age_from", "age_to", "count"])
+
+
+@_memoised
 def category_codes(*, slugs: list[str]) -> dict[str, set[str]]:
     """slug → police codes in that category (the materialised membership)."""
     result: dict[str, set[str]] = {slug: set() for slug in slugs}

@@ -97,6 +97,14 @@ def _figure_table(
             charges, periods=periods, municipality_id=municipality.pk,
             municipalities=selectors.municipality_names(), districts=all_districts,
         )
+    elif slug == "young-charged-share":
+        charges = selectors.resident_charges(
+            municipality=municipality, start=start, end=end, date_basis=date_basis,
+            codes=set().union(*category_codes.values()),
+        )
+        table = stats.young_charged_share(charges, selectors.age_population(municipality=municipality),
+                                          periods=periods, age_groups=settings.YOUNG_AGE_GROUPS,
+                                          districts=all_districts)
     else:
         counts = selectors.offence_counts(municipality=municipality, start=start, end=end, date_basis=date_basis)
         counts = counts if not counts.empty else pd.DataFrame(columns=["month", "district_id", "code", "reports"])

@@ -193,3 +193,62 @@ def key_figures(per_1000_now: pd.DataFrame, per_1000_before: pd.DataFrame) -> pd
         out["reports_before"] != 0
     ) * 100
     return out[["district", "reports", "reports_before", "change_pct", "reports_per_1000", "reports_per_1000_before"]]
+
+
+def age_band_counts(population: pd.DataFrame, *, band: tuple[int, int], district_id: int | None) -> list:
+    """[(date, residents aged low–high)] for one district (``None``: the municipality's own rows).
+
+    A row for exactly that band wins; otherwise single years are summed when every year of the band is there.
+    """
+    low, high = band
+    if population.empty:
+        return []
+    own = population[population["district_id"].isna() if district_id is None else population["district_id"] == district_id]
+    counts = []
+    for day, rows in own.groupby("date"):
+        exact = rows[(rows["age_from"] == low) & (rows["age_to"] == high)]
+        years = rows[(rows["age_from"] == rows["age_to"]) & rows["age_from"].between(low, high)]
+        if not exact.empty:
+            counts.append((day, float(exact["count"].iloc[0])))
+        elif set(years["age_from"]) == set(range(low, high + 1)):
+            counts.append((day, float(years["count"].sum())))
+    return counts
+
+
+def young_charged_share(
+    charges: pd.DataFrame, population: pd.DataFrame, *, periods: list[Period], age_groups: list[tuple[int, int]],
+    districts: list[tuple[int, str]],
+) -> pd.DataFrame:
+    """Share of the municipality's young residents charged in the period, per age group (domain.md).
+
+    ``charges`` are those of persons living in the municipality. A person counts once per period, with
+    the residence and age of their first charge in it (as in fig. 8); age is the offence year minus the
+    birth year. The municipality's row has ``home_district`` empty; persons without a district count there
+    only. The population of the band on the period's midpoint: the municipality's own count, else the
+    sum of its districts' counts when every district has one.
+    """
+    columns = ["period", "age_group", "home_district", "persons", "population", "persons_per_1000", "share_pct"]
+    frame = charges.assign(age=pd.to_datetime(charges["offence_date"]).dt.year - charges["birth_year"].astype(float))
+    frame = with_period(frame, periods, column="offence_date")
+    if not frame.empty:
+        frame = frame.sort_values(["period", "person_key", "offence_date", "charge_date"], na_position="last")
+        frame = frame.drop_duplicates(["period", "person_key"], keep="first")
+    areas: list[tuple[str, int | None]] = [("", None)] + [(name, pk) for pk, name in districts]
+    bands = {(band, pk): age_band_counts(population, band=band, district_id=pk) for band in age_groups
+             for _name, pk in areas}
+    rows = []
+    for period in periods:
+        in_period = frame[frame["period"] == str(period)]
+        for band in age_groups:
+            young = in_period[in_period["age"].between(*band)]
+            residents = {pk: population_on(bands[(band, pk)], period.midpoint) for _name, pk in areas}
+            own_districts = [residents[pk] for _name, pk in areas[1:]]
+            if residents[None] is None and own_districts and None not in own_districts:
+                residents[None] = sum(v for v in own_districts if v is not None)
+            for name, pk in areas:
+                persons = len(young) if pk is None else int((young["home_district_id"] == pk).sum())
+                people = residents[pk]
+                rate = persons / people if people else float("nan")
+                rows.append((str(period), f"{band[0]}-{band[1]}", name, persons,
+                             float("nan") if people is None else people, rate * 1000, rate * 100))
+    return pd.DataFrame(rows, columns=columns)

@@ -14,6 +14,8 @@ GROUPS = {
     "charges-share": (["period", "category"], "charges", ["share_pct"]),
     # the municipality's own district rows and its total row share a code: one group
     "charged-persons-residence": (["period", "home_municipality_code"], "persons", []),
+    # the municipality's row and its district rows of one age group: one group
+    "young-charged-share": (["period", "age_group"], "persons", ["persons_per_1000", "share_pct"]),
 }
 
 

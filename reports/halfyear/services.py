@@ -18,6 +18,7 @@ from reports.services import default_categories, figure_table
 from .findings import findings_write
 
 SERIES = ("reports-by-period", "reports-per-1000")  # over the years; the others for the focus year
+REPORT_FIGURES = [slug for slug, spec in FIGURES.items() if spec.number]  # the published report's figures 2–8
 TEMPLATE = [
     (ReportSection.Kind.NARRATIVE, "Formål med og indhold af rapporten",
      "Formålet med denne halvårsrapport er at informere interesserede borgere, samarbejdspartnere og udvalg "
@@ -99,7 +100,7 @@ def _compute(section: ReportSection, report: HalfYearReport) -> SectionContent:
     municipality = report.municipality
     categories = config.get("categories") or default_categories(municipality)
     if section.kind in (ReportSection.Kind.CRIME_PICTURE, ReportSection.Kind.FINDINGS):
-        for slug in FIGURES:
+        for slug in REPORT_FIGURES:
             first = config["from"] if slug in SERIES else config["focus"]
             content.tables[slug] = figure_table(
                 slug=slug, municipality=municipality, period=first, to=config["focus"] if slug in SERIES else None,
@@ -161,7 +162,7 @@ def report_content(report: HalfYearReport) -> list[SectionContent]:
             # PostgreSQL's jsonb does not keep key order: put the figures back in report order
             result.append(SectionContent(
                 section, {slug: pd.DataFrame.from_records(tables[slug], columns=FIGURES[slug].columns)
-                          for slug in FIGURES if slug in tables},
+                          for slug in REPORT_FIGURES if slug in tables},
                 data.get("findings", []), data.get("activity", []), data.get("extra", {}),
             ))
         return result

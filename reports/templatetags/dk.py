@@ -38,7 +38,6 @@ def get(mapping, key):
     return mapping.get(key, "") if hasattr(mapping, "get") else ""
 
 
-NUMBER_COLUMNS = "reports population reports_per_1000 share_pct charges persons"
 
 
 @register.simple_tag(takes_context=True)
@@ -50,6 +49,7 @@ def figure_section(context, fig, single=False, open_table=False):
     """
     from django.template.loader import render_to_string
 
+    from reports.dashboard import NUMBER_COLUMNS
     from reports.versioning import versioned_cache
 
     municipality, query, public = context.get("municipality"), context.get("query", ""), context.get("public", False)
