@@ -23,16 +23,19 @@ def indicator_series(indicator: Indicator) -> dict[int, float | None]:
     kind, _, rest = indicator.measure.partition(":")
     municipality = indicator.municipality
     if kind == "figure":
-        slug, _, category = rest.partition(":")
+        slug, _, argument = rest.partition(":")
         first, last = data_span(municipality=municipality)
-        if not first or slug != "reports-per-1000":
+        if not first or slug not in ("reports-per-1000", "young-charged-share"):
             return {}
         last_year = last.year if last.month == 12 else last.year - 1
         try:
             table = figure_table(slug=slug, municipality=municipality, period=str(first.year), to=str(last_year),
-                                 categories=[category] if category else None)
+                                 categories=[argument] if argument and slug == "reports-per-1000" else None)
         except FigureError:
             return {}
+        if slug == "young-charged-share":  # the whole municipality's share of one age group, e.g. 15-17
+            rows = table[(table["age_group"] == argument) & (table["home_district"] == "")]
+            return {int(p): (None if v != v else float(v)) for p, v in zip(rows["period"], rows["share_pct"], strict=True)}
         counts = list(PopulationCount.objects.filter(municipality=municipality, district__isnull=True, sex="",
                                                      age_from=0, age_to=125).values_list("date", "count"))
         series = {}
@@ -84,3 +87,19 @@ def survey_table(municipality: Municipality) -> tuple[list[dict], go.Figure | No
     fig.update_layout(title="Andel, der føler sig utrygge (%)", separators=",.", template="simple_white", height=360,
                       yaxis={"title": "Procent", "rangemode": "tozero"}, legend={"orientation": "h", "y": -0.2})
     return records, fig
+
+
+def measure_choices(municipality: Municipality) -> list[tuple[str, str]]:
+    """What an indicator can follow: reports per 1,000 of a category, the share of an age group charged,
+    or one of the municipality's activity figures (nøgletal)."""
+    from django.conf import settings
+
+    from reports.models import OffenceCategory
+
+    choices = [(f"figure:reports-per-1000:{slug}", f"Anmeldelser pr. 1.000 indbyggere – {name}")
+               for slug, name in OffenceCategory.objects.values_list("slug", "name")]
+    choices += [(f"figure:young-charged-share:{low}-{high}", f"Andel af de {low}–{high}-årige, der er sigtet (%)")
+                for low, high in settings.YOUNG_AGE_GROUPS]
+    names = ActivityFigure.objects.filter(municipality=municipality).values_list("name", flat=True)
+    choices += [(f"metric:{name}", f"Nøgletal: {name}") for name in sorted(set(names))]
+    return choices

@@ -106,3 +106,10 @@ def comparison_table(*, municipality: Municipality, period: str, to: str | None 
                 rate = reports / pop * 1000 if reports is not None and pop else None
                 rows.append((str(p), area, names.get(area, AREA_NAMES.get(area, area)), category, reports, pop, rate))
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def latest_complete_year(*, table: str = "STRAF11") -> int | None:
+    """The newest year whose fourth quarter the DST table holds (quarterly tables), or its newest year."""
+    periods = DstValue.objects.filter(table=table).values_list("period", flat=True).distinct()
+    years = [int(p[:4]) - (0 if len(p) == 4 or p.endswith("K4") else 1) for p in periods if p[:4].isdigit()]
+    return max(years, default=None)

@@ -1,6 +1,8 @@
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from districts.models import Municipality
@@ -9,16 +11,18 @@ from reports.periods import PeriodError
 
 from .charts import comparison_chart, comparison_map, indicator_chart
 from .models import Indicator
-from .pages import indicator_rows, survey_table
-from .services import ComparisonError, comparison_table
+from .pages import indicator_rows, measure_choices, survey_table
+from .services import ComparisonError, comparison_table, latest_complete_year
 
 GROUPS = ["Hovedstadskommuner", "Storbykommuner", "Provinsbykommuner", "Oplandskommuner", "Landkommuner"]
 
 
 def _params(request, municipality):
-    latest = "2025"
+    """Default: the ten years up to the newest complete year of STRAF11 (the data decide, not the code)."""
+    year = latest_complete_year() or timezone.localdate().year - 1
+    latest = str(year)
     return {
-        "period_from": request.GET.get("period_from") or "2016",
+        "period_from": request.GET.get("period_from") or str(year - 9),
         "period_to": request.GET.get("period_to") or latest,
         "category": request.GET.get("category") or "TOT",
         "peers": request.GET.get("peers", ""),
@@ -82,12 +86,23 @@ class IndicatorForm(forms.ModelForm):
         fields = ["name", "measure", "unit", "direction", "baseline_value", "baseline_year", "target_value",
                   "target_year", "order"]
 
+    def __init__(self, *args, municipality: Municipality, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = measure_choices(municipality)
+        current = self.instance.measure if self.instance.pk else ""
+        if current and current not in dict(choices):  # keep a measure no longer offered visible
+            choices.append((current, current))
+        self.fields["measure"] = forms.ChoiceField(
+            label=_("Måling"), choices=choices, help_text=_("Hvad indikatoren følger, år for år."),
+            # Django's Danish catalogue lacks this message; it would fall back to English
+            error_messages={"invalid_choice": _("Vælg en måling fra listen; »%(value)s« findes ikke.")})
+
 
 @require_http_methods(["GET", "POST"])
 def indicator_edit(request: HttpRequest, code: str, indicator_id: int | None = None) -> HttpResponse:
     municipality = get_object_or_404(Municipality, code=code)
     instance = get_object_or_404(Indicator, pk=indicator_id, municipality=municipality) if indicator_id else None
-    form = IndicatorForm(request.POST or None, instance=instance)
+    form = IndicatorForm(request.POST or None, instance=instance, municipality=municipality)
     if request.method == "POST" and form.is_valid():
         indicator = form.save(commit=False)
         indicator.municipality = municipality
