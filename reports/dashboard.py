@@ -85,8 +85,10 @@ def table_display(table: pd.DataFrame, names: dict[str, str]) -> tuple[list[tupl
         for column, value in record.items():
             if column == "category":
                 value = names.get(value, value)
-            elif column in ("district", "home_district") and value == "" and column == "district":
+            elif column == "district" and value == "":
                 value = "Ukendt bydel"
+            elif column == "home_district" and value == "" and record.get("age_group"):
+                value = "Hele kommunen"  # young-charged-share: the municipality's own row
             kind = "num" if column in NUMBER_COLUMNS else "text"
             cells.append((value, kind, column))
         rows.append(cells)

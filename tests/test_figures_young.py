@@ -132,3 +132,9 @@ def test_the_comparison_defaults_to_the_newest_complete_dst_year(reference):
     assert latest_complete_year() == 2023
     DstValue.objects.create(table="STRAF11", area_code="165", dims="OVERTRÆD=TOT", period="2024K4", value=1)
     assert latest_complete_year() == 2024
+
+
+def test_the_table_names_the_whole_municipality_row(client, young_town, member):
+    client.force_login(member("Medarbejder", young_town))
+    page = client.get("/kommune/165/figur/young-charged-share/?period_from=2016&period_to=2016").content.decode()
+    assert "<td>2016</td><td>15-17</td><td>Hele kommunen</td>" in page.replace("\n", "")
