@@ -172,8 +172,9 @@ def browser_login(live_server):
             "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
             "--no-first-run"])
 
-        def login(username: str):
-            page = browser.new_context(accept_downloads=True, locale="da-DK").new_page()
+        def login(username: str, *, bypass_csp: bool = False):
+            # bypass_csp: only for injecting a checker (axe) into the page; the app's own CSP stays as it is
+            page = browser.new_context(accept_downloads=True, locale="da-DK", bypass_csp=bypass_csp).new_page()
             page.goto(f"{live_server.url}/konto/login/?next=/")
             page.fill("#id_username", username)
             page.fill("#id_password", "x-kode-1234")
