@@ -3,12 +3,15 @@
 Charges and charged persons are personal data: on public pages and downloads a cell below
 the minimum shows "<N", and a second cell in the same group is suppressed when the first
 could be recomputed from a total (the group's sum is published, or shares sum to 100 %).
+The second cell is not small, so it shows ".." (Statistics Denmark's mark for a value not
+published), never "<N", which would misstate it.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
+SECONDARY = ".."
 GROUPS = {
     "charges-by-category": (["period", "category"], "charges", []),
     "charges-share": (["period", "category"], "charges", ["share_pct"]),
@@ -34,10 +37,12 @@ def suppress(table: pd.DataFrame, *, slug: str, min_count: int) -> pd.DataFrame:
             visible = visible[visible > 0]
             if not visible.empty:
                 extra.append(visible.idxmin())
-    hidden = hidden | table.index.isin(extra)
+    secondary = table.index.isin(extra)
     out = table.copy()
     out[value] = out[value].astype(object)
     out.loc[hidden, value] = f"<{min_count}"
+    out.loc[secondary, value] = SECONDARY
+    hidden = hidden | secondary
     for column in linked:
         out[column] = out[column].astype(object)
         out.loc[hidden, column] = None

@@ -30,7 +30,7 @@ def dk(value, decimals=0):
 @register.filter(name="dkpct")
 def dkpct(value):
     text = format_dk(value, 0)
-    return text if text in ("–",) or text.startswith("<") else f"{text} %"
+    return text if text in ("–", "..") or text.startswith("<") else f"{text} %"
 
 
 @register.filter(name="get")
