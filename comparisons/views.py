@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from districts.models import Municipality
 from reports import exporters
+from reports.charts import plotly_data
 from reports.periods import PeriodError
 
 from .charts import comparison_chart, comparison_map, indicator_chart
@@ -45,10 +46,10 @@ def comparison(request: HttpRequest, code: str) -> HttpResponse:
         context["error"] = str(exc)
         return render(request, "comparisons/comparison.html", context, status=400)
     context["table"] = table.astype(object).to_dict("records")
-    context["chart"] = comparison_chart(table=table, municipality_code=municipality.code).to_plotly_json()
+    context["chart"] = plotly_data(comparison_chart(table=table, municipality_code=municipality.code))
     all_areas = comparison_table(municipality=municipality, period=params["period_to"], categories=[params["category"]],
                                  peers=list(Municipality.objects.values_list("code", flat=True)))
-    context["map"] = comparison_map(table=all_areas).to_plotly_json()
+    context["map"] = plotly_data(comparison_map(table=all_areas))
     context["map_table"] = all_areas.sort_values("reports_per_1000", ascending=False).astype(object).to_dict("records")
     context["map_period"] = params["period_to"]
     return render(request, "comparisons/comparison.html", context)
@@ -71,12 +72,12 @@ def indicators(request: HttpRequest, code: str) -> HttpResponse:
     municipality = get_object_or_404(Municipality, code=code)
     rows = indicator_rows(municipality)
     for row in rows:
-        row["chart"] = indicator_chart(row).to_plotly_json()
+        row["chart"] = plotly_data(indicator_chart(row))
         row["chart_id"] = f"ind-data-{row['indicator'].pk}"
     survey, survey_chart = survey_table(municipality)
     return render(request, "comparisons/indicators.html", {
         "municipality": municipality, "rows": rows, "survey": survey,
-        "survey_chart": survey_chart.to_plotly_json() if survey_chart is not None else None,
+        "survey_chart": plotly_data(survey_chart) if survey_chart is not None else None,
     })
 
 

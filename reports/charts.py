@@ -5,6 +5,8 @@ A chart is built from exactly the table the CSV download returns, so they cannot
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -150,6 +152,27 @@ def figure_chart(
             yaxis={"type": "category", "autorange": "reversed", "title": {"text": ""}, "showgrid": False},
         )
     return fig
+
+
+def plotly_data(fig: go.Figure) -> dict:
+    """The figure as plain data for the page, with NaN and infinity as null.
+
+    A missing rate or a suppressed cell is NaN in the chart; JSON has no NaN, and a page whose
+    chart data holds one cannot parse it, so the chart would not be drawn at all.
+    """
+    return _strict(fig.to_plotly_json())
+
+
+def _strict(value):
+    if isinstance(value, dict):
+        return {k: _strict(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_strict(v) for v in value]
+    if hasattr(value, "tolist"):  # numpy arrays and scalars
+        return _strict(value.tolist())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def chart_values(fig: go.Figure) -> dict[str, list]:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from districts.models import Municipality
 
 from . import selectors
-from .charts import figure_chart
+from .charts import figure_chart, plotly_data
 from .figures import FIGURES, FigureSpec
 from .models import OffenceCategory
 from .periods import Period
@@ -117,7 +117,7 @@ def _figure_block(*, slug: str, municipality: Municipality, filters: Filters, pu
     fig = figure_chart(slug=slug, table=table, districts=districts, category_names=names,
                        late_charges=late_charges(municipality, filters), for_print=for_print)
     headers, rows = table_display(table, names)
-    return FigureBlock(FIGURES[slug], table, fig.to_plotly_json(), headers, rows)
+    return FigureBlock(FIGURES[slug], table, plotly_data(fig), headers, rows)
 
 
 def dashboard_blocks(*, municipality: Municipality, filters: Filters, public: bool) -> list[FigureBlock]:
@@ -152,4 +152,4 @@ def district_map(*, municipality: Municipality, filters: Filters, public: bool) 
     rates = dict(zip(table["district"], table["reports_per_1000"], strict=True))
     fig = polygon_map(features=[(d.name, d.boundary, rates.get(d.name)) for d in districts],
                       title=f"Kort: anmeldelser pr. 1.000 indbyggere ({filters.period_to})", height=420)
-    return {"chart": fig.to_plotly_json(), "rows": [(d.name, rates.get(d.name)) for d in districts]}
+    return {"chart": plotly_data(fig), "rows": [(d.name, rates.get(d.name)) for d in districts]}

@@ -106,3 +106,26 @@ def test_share_charts_are_stacked_to_100_percent(town):
     assert fig.layout.barmode == "stack"
     theft = sum(trace.y[list(trace.x).index("tyveri")] for trace in fig.data)
     assert theft == pytest.approx(100)
+
+
+def json_blocks(page: str) -> list:
+    """Every application/json block of a page, parsed as strictly as a browser does (no NaN)."""
+    import json
+
+    def refuse(constant):
+        raise ValueError(f"{constant} is not JSON: the browser cannot parse this chart")
+
+    blocks = re.findall(r'<script id="[^"]+" type="application/json">(.*?)</script>', page, flags=re.S)
+    return [json.loads(b, parse_constant=refuse) for b in blocks]
+
+
+def test_chart_data_is_strict_json_with_suppressed_cells_and_missing_rates(client, staff, town):
+    """A suppressed '<3' and a missing rate are gaps in the chart; as NaN they broke the whole chart."""
+    staff_page = staff.get("/kommune/165/?period_from=2016&period_to=2018").content.decode()  # 2018: no population
+    assert len(json_blocks(staff_page)) >= 7
+    staff.logout()
+    town.public_view = True
+    town.save()
+    public = client.get("/kommune/165/figur/charged-persons-residence/?period_from=2016&period_to=2016")
+    [chart] = json_blocks(public.content.decode())
+    assert chart["data"][0]["x"] == [None, None, None]  # Albertslund 2, Høje-Taastrup 1, Uoplyst 1: all "<3"
