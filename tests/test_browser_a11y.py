@@ -1,4 +1,5 @@
-"""WCAG 2.1 A/AA checks with axe-core (bundled by axe-playwright-python) on every kind of page."""
+"""WCAG 2.1 A/AA checks with axe-core (bundled by axe-playwright-python) on every kind of page; and no page
+throws a script error (a chart whose data the browser cannot parse is simply not drawn)."""
 
 import json
 import os
@@ -31,12 +32,14 @@ def test_every_kind_of_page_passes_axe(browser_login, live_server, town, django_
     batch = file_import(data=import_data("anmeldelser_cp1252.csv"), file_name="a.csv", dry_run=True).batch
     report = report_create(municipality=town, period="2016H2")
     page = browser_login("root", bypass_csp=True)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
     paths = [
         "/", "/kommune/165/?period_from=2016&period_to=2016", "/kommune/165/figur/reports-per-1000/?period_from=2016",
         "/kommune/165/figur/charged-persons-residence/?period_from=2016", "/kommune/165/sammenligning/",
         "/kommune/165/maal/", "/kommune/165/maal/ny/", "/import/", f"/import/{batch.pk}/", "/datakvalitet/",
         "/rapporter/", f"/rapporter/{report.pk}/", f"/rapporter/{report.pk}/forhaandsvisning/", "/revision/",
-        "/konto/adgangskode/",
+        "/konto/adgangskode/", "/kommune/165/figur/young-charged-share/?period_from=2016&period_to=2018",
     ]
     found = {}
     for path in paths:
@@ -47,3 +50,4 @@ def test_every_kind_of_page_passes_axe(browser_login, live_server, town, django_
     page.goto(f"{live_server.url}/konto/login/")
     found["/konto/login/"] = violations(page)
     assert {path: v for path, v in found.items() if v} == {}
+    assert errors == []
