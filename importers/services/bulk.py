@@ -30,7 +30,7 @@ from .results import Counts, window_union
 from .writer import model_label
 
 LOAD_CHUNK = 100_000  # rows per executemany / COPY call: bounded memory for the text buffer
-# An insert at least this large, into a table holding fewer rows, builds the indexes afterwards (PostgreSQL)
+# An insert at least this large, into a table holding fewer rows, builds the indexes afterwards
 BULK_REBUILD_ROWS = 100_000
 ANALYZE_AFTER_ROWS = 50_000  # a write this large refreshes the table's planner statistics (PostgreSQL)
 
@@ -284,22 +284,24 @@ def staged_merge(
 
 @contextmanager
 def _upkeep_deferred(cursor, *, model: type[models.Model], merged: str, rows: int) -> Iterator[None]:
-    """Around inserting the new merged rows: on PostgreSQL, when they are many and at least as many as
-    the table already holds, build its secondary indexes and check its foreign keys once, afterwards.
+    """Around inserting the new merged rows: when they are many and at least as many as the table
+    already holds, build its secondary indexes afterwards and, on PostgreSQL, check its foreign keys
+    once, afterwards.
 
     Kept up row by row, the two four-column indexes of the offences cost ~4 µs a row each and the
     foreign-key triggers ~6 µs a row at commit; building the indexes afterwards and validating
     each foreign key in one statement costs a fraction of that (bench/RESULTS.md). The unique
-    natural key stays in place. Indexes and foreign keys are created again from their own
-    definitions inside the import's transaction — every key validated in full — so the committed
-    rows are checked exactly as before, and a rejected or failed import rolls them back with the
-    rows. Meanwhile the table and the tables it refers to are locked until the import commits:
-    acceptable for the large first load of a period, which is the only time this happens. When the
-    transaction has foreign-key checks pending on the table (rows it changed before), the keys
-    cannot be taken away and the rows are inserted the ordinary way.
+    natural key stays in place (SQLite checks its deferred foreign keys cheaply at commit; they
+    stay too). Indexes and foreign keys are created again from their own definitions inside the
+    import's transaction — every key validated in full — so the committed rows are checked
+    exactly as before, and a rejected or failed import rolls them back with the rows. Meanwhile
+    the table and the tables it refers to are locked until the import commits: acceptable for the
+    large first load of a period, which is the only time this happens. When the transaction has
+    foreign-key checks pending on the table (rows it changed before), the keys cannot be taken
+    away and the rows are inserted the ordinary way.
     """
     table = model._meta.db_table
-    if connection.vendor != "postgresql" or rows < BULK_REBUILD_ROWS:
+    if rows < BULK_REBUILD_ROWS:
         yield
         return
     cursor.execute(f"SELECT COUNT(*) FROM {merged} WHERE existing_id IS NULL")
@@ -308,13 +310,7 @@ def _upkeep_deferred(cursor, *, model: type[models.Model], merged: str, rows: in
     if new < BULK_REBUILD_ROWS or new < cursor.fetchone()[0]:
         yield
         return
-    cursor.execute(
-        "SELECT c.relname, pg_get_indexdef(c.oid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-        "WHERE i.indrelid = %s::regclass AND NOT i.indisunique AND NOT i.indisprimary", [table])
-    indexes = cursor.fetchall()
-    cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                   "WHERE conrelid = %s::regclass AND contype = 'f'", [table])
-    foreign_keys = cursor.fetchall()
+    indexes, foreign_keys = _secondary_indexes(cursor, table), _foreign_keys(cursor, table)
     try:
         with transaction.atomic():
             for name, _definition in foreign_keys:
@@ -329,6 +325,27 @@ def _upkeep_deferred(cursor, *, model: type[models.Model], merged: str, rows: in
         cursor.execute(definition)
     for name, definition in foreign_keys:
         cursor.execute(f"ALTER TABLE {_q(table)} ADD CONSTRAINT {_q(name)} {definition}")
+
+
+def _secondary_indexes(cursor, table: str) -> list[tuple[str, str]]:
+    """The table's indexes that enforce nothing (not primary, not unique): name and definition."""
+    if connection.vendor == "postgresql":
+        cursor.execute(
+            "SELECT c.relname, pg_get_indexdef(c.oid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE i.indrelid = %s::regclass AND NOT i.indisunique AND NOT i.indisprimary", [table])
+    else:
+        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+                       "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%%'", [table])
+    return cursor.fetchall()
+
+
+def _foreign_keys(cursor, table: str) -> list[tuple[str, str]]:
+    """The table's foreign-key constraints, name and definition (PostgreSQL; none to take away on SQLite)."""
+    if connection.vendor != "postgresql":
+        return []
+    cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                   "WHERE conrelid = %s::regclass AND contype = 'f'", [table])
+    return cursor.fetchall()
 
 
 def _remove_absent(cursor, *, model, merged: str, key: tuple[str, ...], condition: str, batch: ImportBatch) -> list[int]:

@@ -89,7 +89,7 @@ def _merged_warnings(warnings: list[str]) -> list[str]:
 def _may_repeat(key_hashes: list) -> bool:
     """Whether some key may occur in two chunks: only then are the staged keys grouped to find it."""
     hashes = np.concatenate(key_hashes) if key_hashes else np.empty(0, dtype=np.uint64)
-    return len(np.unique(hashes)) < len(hashes)
+    return len(pd.unique(hashes)) < len(hashes)
 
 
 class StreamPlan(Plan):
