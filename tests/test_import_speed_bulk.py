@@ -13,9 +13,10 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from districts.addresses import DistrictLocator
+from districts.models import District
 from importers.models import ImportBatch, ImportChange
 from importers.services import batch_rollback, bulk, file_import, police, stream
-from reports.models import ReportedOffence
+from reports.models import Charge, ReportedOffence
 
 pytestmark = pytest.mark.django_db
 
@@ -122,3 +123,16 @@ def test_repeated_dates_and_places_are_parsed_once_and_assigned_to_every_row(ref
     assert expected.district_id is not None
     assert set(ReportedOffence.objects.values_list("district_id", "district_method")) == {
         (expected.district_id, expected.method)}
+
+
+def test_home_districts_are_looked_up_once_per_municipality_and_name(reference):
+    header = "Journalnummer;Forhold;Person-ID;Sigtelsesdato;Fødselsår;Køn;Bopælskommune;Bopæl bydel"
+    rows = [f"0400-3-{i}-16;1;P-{i};03-02-2016;1990;M;{home};{district}"
+            for i, (home, district) in enumerate([("165", "Vester"), ("165", " vester "), ("165", "Nordby"),
+                                                  ("151", "Vester"), ("Uoplyst", "Vester"), ("165", "")])]
+    result = file_import(data=("\n".join([header, *rows]) + "\n").encode("cp1252"), file_name="sigtelser.csv")
+    assert result.ok, result.errors
+    vester = District.objects.get(municipality=reference["165"], name="Vester").pk
+    stored = dict(Charge.objects.values_list("person_key", "home_district_id"))
+    assert stored == {"P-0": vester, "P-1": vester, "P-2": None, "P-3": None, "P-4": None, "P-5": None}
+    assert "Ukendte bopælsbydele (gemt uden bydel): Nordby, Vester" in result.warnings

@@ -196,20 +196,20 @@ def charges_rows(frame: pd.DataFrame, *, municipalities: dict[str, Municipality]
     warnings: list[str] = []
     districts = {(d.municipality_id, d.name.casefold()): d.pk for d in District.objects.all()}
     home = frame["home_municipality"].map({c: m.pk for c, m in municipalities.items()}).astype("Int64")
-    named = frame["home_district"].fillna("").str.strip()
-    pairs = pd.DataFrame({"home": home, "name": named.str.casefold()})
-    wanted = pairs[home.notna() & (named != "")].drop_duplicates()
-    found = {(h, n): districts.get((int(h), n)) for h, n in wanted.itertuples(index=False)}
-    home_district = [found.get((h, n)) if n and h is not pd.NA else None for h, n in pairs.itertuples(index=False)]
-    unknown = {name for name, pk, has_home in zip(named, home_district, home.notna(), strict=True)
-               if name and has_home and pk is None}
+    named = per_distinct(frame["home_district"].fillna(""), lambda t: t.str.strip())
+    numbers, first = distinct_rows(pd.DataFrame({"home": home, "name": named}))  # each (home, bydel) looked up once
+    pairs = [(h, n) for h, n in zip(home.iloc[first], named.iloc[first], strict=True) if n and not pd.isna(h)]
+    found = {(h, n): districts.get((int(h), n.casefold())) for h, n in pairs}
+    home_district = pd.array([found.get((h, n)) for h, n in zip(home.iloc[first], named.iloc[first], strict=True)],
+                             dtype="Int64").take(numbers)
+    unknown = {n for (h, n), pk in found.items() if pk is None}
     rows = pd.DataFrame({
         "journal_number": frame["journal_number"], "forhold": frame["forhold"].astype(int),
         "person_key": frame["person_key"],
         "charge_date": frame["charge_date"] if "charge_date" in frame else None,
         "birth_year": pd.array(frame["birth_year"].tolist(), dtype="Int64"),
         "sex": frame["sex"].fillna(""), "home_municipality_id": home,
-        "home_district_id": pd.array(home_district, dtype="Int64"),
+        "home_district_id": home_district,
     }, index=frame.index)
     if unknown:
         warnings.append("Ukendte bopælsbydele (gemt uden bydel): " + ", ".join(sorted(unknown)))
