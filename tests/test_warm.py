@@ -29,16 +29,38 @@ def test_a_confirmed_web_import_warms_the_dashboards(client, reference, member, 
     from importers.models import ImportBatch
 
     settings.IMPORT_RUN_INLINE, settings.MEDIA_ROOT = True, tmp_path
-    settings.FIGURE_WARM_AFTER_WRITE = True
     warmed = []
-    monkeypatch.setattr("reports.warm.dashboards_warm", lambda **kw: warmed.append(kw) or {})
-    monkeypatch.setattr("threading.Thread.start", lambda thread: thread.run())  # run the background job here
+    monkeypatch.setattr("importers.tasks.dashboards_warm_later", lambda: warmed.append("import"))
+    monkeypatch.setattr("importers.views.dashboards_warm_later", lambda: warmed.append("rollback"))
     client.force_login(member("Analytiker", reference["165"]))
     client.post("/import/", {"file": SimpleUploadedFile("a.csv", import_data("anmeldelser_cp1252.csv")),
                              "kind": "auto"})
     assert warmed == []  # a preview changes nothing
-    client.post(f"/import/{ImportBatch.objects.get().pk}/godkend/")
-    assert warmed == [{}]
+    batch = ImportBatch.objects.get()
+    client.post(f"/import/{batch.pk}/godkend/")
+    assert warmed == ["import"]
+    client.post(f"/import/{batch.pk}/rul-tilbage/", {"confirm": "ja"})
+    assert warmed == ["import", "rollback"]
+
+
+def test_warming_runs_in_the_background_and_can_be_switched_off(settings, monkeypatch):
+    from reports import warm
+
+    started = []
+
+    class Thread:
+        def __init__(self, *, target, name, daemon):
+            started.append((name, daemon))
+
+        def start(self):
+            started.append("started")
+
+    monkeypatch.setattr(warm.threading, "Thread", Thread)
+    settings.FIGURE_WARM_AFTER_WRITE = False
+    assert warm.dashboards_warm_later() == "off" and started == []
+    settings.FIGURE_WARM_AFTER_WRITE, settings.CELERY_BROKER_URL = True, ""
+    assert warm.dashboards_warm_later() == "thread"
+    assert started == [("dashboards-warm", True), "started"]
 
 
 def test_warm_dashboards_command(town, capsys):
