@@ -195,24 +195,24 @@ def key_figures(per_1000_now: pd.DataFrame, per_1000_before: pd.DataFrame) -> pd
     return out[["district", "reports", "reports_before", "change_pct", "reports_per_1000", "reports_per_1000_before"]]
 
 
-def age_band_counts(population: pd.DataFrame, *, band: tuple[int, int], district_id: int | None) -> list:
-    """[(date, residents aged low–high)] for one district (``None``: the municipality's own rows).
+def age_band_counts(population: pd.DataFrame, *, band: tuple[int, int]) -> dict[int | None, list]:
+    """{district id (``None``: the municipality's own rows): [(date, residents aged low–high)]}.
 
     A row for exactly that band wins; otherwise single years are summed when every year of the band is there.
     """
     low, high = band
     if population.empty:
-        return []
-    own = population[population["district_id"].isna() if district_id is None else population["district_id"] == district_id]
-    counts = []
-    for day, rows in own.groupby("date"):
-        exact = rows[(rows["age_from"] == low) & (rows["age_to"] == high)]
-        years = rows[(rows["age_from"] == rows["age_to"]) & rows["age_from"].between(low, high)]
-        if not exact.empty:
-            counts.append((day, float(exact["count"].iloc[0])))
-        elif set(years["age_from"]) == set(range(low, high + 1)):
-            counts.append((day, float(years["count"].sum())))
-    return counts
+        return {}
+    frame = population.assign(area=population["district_id"].fillna(-1).astype(int))
+    exact = frame[(frame["age_from"] == low) & (frame["age_to"] == high)].groupby(["area", "date"])["count"].first()
+    years = frame[(frame["age_from"] == frame["age_to"]) & frame["age_from"].between(low, high)]
+    grouped = years.groupby(["area", "date"]).agg(count=("count", "sum"), ages=("age_from", "nunique"))
+    complete: pd.Series = grouped.loc[grouped["ages"] == high - low + 1, "count"]
+    counts = pd.concat([exact, complete[~complete.index.isin(exact.index)]]).sort_index()
+    result: dict[int | None, list] = {}
+    for (area, day), value in zip(counts.index, counts.to_numpy(), strict=True):
+        result.setdefault(None if area == -1 else int(area), []).append((day, float(value)))
+    return result
 
 
 def young_charged_share(
@@ -234,14 +234,13 @@ def young_charged_share(
         frame = frame.sort_values(["period", "person_key", "offence_date", "charge_date"], na_position="last")
         frame = frame.drop_duplicates(["period", "person_key"], keep="first")
     areas: list[tuple[str, int | None]] = [("", None)] + [(name, pk) for pk, name in districts]
-    bands = {(band, pk): age_band_counts(population, band=band, district_id=pk) for band in age_groups
-             for _name, pk in areas}
+    bands = {band: age_band_counts(population, band=band) for band in age_groups}
     rows = []
     for period in periods:
         in_period = frame[frame["period"] == str(period)]
         for band in age_groups:
             young = in_period[in_period["age"].between(*band)]
-            residents = {pk: population_on(bands[(band, pk)], period.midpoint) for _name, pk in areas}
+            residents = {pk: population_on(bands[band].get(pk, []), period.midpoint) for _name, pk in areas}
             own_districts = [residents[pk] for _name, pk in areas[1:]]
             if residents[None] is None and own_districts and None not in own_districts:
                 residents[None] = sum(v for v in own_districts if v is not None)
