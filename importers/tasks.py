@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import logging
-import threading
 
 from celery import shared_task
 from django.conf import settings
-from django.db import close_old_connections, connection
 
+from dke_dashboard.background import thread_start
 from reports.warm import dashboards_warm_later
 
 from .models import ImportBatch
@@ -30,14 +29,14 @@ def import_execute(batch_id: int) -> None:
             municipality=Municipality.objects.filter(pk=batch.municipality_id).first(), user=batch.user,
             options=options, batch=batch,
         )
-        if result.batch.status == ImportBatch.Status.DONE:
-            dashboards_warm_later()
     except Exception:  # a crash must not leave the batch "running" forever
         log.exception("Import of batch %s failed", batch_id)
         ImportBatch.objects.filter(pk=batch_id).update(status=ImportBatch.Status.FAILED)
         raise
     finally:  # the file may hold personal data: it is kept no longer than its import
         upload_discard(batch.sha256)
+    if result.batch.status == ImportBatch.Status.DONE:  # after the import, never part of its outcome
+        dashboards_warm_later()
 
 
 @shared_task(name="importers.import_run")
@@ -55,13 +54,5 @@ def import_start(batch: ImportBatch) -> str:
     if settings.IMPORT_RUN_INLINE:
         import_execute(batch.pk)
         return "inline"
-
-    def run() -> None:
-        close_old_connections()
-        try:
-            import_execute(batch.pk)
-        finally:
-            connection.close()
-
-    threading.Thread(target=run, name=f"import-{batch.pk}", daemon=True).start()
+    thread_start(lambda: import_execute(batch.pk), name=f"import-{batch.pk}")
     return "thread"

@@ -9,17 +9,16 @@ the dashboard view itself.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 
 from celery import shared_task
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.db import close_old_connections, connection
 from django.test import RequestFactory
 from django.utils import translation
 
 from districts.models import Municipality
+from dke_dashboard.background import thread_start
 
 from .models import OffenceAggregate
 
@@ -58,17 +57,11 @@ def dashboards_warm_later() -> str:
     if not settings.FIGURE_WARM_AFTER_WRITE:
         return "off"
     if settings.CELERY_BROKER_URL:
-        dashboards_warm_task.delay()
-        return "celery"
-
-    def run() -> None:
-        close_old_connections()
         try:
-            dashboards_warm()
-        except Exception:  # warming is an optimisation: a failure must never reach the import
-            log.exception("Warming the dashboards failed")
-        finally:
-            connection.close()
-
-    threading.Thread(target=run, name="dashboards-warm", daemon=True).start()
+            dashboards_warm_task.delay()
+        except Exception:  # warming is an optimisation: an unreachable broker must not fail the caller
+            log.exception("Could not queue the warming of the dashboards")
+            return "failed"
+        return "celery"
+    thread_start(dashboards_warm, name="dashboards-warm")
     return "thread"

@@ -55,7 +55,7 @@ def test_warming_runs_in_the_background_and_can_be_switched_off(settings, monkey
         def start(self):
             started.append("started")
 
-    monkeypatch.setattr(warm.threading, "Thread", Thread)
+    monkeypatch.setattr("dke_dashboard.background.threading.Thread", Thread)
     settings.FIGURE_WARM_AFTER_WRITE = False
     assert warm.dashboards_warm_later() == "off" and started == []
     settings.FIGURE_WARM_AFTER_WRITE, settings.CELERY_BROKER_URL = True, ""
@@ -74,3 +74,14 @@ def test_a_celery_worker_knows_every_task():
             "app.loader.import_default_modules(); print(sorted(t for t in app.tasks if not t.startswith('celery.')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "['importers.import_run', 'reports.dashboards_warm', 'reports.report_pdf_render']"
+
+
+def test_an_unreachable_broker_does_not_fail_the_import_that_asked_for_warming(settings, monkeypatch):
+    from reports import warm
+
+    def refuse():
+        raise ConnectionError("broker down")
+
+    settings.FIGURE_WARM_AFTER_WRITE, settings.CELERY_BROKER_URL = True, "redis://127.0.0.1:1/0"
+    monkeypatch.setattr(warm.dashboards_warm_task, "delay", refuse)
+    assert warm.dashboards_warm_later() == "failed"
