@@ -149,6 +149,15 @@ def charges_share(counts, *, periods, categories, districts) -> pd.DataFrame:
     return frame[["period", "category", "district", "charges", "share_pct"]].reset_index(drop=True)
 
 
+def first_charges(charges: pd.DataFrame) -> pd.DataFrame:
+    """Each person once per period: their first charge in it (earliest offence by the date basis, then
+    charge date), which gives their residence (and age) for that period (domain.md, fig. 8)."""
+    if charges.empty:
+        return charges
+    ordered = charges.sort_values(["period", "person_key", "offence_date", "charge_date"], na_position="last")
+    return ordered.drop_duplicates(["period", "person_key"], keep="first")
+
+
 def charged_persons_residence(
     charges: pd.DataFrame, *, periods: list[Period], municipality_id: int,
     municipalities: dict[int, tuple[str, str]], districts: list[tuple[int, str]],
@@ -159,11 +168,9 @@ def charged_persons_residence(
     earliest offence by the date basis, then charge date.
     """
     columns = ["period", "home_municipality_code", "home_municipality", "home_district", "persons"]
-    frame = with_period(charges, periods, column="offence_date")
-    if frame.empty:
+    first = first_charges(with_period(charges, periods, column="offence_date"))
+    if first.empty:
         return _empty(columns)
-    frame = frame.sort_values(["period", "person_key", "offence_date", "charge_date"], na_position="last")
-    first = frame.drop_duplicates(["period", "person_key"], keep="first")
     rows = []
     for period in [str(p) for p in periods]:
         group = first[first["period"] == period]
@@ -229,10 +236,7 @@ def young_charged_share(
     """
     columns = ["period", "age_group", "home_district", "persons", "population", "persons_per_1000", "share_pct"]
     frame = charges.assign(age=pd.to_datetime(charges["offence_date"]).dt.year - charges["birth_year"].astype(float))
-    frame = with_period(frame, periods, column="offence_date")
-    if not frame.empty:
-        frame = frame.sort_values(["period", "person_key", "offence_date", "charge_date"], na_position="last")
-        frame = frame.drop_duplicates(["period", "person_key"], keep="first")
+    frame = first_charges(with_period(frame, periods, column="offence_date"))
     areas: list[tuple[str, int | None]] = [("", None)] + [(name, pk) for pk, name in districts]
     bands = {band: age_band_counts(population, band=band) for band in age_groups}
     rows = []
