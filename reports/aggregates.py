@@ -80,18 +80,23 @@ def aggregates_add_charges(cursor, *, charges: str) -> bool:
     same_district = ("a.district_id IS NOT DISTINCT FROM x.district_id" if connection.vendor == "postgresql"
                      else "a.district_id IS x.district_id")
     cursor.execute("SAVEPOINT add_charges")
-    for basis, field in DATE_FIELDS.items():
-        groups = (f"SELECT o.municipality_id, o.district_id, o.code, {_month(f'o.{field}')} AS month, COUNT(*) AS n "
-                  f"FROM ({charges}) c JOIN {offence} o ON o.id = c.offence_id WHERE o.{field} IS NOT NULL "
-                  f"GROUP BY o.municipality_id, o.district_id, o.code, {_month(f'o.{field}')}")
-        cursor.execute(f"SELECT COUNT(*) FROM ({groups}) g")
+    for basis, field in DATE_FIELDS.items():  # the charges are grouped once per basis, into a small table
+        cursor.execute("DROP TABLE IF EXISTS charge_groups")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE charge_groups AS "
+            f"SELECT o.municipality_id, o.district_id, o.code, {_month(f'o.{field}')} AS month, COUNT(*) AS n "
+            f"FROM ({charges}) c JOIN {offence} o ON o.id = c.offence_id WHERE o.{field} IS NOT NULL "
+            f"GROUP BY o.municipality_id, o.district_id, o.code, {_month(f'o.{field}')}")
+        cursor.execute("SELECT COUNT(*) FROM charge_groups")
         wanted = cursor.fetchone()[0]
         cursor.execute(
-            f"UPDATE {aggregate} AS a SET charges = a.charges + x.n FROM ({groups}) x "
+            f"UPDATE {aggregate} AS a SET charges = a.charges + x.n FROM charge_groups x "
             f"WHERE a.municipality_id = x.municipality_id AND {same_district} AND a.code = x.code "
             f"AND a.month = x.month AND a.basis = %s", [basis],
         )
-        if cursor.rowcount != wanted:
+        updated = cursor.rowcount
+        cursor.execute("DROP TABLE charge_groups")
+        if updated != wanted:
             cursor.execute("ROLLBACK TO SAVEPOINT add_charges")
             return False
     cursor.execute("RELEASE SAVEPOINT add_charges")

@@ -16,7 +16,7 @@ from districts.addresses import DistrictLocator
 from districts.models import District
 from importers.models import ImportBatch, ImportChange
 from importers.services import batch_rollback, bulk, file_import, police, stream
-from reports.models import Charge, ReportedOffence
+from reports.models import Charge, OffenceAggregate, ReportedOffence
 
 pytestmark = pytest.mark.django_db
 
@@ -60,8 +60,14 @@ def test_a_large_first_load_stores_the_same_rows_and_keeps_indexes_and_keys(refe
         with CaptureQueriesContext(connection) as queries:
             result = file_import(path=DATA / name, file_name=name)
     assert result.ok, result.errors
-    stored = _stored()
-    assert any(q["sql"].startswith("DROP INDEX") for q in queries.captured_queries)  # the fast path ran
+    stored, aggregates = _stored(), _aggregates()
+    sqls = [q["sql"] for q in queries.captured_queries]
+    assert any(sql.startswith("DROP INDEX") for sql in sqls)  # the fast path ran
+    if streamed:  # straight into the table: no staging or merged copy, the natural key built afterwards
+        assert not any("stage_reportedoffence" in sql or "merged_reportedoffence" in sql for sql in sqls)
+        if connection.vendor == "postgresql":
+            assert any('DROP CONSTRAINT "offence_natural_key"' in sql for sql in sqls)
+    assert ImportChange.objects.get(batch=result.batch).object_id == result.rows_created == 5
     assert _schema(table) == before
     if connection.vendor == "postgresql":
         with transaction.atomic(), connection.cursor() as cursor:  # the foreign key is still checked
@@ -75,7 +81,90 @@ def test_a_large_first_load_stores_the_same_rows_and_keeps_indexes_and_keys(refe
     ordinary = file_import(data=(DATA / name).read_bytes(), file_name=name)
     assert ordinary.ok
     assert (result.rows_read, result.rows_created) == (ordinary.rows_read, ordinary.rows_created)
+    assert result.warnings == ordinary.warnings
+    assert (result.period_from, result.period_to) == (ordinary.period_from, ordinary.period_to)
     assert _stored() == stored
+    assert _aggregates() == aggregates
+
+
+def _aggregates():
+    return sorted(OffenceAggregate.objects.values_list("municipality_id", "district_id", "code", "month", "basis",
+                                                       "reports", "charges"), key=repr)
+
+
+@pytest.fixture
+def first_load(settings, monkeypatch):
+    """Every file is streamed two rows a chunk and counts as large: a first load goes straight into the table."""
+    settings.IMPORT_STREAM_BYTES = 0
+    monkeypatch.setattr(stream, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(bulk, "BULK_REBUILD_ROWS", 1)
+
+
+def _offences_file(path: Path, rows: list[str]) -> Path:
+    path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="cp1252")
+    return path
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_first_load_with_a_key_repeated_in_a_later_chunk_stores_nothing(reference, first_load, tmp_path):
+    table = ReportedOffence._meta.db_table
+    before = _schema(table)
+    rows = [f"0400-4-{i}-16;1;05-02-2016;;73241;Simpel vold;Vejen {i};2620;165;" for i in range(7)]
+    rows += [rows[1], rows[4].replace("Vejen", "Stien")]  # rows 3 and 6 again, in other chunks
+    result = file_import(path=_offences_file(tmp_path / "dobbelt.csv", rows), file_name="dobbelt.csv")
+    assert not result.ok and result.batch.status == ImportBatch.Status.REJECTED
+    assert [(p.row, p.value, p.reason) for p in result.errors] == [
+        (9, "0400-4-1-16 / 1", "Samme nøgle står allerede i række 3"),
+        (10, "0400-4-4-16 / 1", "Samme nøgle står allerede i række 6"),
+    ]
+    assert ReportedOffence.objects.count() == 0 and ImportChange.objects.count() == 0
+    assert _schema(table) == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_load_into_a_table_with_offences_merges_with_them(reference, first_load, tmp_path):
+    rows = [f"0400-5-{i}-16;1;05-02-2016;;73241;Simpel vold;Vejen {i};2620;165;" for i in range(6)]
+    assert file_import(path=_offences_file(tmp_path / "a.csv", rows[:3]), file_name="a.csv").ok
+    changed = [rows[0].replace("73241", "71100"), *rows[1:]]
+    with CaptureQueriesContext(connection) as queries:
+        result = file_import(path=_offences_file(tmp_path / "b.csv", changed), file_name="b.csv")
+    assert result.ok, result.errors
+    assert (result.rows_created, result.rows_updated, result.rows_unchanged) == (3, 1, 2)
+    assert any("merged_reportedoffence" in q["sql"] for q in queries.captured_queries)
+    assert not any("DROP CONSTRAINT \"offence_natural_key\"" in q["sql"] for q in queries.captured_queries)
+    assert ReportedOffence.objects.get(journal_number="0400-5-0-16").code == "71100"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_load_the_database_refuses_fails_the_import_and_stores_nothing(reference, first_load, tmp_path,
+                                                                                 monkeypatch):
+    table = ReportedOffence._meta.db_table
+    before = _schema(table)
+    rows = [f"0400-6-{i}-16;1;05-02-2016;;73241;Simpel vold;Vejen {i};2620;165;" for i in range(5)]
+    real = police.offences_rows
+
+    def undated(frame, **kwargs):  # a value the column refuses: only the database finds out (a COPY in the background)
+        stored, notes = real(frame, **kwargs)
+        return stored.assign(report_date=None), notes
+
+    monkeypatch.setattr(police, "offences_rows", undated)
+    with pytest.raises(IntegrityError):
+        file_import(path=_offences_file(tmp_path / "lang.csv", rows), file_name="lang.csv")
+    assert ImportBatch.objects.get().status == ImportBatch.Status.FAILED
+    assert ReportedOffence.objects.count() == 0 and ImportChange.objects.count() == 0
+    assert _schema(table) == before
+
+
+def test_a_streamed_import_reports_its_progress_as_it_goes(reference, settings, monkeypatch, tmp_path):
+    settings.IMPORT_STREAM_BYTES = 0
+    monkeypatch.setattr(stream, "CHUNK_ROWS", 25)
+    rows = [f"0400-7-{i}-16;1;05-02-2016;;73241;Simpel vold;Vejen {i};2620;165;" for i in range(100)]
+    seen = []
+    result = file_import(path=_offences_file(tmp_path / "a.csv", rows), file_name="a.csv",
+                         progress=lambda done, total: seen.append((done, total)))
+    assert result.ok
+    assert [done for done, _ in seen] == [25, 50, 75, 100]
+    assert 90 <= seen[0][1] <= 110  # the file's rows, estimated from its size before reading it
 
 
 @pytest.mark.django_db(transaction=True)

@@ -17,6 +17,7 @@ import io
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -75,12 +76,19 @@ class Staged:
 
 
 class StagingTable:
-    """A temporary table shaped like ``columns`` of ``model``; dropped when the merge is done."""
+    """A temporary table shaped like ``columns`` of ``model``; dropped when the merge is done.
+
+    ``StagingTable.into(model, columns)`` loads into the model's own table instead (a first load
+    that needs no merge). On PostgreSQL a load may go on in the background (``wait=False``)
+    while the caller prepares the next chunk; ``finish()`` waits for it and raises its error.
+    """
 
     def __init__(self, *, model: type[models.Model], columns: list[str], name: str, extra: dict[str, str] | None = None):
         self.extra = dict(extra or {})  # columns that are not the model's: name → SQL type
         self.model, self.columns, self.name = model, [*columns, *self.extra], name
         self.fields = {f.attname: f for f in model._meta.concrete_fields}
+        self._pending: Future | None = None
+        self._worker: ThreadPoolExecutor | None = None
 
     @classmethod
     def for_merge(cls, *, model: type[models.Model], key: tuple[str, ...], fields: list[str],
@@ -89,6 +97,11 @@ class StagingTable:
         filled = {lk.column for lk in lookups}
         return cls(model=model, columns=[*key, *[f for f in fields if f not in filled]],
                    name=f"stage_{model._meta.model_name}", extra=extra)
+
+    @classmethod
+    def into(cls, *, model: type[models.Model], columns: list[str]) -> StagingTable:
+        """A loader straight into the model's table (nothing to create or drop)."""
+        return cls(model=model, columns=columns, name=_q(model._meta.db_table))
 
     def _db_type(self, column: str) -> str:
         if column in self.extra:
@@ -105,7 +118,7 @@ class StagingTable:
             cursor.execute(f"DROP TABLE IF EXISTS {self.name}")
             cursor.execute(f"CREATE TEMPORARY TABLE {self.name} ({columns})")
 
-    def load(self, frame: pd.DataFrame, progress: Callable[[int], None] | None = None) -> None:
+    def load(self, frame: pd.DataFrame, progress: Callable[[int], None] | None = None, *, wait: bool = True) -> None:
         for start in range(0, len(frame), LOAD_CHUNK):
             part = frame.iloc[start:start + LOAD_CHUNK]
             if connection.vendor == "postgresql":
@@ -114,14 +127,42 @@ class StagingTable:
                 self._insert(part)
             if progress:
                 progress(len(part))
+        if wait:
+            self.finish()
 
     def _copy(self, frame: pd.DataFrame) -> None:
-        """COPY in text format; each distinct value of a column is formatted once. Text columns never get NULL."""
+        """COPY in text format; each distinct value of a column is formatted once. Text columns never get NULL.
+
+        The text is built here; the COPY itself runs on a worker thread, so the server reads one
+        part while Python builds the next (psycopg2 leaves the GIL while it sends). The worker
+        uses this connection's psycopg2 cursor; until it is done, any statement Django runs on the
+        connection first waits for it (an execute wrapper), so nothing interleaves with the COPY.
+        """
         columns = [_copy_texts(frame[c], missing="" if self._is_text(c) else "\\N") for c in self.columns]
         text = "\n".join(map("\t".join, zip(*columns, strict=True))) + "\n"
-        with connection.cursor() as cursor:
-            cursor.copy_expert(f"COPY {self.name} ({', '.join(map(_q, self.columns))}) FROM STDIN",
-                               io.StringIO(text), 1 << 20)
+        sql = f"COPY {self.name} ({', '.join(map(_q, self.columns))}) FROM STDIN"
+        self.finish()
+        connection.ensure_connection()
+        raw = connection.connection.cursor()
+        if self._worker is None:
+            self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="copy")
+        self._pending = self._worker.submit(raw.copy_expert, sql, io.StringIO(text), 1 << 20)
+        connection.execute_wrappers.append(self._before_statement)
+
+    def _before_statement(self, execute, sql, params, many, context):
+        self.finish()
+        return execute(sql, params, many, context)
+
+    def finish(self) -> None:
+        """Wait for a COPY still running; its error, if any, is raised here."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            connection.execute_wrappers.remove(self._before_statement)
+            try:
+                pending.result()
+            except psycopg2_errors() as exc:  # as Django would have raised it
+                with connection.wrap_database_errors:
+                    raise exc
 
     def _is_text(self, column: str) -> bool:
         return column in self.fields and isinstance(self.fields[column], models.CharField | models.TextField)
@@ -130,12 +171,29 @@ class StagingTable:
         values = [_python_values(frame[c]) for c in self.columns]
         marks = ", ".join("?" for _ in self.columns)
         sql = f"INSERT INTO {self.name} ({', '.join(map(_q, self.columns))}) VALUES ({marks})"
-        with connection.cursor() as cursor:
+        with connection.cursor() as cursor, connection.wrap_database_errors:
             cursor.connection.executemany(sql, zip(*values, strict=True))
 
+    def close(self) -> None:
+        """Wait for the background COPY (its error is dropped: the caller is failing already) and stop the worker."""
+        try:
+            self.finish()
+        except Exception:  # noqa: BLE001 - the error that brought us here is the one to report
+            pass
+        if self._worker is not None:
+            self._worker.shutdown()
+            self._worker = None
+
     def drop(self) -> None:
+        self.close()
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {self.name}")
+
+
+def psycopg2_errors() -> tuple[type[BaseException], ...]:
+    import psycopg2
+
+    return (psycopg2.Error,)
 
 
 def _plain(value: object) -> object:
@@ -168,6 +226,14 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 
 def _copy_texts(series: pd.Series, *, missing: str) -> list[str]:
     """A column in COPY's text format: backslash escapes for the separators, ``missing`` for no value."""
+    if isinstance(series.dtype, pd.StringDtype):  # already text: no formatting to save by going through distinct values
+        texts = series.to_numpy(dtype=object, na_value="").tolist()
+        if _COPY_SPECIAL.search("".join(texts)):  # rare: a tab, line break or backslash in a cell
+            texts = [t.translate(_COPY_ESCAPES) for t in texts]
+        if missing and series.hasnans:
+            for i in np.flatnonzero(series.isna().to_numpy()):
+                texts[i] = missing
+        return texts
     codes, values = _distinct_plain(series)
     texts = ["" if v is None else str(v) for v in values]
     if _COPY_SPECIAL.search("".join(texts)):  # rare: a tab, line break or backslash in a cell
@@ -216,6 +282,7 @@ def staged_merge(
     try:
         if frame is not None:
             stage.load(frame, progress)
+        stage.finish()
         with connection.cursor() as cursor:
             joins = " ".join(
                 f"LEFT JOIN {_q(lk.model._meta.db_table)} lk{i} ON "
@@ -310,21 +377,46 @@ def _upkeep_deferred(cursor, *, model: type[models.Model], merged: str, rows: in
     if new < BULK_REBUILD_ROWS or new < cursor.fetchone()[0]:
         yield
         return
+    with upkeep_deferred(cursor, table=table):
+        yield
+
+
+@contextmanager
+def upkeep_deferred(cursor, *, table: str, unique: bool = False) -> Iterator[bool]:
+    """Take away the table's secondary indexes and (PostgreSQL) foreign keys — with ``unique``
+    also its unique constraints — and create them again from their catalogue definitions when
+    the block ends without an error; yields whether they were taken away.
+
+    Everything happens inside the caller's transaction: the re-created keys check every row, and
+    an error rolls the definitions back with the rows. When the transaction has foreign-key checks
+    pending on the table, the keys cannot be taken away: nothing is, and the block runs as usual.
+    """
     indexes, foreign_keys = _secondary_indexes(cursor, table), _foreign_keys(cursor, table)
+    constraints = foreign_keys + (_unique_constraints(cursor, table) if unique else [])
     try:
         with transaction.atomic():
-            for name, _definition in foreign_keys:
+            for name, _definition in constraints:
                 cursor.execute(f"ALTER TABLE {_q(table)} DROP CONSTRAINT {_q(name)}")
             for name, _definition in indexes:
                 cursor.execute(f"DROP INDEX {_q(name)}")
     except OperationalError:  # checks still pending from earlier in the transaction: the ordinary way
-        yield
+        yield False
         return
-    yield
+    yield True
     for _name, definition in indexes:
         cursor.execute(definition)
-    for name, definition in foreign_keys:
+    for name, definition in reversed(constraints):  # unique keys first: they find duplicates soonest
         cursor.execute(f"ALTER TABLE {_q(table)} ADD CONSTRAINT {_q(name)} {definition}")
+
+
+def _unique_constraints(cursor, table: str) -> list[tuple[str, str]]:
+    """The table's unique constraints (not the primary key), name and definition (PostgreSQL only:
+    SQLite's are part of the table)."""
+    if connection.vendor != "postgresql":
+        return []
+    cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                   "WHERE conrelid = %s::regclass AND contype = 'u'", [table])
+    return cursor.fetchall()
 
 
 def _secondary_indexes(cursor, table: str) -> list[tuple[str, str]]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
@@ -10,14 +12,16 @@ from django.db import connection
 
 from districts.addresses import DistrictLocator
 from districts.models import District, Municipality
-from importers.models import ImportBatch
+from importers.models import ImportBatch, ImportChange
 from importers.parsers.common import distinct_rows, per_distinct
 from reports.aggregates import aggregates_add_charges
 from reports.categories import offence_codes_register
 from reports.models import CategoryCode, Charge, ReportedOffence
 
-from .bulk import Lookup, StagingTable, staged_merge
+from . import bulk
+from .bulk import Lookup, StagingTable, staged_merge, upkeep_deferred
 from .results import Counts
+from .writer import model_label
 
 OFFENCE_KEY = ("journal_number", "forhold")
 OFFENCE_FIELDS = [
@@ -168,6 +172,12 @@ def offences_merge(
         replace=replace, progress=progress, window=window,
     )
     merged.counts.window = merged.window
+    return merged.counts, warnings + _offences_stored(codes)
+
+
+def _offences_stored(codes: dict[str, str]) -> list[str]:
+    """After offences are written: register their codes, link waiting charges; the warnings for both."""
+    warnings = []
     offence_codes_register(source="politi", codes=codes)
     mapped = set(CategoryCode.objects.filter(source="politi", code__in=list(codes)).values_list("code", flat=True))
     unmapped = sorted(set(codes) - mapped)
@@ -179,7 +189,45 @@ def offences_merge(
     linked = charges_link()
     if linked:
         warnings.append(f"{linked} tidligere indlæste sigtelser er nu knyttet til deres anmeldelse.")
-    return merged.counts, warnings
+    return warnings
+
+
+FIRST_LOAD_COLUMNS = [*OFFENCE_KEY, *OFFENCE_FIELDS, "batch_id"]
+
+
+@contextmanager
+def offences_first_load(*, rows: int) -> Iterator[StagingTable | None]:
+    """A loader straight into the empty offences table, for a large first load; None otherwise.
+
+    With no stored offence there is nothing to merge with: the rows go into the table itself, its
+    natural key, secondary indexes and (PostgreSQL) foreign keys are created again afterwards, and
+    the staging and merge copies are saved (bench/RESULTS.md). The table is locked against other
+    writers before it is found empty, until the import commits. Keys repeated within the file must
+    be found before the block ends (the natural key, created again, would refuse them anyway).
+    """
+    table = ReportedOffence._meta.db_table
+    if rows < bulk.BULK_REBUILD_ROWS:
+        yield None
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"LOCK TABLE {connection.ops.quote_name(table)} IN SHARE ROW EXCLUSIVE MODE")
+        if ReportedOffence.objects.exists():
+            yield None
+            return
+        with upkeep_deferred(cursor, table=table, unique=True) as deferred:
+            yield StagingTable.into(model=ReportedOffence, columns=FIRST_LOAD_COLUMNS) if deferred else None
+
+
+def offences_first_loaded(*, batch: ImportBatch, count: int, window: tuple, codes: dict[str, str]) -> tuple[Counts, list[str]]:
+    """The bookkeeping of a first load: one change record for the created rows, fresh planner
+    statistics, codes registered and waiting charges linked (as ``offences_merge`` does)."""
+    ImportChange.objects.create(batch=batch, model=model_label(ReportedOffence), object_id=count,
+                                action=ImportChange.Action.BULK_CREATED)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(ReportedOffence._meta.db_table)}")
+    return Counts(read=count, created=count, window=window), _offences_stored(codes)
 
 
 def charges_link() -> int:

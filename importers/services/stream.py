@@ -11,12 +11,14 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Callable
+from contextlib import nullcontext
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from django.conf import settings
-from django.db import connection
+from django.db import IntegrityError
 from django.utils import timezone
 
 from districts.models import Municipality
@@ -28,7 +30,14 @@ from reports.models import Charge, ReportedOffence
 
 from . import police
 from .bulk import StagingTable
-from .results import MAX_ERRORS_SHOWN, Counts, Plan, frame_preview, replace_period_dates
+from .results import (
+    MAX_ERRORS_SHOWN,
+    Counts,
+    Plan,
+    frame_preview,
+    replace_period_dates,
+    window_union,
+)
 
 CHUNK_ROWS = 200_000
 HEAD_BYTES = 256 * 1024
@@ -92,6 +101,16 @@ def _may_repeat(key_hashes: list) -> bool:
     return len(pd.unique(hashes)) < len(hashes)
 
 
+@dataclass
+class _Loaded:
+    """What the chunks of a file added up to, for the merge after them."""
+
+    columns: set[str] | None = None  # the file's canonical columns
+    codes: dict[str, str] = field(default_factory=dict)  # offence code → code text
+    municipality_ids: set[int] = field(default_factory=set)
+    window: tuple = (None, None)  # first and last report or offence date
+
+
 class StreamPlan(Plan):
     """A plan whose validation happens while writing: rows, period and warnings fill in as it goes."""
 
@@ -104,12 +123,12 @@ class StreamPlan(Plan):
         self.encoding = encoding_detect(path, head, file_name=file_name)
         text = head.decode(self.encoding, errors="replace")
         self.sep = sniff_separator(text)
-        lines = max(text.count("\n") - 1, 1)
-        self.expected_rows = round(path.stat().st_size / max(len(head) / lines, 1))
         if options.get("replace_period") and kind != "offences":
             raise ParseError("--replace-period gælder kun for filer med anmeldelser.")
         super().__init__(rows_read=0, preview=[], columns=[], problems=[], warnings=[], period=(None, None),
                          write=self._write)
+        lines = max(text.count("\n") - 1, 1)  # the file's rows estimated from its size (for progress)
+        self.expected_rows = round(path.stat().st_size / max(len(head) / lines, 1))
         for parsed in self._chunks(nrows=20):  # the header must be right before anything starts
             self.preview, self.columns = frame_preview(parsed.frame)
             break
@@ -135,73 +154,126 @@ class StreamPlan(Plan):
 
     def _write(self, *, batch: ImportBatch, progress: Callable[[int], None]) -> tuple[Counts, list[str]]:
         offences = self.kind == "offences"
-        model = ReportedOffence if offences else Charge
-        key = police.OFFENCE_KEY if offences else police.CHARGE_KEY
-        fields = police.OFFENCE_FIELDS if offences else police.CHARGE_FIELDS
-        lookups = [] if offences else police.CHARGE_LOOKUPS
-        stage = StagingTable.for_merge(model=model, key=key, fields=fields, lookups=lookups, extra={"row": "integer"})
+        with police.offences_first_load(rows=self.expected_rows) if offences else nullcontext() as first_load:
+            stage = first_load or self._stage()
+            try:
+                loaded = self._load(batch=batch, stage=stage, progress=progress, first_load=first_load is not None)
+            finally:
+                stage.close()
+        # a first load's keys and indexes exist again here: the bookkeeping below may use them
+        if first_load:
+            counts, notes = police.offences_first_loaded(batch=batch, count=self.rows_read, window=loaded.window,
+                                                         codes=loaded.codes)
+            touched = loaded.municipality_ids
+        elif offences:
+            counts, notes = police.offences_merge(
+                batch=batch, replace_period=replace_period_dates(self.options.get("replace_period")),
+                columns=loaded.columns, codes=loaded.codes, municipality_ids=loaded.municipality_ids, stage=stage,
+                rows=self.rows_read,
+            )
+            touched = loaded.municipality_ids | ({batch.municipality_id} if self.options.get("replace_period")
+                                                 and batch.municipality_id else set())
+        else:
+            counts, notes = police.charges_write(rows=None, stage=stage, count=self.rows_read, batch=batch,
+                                                 columns=loaded.columns)
+            touched = police.charge_municipalities(batch=batch)
+        aggregates_refresh(municipality_ids=touched, window=counts.window)
+        return counts, notes
+
+    def _stage(self) -> StagingTable:
+        offences = self.kind == "offences"
+        stage = StagingTable.for_merge(
+            model=ReportedOffence if offences else Charge, key=police.OFFENCE_KEY if offences else police.CHARGE_KEY,
+            fields=police.OFFENCE_FIELDS if offences else police.CHARGE_FIELDS,
+            lookups=[] if offences else police.CHARGE_LOOKUPS,
+        )
         stage.create()
+        return stage
+
+    def _load(self, *, batch: ImportBatch, stage: StagingTable, progress: Callable[[int], None],
+              first_load: bool) -> _Loaded:
+        """Every chunk validated and, while the file is clean, loaded into ``stage``; ``Rejected``
+        when a row has a problem or a key repeats."""
+        offences = self.kind == "offences"
+        key = police.OFFENCE_KEY if offences else police.CHARGE_KEY
         problems: list[Problem] = []
         total_problems, warnings = 0, []
-        codes: dict[str, str] = {}
-        municipality_ids: set[int] = set()
+        loaded = _Loaded()
         first, last = None, None
-        columns: set[str] | None = None
         locators: dict = {}  # municipality code → DistrictLocator, built once per file
         key_hashes: list = []  # a 64-bit hash of each row's key: do keys repeat across chunks?
+        refused: IntegrityError | None = None
         for parsed in self._chunks():
             frame = parsed.frame
             self.rows_read += len(frame)
-            columns = set(frame.attrs.get("columns_in_file", frame.columns))
+            loaded.columns = set(frame.attrs.get("columns_in_file", frame.columns))
             warnings += parsed.warnings
             if parsed.problems:
                 total_problems += len(parsed.problems)
                 problems += parsed.problems[: max(MAX_ERRORS_SHOWN - len(problems), 0)]
             if total_problems:  # keep validating, stop writing
                 continue
+            stage.finish()  # the previous chunk's COPY ran while this one was read and checked
             if offences:
                 rows, notes = police.offences_rows(frame, municipalities=self.objects, locators=locators)
                 dates = [d for d in frame["report_date"].unique() if d]
                 first = min([d for d in (first, *dates) if d], default=None)
                 last = max([d for d in (last, *dates) if d], default=None)
-                codes |= {c: t for c, t in police.offence_codes(rows).items() if t or c not in codes}
-                municipality_ids |= set(rows["municipality_id"].dropna().astype(int).tolist())
+                loaded.window = window_union(loaded.window, _span(rows["report_date"]), _span(rows["offence_date"]))
+                loaded.codes |= {c: t for c, t in police.offence_codes(rows).items() if t or c not in loaded.codes}
+                loaded.municipality_ids |= set(rows["municipality_id"].dropna().astype(int).tolist())
             else:
                 rows, notes = police.charges_rows(frame, municipalities=self.objects)
             warnings += notes
-            rows["row"] = frame["row"].to_numpy()
-            key_hashes.append(pd.util.hash_pandas_object(rows[list(key)], index=False).to_numpy())
-            stage.load(rows, progress)
+            key_hashes.append(_key_hashes(rows, key))
+            if first_load:
+                rows["batch_id"] = batch.pk
+            if refused is None:
+                try:
+                    stage.load(rows, progress, wait=False)
+                except IntegrityError as exc:  # SQLite keeps the natural key during a first load
+                    refused = exc  # a key repeated in the file, found below: keep validating, stop writing
+        stage.finish()
         self.warnings = _merged_warnings(warnings)
         self.period = (first, last)
         if not total_problems and _may_repeat(key_hashes):
-            problems = self._repeated_keys(stage, key)
+            problems = self._repeated_keys(key_hashes, key)
             total_problems = len(problems)
         if total_problems:
             raise Rejected(problems, total_problems)
-        if offences:
-            counts, notes = police.offences_merge(
-                batch=batch, replace_period=replace_period_dates(self.options.get("replace_period")), columns=columns,
-                codes=codes, municipality_ids=municipality_ids, stage=stage, rows=self.rows_read,
-            )
-            touched = municipality_ids | ({batch.municipality_id} if self.options.get("replace_period")
-                                          and batch.municipality_id else set())
-        else:
-            counts, notes = police.charges_write(rows=None, stage=stage, count=self.rows_read, batch=batch,
-                                                 columns=columns)
-            touched = police.charge_municipalities(batch=batch)
-        aggregates_refresh(municipality_ids=touched, window=counts.window)
-        return counts, notes
+        if refused is not None:
+            raise refused
+        return loaded
 
-    def _repeated_keys(self, stage: StagingTable, key: tuple[str, ...]) -> list[Problem]:
-        """A key twice in the file (in different chunks): each later row names the first."""
-        q = connection.ops.quote_name
-        columns = ", ".join(q(k) for k in key)
+    def _repeated_keys(self, key_hashes: list, key: tuple[str, ...]) -> list[Problem]:
+        """A key twice in the file (in different chunks): each later row names the first.
+
+        The file is read again, keeping only the rows whose key hash repeats; their keys are
+        compared as they are, so two keys sharing a hash are never taken for one.
+        """
+        hashes = np.concatenate(key_hashes)
+        unique, counts = np.unique(hashes, return_counts=True)
+        repeated = unique[counts > 1]
+        suspects = []
+        for parsed in self._chunks():  # the parsed key columns are those the first pass hashed
+            rows = parsed.frame
+            suspects.append(rows.loc[np.isin(_key_hashes(rows, key), repeated), [*key, "row"]])
+        found = pd.concat(suspects, ignore_index=True)
+        found = found[found.duplicated(list(key), keep=False)]
+        first = found.groupby(list(key), sort=False)["row"].transform("min")
+        later = found[found["row"] != first].assign(first=first).sort_values("row").head(MAX_ERRORS_SHOWN)
         label = "Journalnummer/Forhold" + ("" if len(key) == 2 else "/Person")
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT {columns}, MIN(row), MAX(row) FROM {stage.name} GROUP BY {columns} "
-                f"HAVING COUNT(*) > 1 ORDER BY MIN(row) LIMIT {MAX_ERRORS_SHOWN}"
-            )
-            return [Problem(int(last), label, " / ".join(map(str, values)), f"Samme nøgle står allerede i række {first}")
-                    for *values, first, last in cursor.fetchall()]
+        return [Problem(int(row.row), label, " / ".join(str(getattr(row, k)) for k in key),
+                        f"Samme nøgle står allerede i række {int(row.first)}")
+                for row in later.itertuples(index=False)]
+
+
+def _key_hashes(rows: pd.DataFrame, key: tuple[str, ...]) -> np.ndarray:
+    """A 64-bit hash of each row's key, computed the same way in both passes over the file."""
+    return pd.util.hash_pandas_object(rows[list(key)].astype({"forhold": "int64"}), index=False).to_numpy()
+
+
+def _span(dates: pd.Series) -> tuple:
+    """The first and last date of a column of dates (None when it has none)."""
+    present = [d for d in pd.unique(dates.dropna()) if d]
+    return (min(present), max(present)) if present else (None, None)
