@@ -12,6 +12,7 @@ offences file into a bare table: the floor.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import subprocess
@@ -77,6 +78,7 @@ def main() -> None:
     if "bare_copy_seconds" in results:
         results["ratio_vs_copy"] = round(results["offences"]["seconds"] / results["bare_copy_seconds"], 1)
     print(results)
+    print("RESULT " + json.dumps(results))  # for bench/run_all.py
 
 
 def bare_copy(settings: dict, path: Path) -> float:
