@@ -14,6 +14,7 @@ from django.db.models.functions import TruncMonth
 from districts.models import District, Municipality, PopulationCount
 
 from .models import CategoryCode, Charge, OffenceAggregate, ReportedOffence
+from .stats import CHARGE_TIES
 
 DATE_FIELD = {"report": "report_date", "offence": "offence_date"}
 _MEMO: ContextVar[dict | None] = ContextVar("selector_memo", default=None)
@@ -96,9 +97,10 @@ def charged_persons(
     rows = Charge.objects.filter(
         offence__municipality=municipality, offence__code__in=sorted(codes),
         **{f"{field}__gte": start, f"{field}__lte": end},
-    ).values_list("person_key", field, "charge_date", "home_municipality_id", "home_district_id")
+    ).values_list("person_key", field, "charge_date", "home_municipality_id", "home_district_id", *CHARGE_TIES).order_by()
     return pd.DataFrame(
-        list(rows), columns=["person_key", "offence_date", "charge_date", "home_municipality_id", "home_district_id"]
+        list(rows),
+        columns=["person_key", "offence_date", "charge_date", "home_municipality_id", "home_district_id", *CHARGE_TIES],
     )
 
 
@@ -110,9 +112,9 @@ def resident_charges(
     field = f"offence__{DATE_FIELD[date_basis]}"
     rows = Charge.objects.filter(
         home_municipality=municipality, offence__code__in=sorted(codes), **{f"{field}__gte": start, f"{field}__lte": end},
-    ).values_list("person_key", field, "charge_date", "birth_year", "home_district_id")
+    ).values_list("person_key", field, "charge_date", "birth_year", "home_district_id", *CHARGE_TIES).order_by()
     return pd.DataFrame(list(rows), columns=["person_key", "offence_date", "charge_date", "birth_year",
-                                             "home_district_id"])
+                                             "home_district_id", *CHARGE_TIES])
 
 
 @_memoised

@@ -11,6 +11,7 @@ population and so no rate.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from districts.population import population_on
@@ -149,13 +150,26 @@ def charges_share(counts, *, periods, categories, districts) -> pd.DataFrame:
     return frame[["period", "category", "district", "charges", "share_pct"]].reset_index(drop=True)
 
 
+# A charge's natural key: breaks ties between a person's charges on the same dates. The selectors
+# fetch it instead of asking the database for the model's ordering, which sorts every charge.
+CHARGE_TIES = ("journal_number", "forhold")
+
+
 def first_charges(charges: pd.DataFrame) -> pd.DataFrame:
     """Each person once per period: their first charge in it (earliest offence by the date basis, then
     charge date), which gives their residence (and age) for that period (domain.md, fig. 8)."""
     if charges.empty:
         return charges
-    ordered = charges.sort_values(["period", "person_key", "offence_date", "charge_date"], na_position="last")
-    return ordered.drop_duplicates(["period", "person_key"], keep="first")
+    ties = [c for c in CHARGE_TIES if c in charges]  # the same first charge whatever order the rows come in
+    ranks = [_ranks(charges[c]) for c in ("offence_date", "charge_date", *ties)]
+    earliest_first = charges.iloc[np.lexsort(ranks[::-1])]  # lexsort's last key is its first
+    return earliest_first.drop_duplicates(["period", "person_key"], keep="first")
+
+
+def _ranks(values: pd.Series) -> np.ndarray:
+    """Each value's rank among the column's distinct values, missing ones last (integers sort fast)."""
+    codes, uniques = pd.factorize(values, sort=True)
+    return np.where(codes < 0, len(uniques), codes)
 
 
 def charged_persons_residence(
@@ -182,9 +196,10 @@ def charged_persons_residence(
         for district_id, district_name in districts:
             rows.append((period, code, name, district_name, int((home["home_district_id"] == district_id).sum())))
         others = group[group["home_municipality_id"].notna() & (group["home_municipality_id"] != municipality_id)]
-        for other_id, n in others["home_municipality_id"].value_counts().items():
-            other_code, other_name = municipalities[int(float(str(other_id)))]
-            rows.append((period, other_code, other_name, "", int(n)))
+        counted = [(int(n), municipalities[int(float(str(other_id)))])
+                   for other_id, n in others["home_municipality_id"].value_counts().items()]
+        for n, (other_code, other_name) in sorted(counted, key=lambda c: (-c[0], c[1][0])):  # most first, then by code
+            rows.append((period, other_code, other_name, "", n))
         unknown = int(group["home_municipality_id"].isna().sum())
         if unknown:
             rows.append((period, "", "Uoplyst", "", unknown))

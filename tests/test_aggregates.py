@@ -6,7 +6,8 @@ import pytest
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
 
-from importers.services import batch_rollback, file_import
+from importers import services as importers
+from importers.services import batch_rollback, bulk, stream
 from reports.models import Charge, OffenceAggregate, ReportedOffence
 from reports.selectors import charge_counts, offence_counts, offence_counts_raw
 
@@ -36,7 +37,25 @@ def assert_consistent(municipality):
         assert charges == raw_charges(municipality, basis), basis
 
 
-def test_aggregates_follow_imports_reimports_replace_rollback_and_rules(reference, import_data):
+@pytest.fixture(params=["whole", "streamed"])
+def file_import(request, settings, monkeypatch, tmp_path):
+    """Imports as a small upload (read whole), or streamed from disk in chunks of two rows with every
+    load counting as large: the first offences file then goes straight into the empty table."""
+    if request.param == "whole":
+        return importers.file_import
+    settings.IMPORT_STREAM_BYTES = 0
+    monkeypatch.setattr(stream, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(bulk, "BULK_REBUILD_ROWS", 1)
+
+    def from_disk(*, data, file_name, **kwargs):
+        path = tmp_path / file_name
+        path.write_bytes(data)
+        return importers.file_import(path=path, file_name=file_name, **kwargs)
+
+    return from_disk
+
+
+def test_aggregates_follow_imports_reimports_replace_rollback_and_rules(reference, import_data, file_import):
     albertslund = reference["165"]
     first = file_import(data=import_data("anmeldelser_cp1252.csv"), file_name="a.csv")
     assert_consistent(albertslund)
@@ -73,8 +92,21 @@ def test_aggregates_follow_imports_reimports_replace_rollback_and_rules(referenc
     assert not OffenceAggregate.objects.exists()
 
 
+def test_offences_loaded_after_their_charges_count_them(reference, import_data, file_import):
+    """Charges that arrived first wait for their offences; the offences' import (a first load when
+    streamed) links them and the aggregate rows count them."""
+    albertslund = reference["165"]
+    charges = file_import(data=import_data("sigtelser_cpr.csv"), file_name="s.csv")
+    assert charges.ok and not Charge.objects.filter(offence__isnull=False).exists()
+    offences = file_import(data=import_data("anmeldelser_cp1252.csv"), file_name="a.csv")
+    assert offences.ok and any("knyttet til deres anmeldelse" in w for w in offences.warnings)
+    assert sum(OffenceAggregate.objects.filter(basis="report").values_list("charges", flat=True)) == 3
+    assert_consistent(albertslund)
+
+
 def test_a_date_moved_to_another_year_leaves_no_count_behind(reference, import_data):
     """The aggregate refresh covers the months an import touched, including a row's old dates."""
+    file_import = importers.file_import
     albertslund = reference["165"]
     assert file_import(data=import_data("anmeldelser_cp1252.csv"), file_name="a.csv").ok
     assert file_import(data=import_data("sigtelser_cpr.csv"), file_name="s.csv").ok

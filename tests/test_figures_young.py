@@ -2,8 +2,10 @@
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 
+from reports import stats
 from reports.services import figure_table
 
 pytestmark = pytest.mark.django_db
@@ -138,3 +140,22 @@ def test_the_table_names_the_whole_municipality_row(client, young_town, member):
     client.force_login(member("Medarbejder", young_town))
     page = client.get("/kommune/165/figur/young-charged-share/?period_from=2016&period_to=2016").content.decode()
     assert "<td>2016</td><td>15-17</td><td>Hele kommunen</td>" in page.replace("\n", "")
+
+
+def test_the_first_charge_is_the_same_whatever_order_the_rows_come_in():
+    """The selectors leave the rows unordered: earliest offence date, then charge date, then the charge's
+    natural key decide; a missing date comes last."""
+    d = dt.date
+    charges = pd.DataFrame({
+        "period": ["2025", "2025", "2025", "2025", "2025", "2024"],
+        "person_key": ["a", "a", "a", "b", "b", "a"],
+        "offence_date": [d(2025, 3, 1), d(2025, 2, 1), d(2025, 2, 1), None, d(2025, 6, 1), d(2024, 5, 5)],
+        "charge_date": [None, d(2025, 2, 3), d(2025, 2, 3), d(2025, 1, 1), None, None],
+        "journal_number": ["0400-2", "0400-9", "0400-1", "0400-5", "0400-6", "0400-3"],
+        "forhold": [1, 1, 1, 1, 1, 1],
+        "home_district_id": [10, 20, 30, 40, 45, 50],
+    })
+    for seed in range(6):
+        first = stats.first_charges(charges.sample(frac=1, random_state=seed))
+        assert {(r.period, r.person_key): r.home_district_id for r in first.itertuples()} == {
+            ("2025", "a"): 30, ("2025", "b"): 45, ("2024", "a"): 50}

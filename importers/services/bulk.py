@@ -143,10 +143,15 @@ class StagingTable:
         sql = f"COPY {self.name} ({', '.join(map(_q, self.columns))}) FROM STDIN"
         self.finish()
         connection.ensure_connection()
-        raw = connection.connection.cursor()
+        raw = connection.connection
+
+        def copy() -> None:
+            with raw.cursor() as cursor:
+                cursor.copy_expert(sql, io.StringIO(text), 1 << 20)
+
         if self._worker is None:
             self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="copy")
-        self._pending = self._worker.submit(raw.copy_expert, sql, io.StringIO(text), 1 << 20)
+        self._pending = self._worker.submit(copy)
         connection.execute_wrappers.append(self._before_statement)
 
     def _before_statement(self, execute, sql, params, many, context):
@@ -158,11 +163,8 @@ class StagingTable:
         pending, self._pending = self._pending, None
         if pending is not None:
             connection.execute_wrappers.remove(self._before_statement)
-            try:
+            with connection.wrap_database_errors:  # a driver's error becomes Django's, as for any statement
                 pending.result()
-            except psycopg2_errors() as exc:  # as Django would have raised it
-                with connection.wrap_database_errors:
-                    raise exc
 
     def _is_text(self, column: str) -> bool:
         return column in self.fields and isinstance(self.fields[column], models.CharField | models.TextField)
@@ -188,12 +190,6 @@ class StagingTable:
         self.close()
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {self.name}")
-
-
-def psycopg2_errors() -> tuple[type[BaseException], ...]:
-    import psycopg2
-
-    return (psycopg2.Error,)
 
 
 def _plain(value: object) -> object:
