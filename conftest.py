@@ -165,6 +165,7 @@ def browser_login(live_server):
     import os
 
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -184,3 +185,6 @@ def browser_login(live_server):
 
         yield login
         browser.close()
+        # While Playwright's event loop runs, Django keeps the test's connection apart from the usual
+        # one; close it, or PostgreSQL refuses to drop the test database at the end of the run.
+        connections.close_all()
