@@ -96,7 +96,7 @@ def _merged_warnings(warnings: list[str]) -> list[str]:
 
 
 def _may_repeat(key_hashes: list) -> bool:
-    """Whether some key may occur in two chunks: only then are the staged keys grouped to find it."""
+    """Whether some key may occur in two chunks: only then is the file read again to find it."""
     hashes = np.concatenate(key_hashes) if key_hashes else np.empty(0, dtype=np.uint64)
     return len(pd.unique(hashes)) < len(hashes)
 
@@ -199,7 +199,7 @@ class StreamPlan(Plan):
         problems: list[Problem] = []
         total_problems, warnings = 0, []
         loaded = _Loaded()
-        first, last = None, None
+        period: tuple = (None, None)  # the first and last report date
         locators: dict = {}  # municipality code → DistrictLocator, built once per file
         key_hashes: list = []  # a 64-bit hash of each row's key: do keys repeat across chunks?
         refused: IntegrityError | None = None
@@ -216,10 +216,9 @@ class StreamPlan(Plan):
             stage.finish()  # the previous chunk's COPY ran while this one was read and checked
             if offences:
                 rows, notes = police.offences_rows(frame, municipalities=self.objects, locators=locators)
-                dates = [d for d in frame["report_date"].unique() if d]
-                first = min([d for d in (first, *dates) if d], default=None)
-                last = max([d for d in (last, *dates) if d], default=None)
-                loaded.window = window_union(loaded.window, _span(rows["report_date"]), _span(rows["offence_date"]))
+                reported = _span(rows["report_date"])
+                period = window_union(period, reported)
+                loaded.window = window_union(loaded.window, reported, _span(rows["offence_date"]))
                 loaded.codes |= {c: t for c, t in police.offence_codes(rows).items() if t or c not in loaded.codes}
                 loaded.municipality_ids |= set(rows["municipality_id"].dropna().astype(int).tolist())
             else:
@@ -235,7 +234,7 @@ class StreamPlan(Plan):
                     refused = exc  # a key repeated in the file, found below: keep validating, stop writing
         stage.finish()
         self.warnings = _merged_warnings(warnings)
-        self.period = (first, last)
+        self.period = period
         if not total_problems and _may_repeat(key_hashes):
             problems = self._repeated_keys(key_hashes, key)
             total_problems = len(problems)
