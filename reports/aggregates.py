@@ -1,7 +1,10 @@
-"""The aggregate table behind the figures: refreshed set-wise for the municipalities a write touched.
+"""The derived tables behind the figures, refreshed set-wise for the municipalities a write touched.
 
-One ``DELETE`` and one ``INSERT … SELECT … GROUP BY`` per date basis: the database groups the
-offences (and the charges through their offence) without a row passing through Python.
+- ``OffenceAggregate``: one ``DELETE`` and one ``INSERT … SELECT … GROUP BY`` per date basis; the
+  database groups the offences (and the charges through their offence) without a row passing
+  through Python.
+- ``ChargeFact``: each charge with its offence's municipality, date and code, per date basis, for
+  the figures that count persons; deleted and inserted for the same municipalities and months.
 """
 
 from __future__ import annotations
@@ -11,10 +14,26 @@ from collections.abc import Iterable
 
 from django.db import connection, transaction
 
-from .models import Charge, OffenceAggregate, ReportedOffence
+from .models import Charge, ChargeFact, OffenceAggregate, ReportedOffence
 from .versioning import data_changed
 
 DATE_FIELDS = {"report": "report_date", "offence": "offence_date"}
+FACT_COLUMNS = ("basis", "municipality_id", "date", "code", "journal_number", "forhold", "person_key", "charge_date",
+                "birth_year", "home_municipality_id", "home_district_id")
+
+
+def facts_insert(cursor, *, basis: str, charges: str, where: str, params: list) -> None:
+    """Insert the facts of the charges ``charges`` (SQL naming the charge table ``c``, its offence ``o``)
+    that match ``where``, in the order of the offence-side index so a municipality's rows lie together."""
+    q = connection.ops.quote_name
+    field = DATE_FIELDS[basis]
+    cursor.execute(
+        f"INSERT INTO {q(ChargeFact._meta.db_table)} ({', '.join(FACT_COLUMNS)}) "
+        f"SELECT %s, o.municipality_id, o.{field}, o.code, c.journal_number, c.forhold, c.person_key, c.charge_date, "
+        f"c.birth_year, c.home_municipality_id, c.home_district_id FROM {charges} "
+        f"WHERE o.{field} IS NOT NULL AND {where} ORDER BY o.municipality_id, o.{field}",
+        [basis, *params],
+    )
 
 
 def _month(column: str) -> str:
@@ -25,7 +44,7 @@ def _month(column: str) -> str:
 
 @transaction.atomic
 def aggregates_refresh(*, municipality_ids: Iterable[int], window: tuple | None = None) -> int:
-    """Recompute the aggregate rows of these municipalities from the offences and charges.
+    """Recompute the aggregate rows and charge facts of these municipalities from the offences and charges.
 
     ``window`` (first date, last date) limits the work to the months it spans: an import
     gives the dates it may have changed (new and previous values), so a quarterly file
@@ -42,12 +61,15 @@ def aggregates_refresh(*, municipality_ids: Iterable[int], window: tuple | None 
         after = (window[1].replace(day=1) + dt.timedelta(days=32)).replace(day=1)
         months, params = " AND {column} >= %s AND {column} < %s", [first.isoformat(), after.isoformat()]
     q = connection.ops.quote_name
-    aggregate, offence, charge = (q(m._meta.db_table) for m in (OffenceAggregate, ReportedOffence, Charge))
+    aggregate, offence, charge, facts = (q(m._meta.db_table) for m in (OffenceAggregate, ReportedOffence, Charge,
+                                                                         ChargeFact))
     marks = ", ".join(["%s"] * len(ids))
     written = 0
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {aggregate} WHERE municipality_id IN ({marks})"
                        + months.format(column="month"), [*ids, *params])
+        cursor.execute(f"DELETE FROM {facts} WHERE municipality_id IN ({marks})"
+                       + months.format(column="date"), [*ids, *params])
         for basis, field in DATE_FIELDS.items():
             month = _month(f"o.{field}")
             dated = months.format(column=f"o.{field}")
@@ -64,19 +86,23 @@ def aggregates_refresh(*, municipality_ids: Iterable[int], window: tuple | None 
                 [basis, *ids, *params, *ids, *params],
             )
             written += max(cursor.rowcount, 0)
+            facts_insert(cursor, basis=basis, charges=f"{charge} c JOIN {offence} o ON o.id = c.offence_id",
+                         where=f"o.municipality_id IN ({marks})" + months.format(column=f"o.{field}"),
+                         params=[*ids, *params])
     data_changed()
     return written
 
 
 def aggregates_add_charges(cursor, *, charges: str) -> bool:
-    """Add new charges to the aggregate rows of their offences, without regrouping anything else.
+    """Add new charges to the aggregate rows of their offences, and their facts, without regrouping
+    anything else.
 
-    ``charges`` is SQL yielding the new charges' ``offence_id``. Their offences are already
-    counted, so each group's aggregate row exists; if one does not (the table is out of step),
-    nothing is changed and False tells the caller to refresh instead.
+    ``charges`` is SQL yielding the new charges' natural key and ``offence_id``. Their offences are
+    already counted, so each group's aggregate row exists; if one does not (the table is out of
+    step), nothing is changed and False tells the caller to refresh instead.
     """
     q = connection.ops.quote_name
-    aggregate, offence = q(OffenceAggregate._meta.db_table), q(ReportedOffence._meta.db_table)
+    aggregate, offence, charge = (q(m._meta.db_table) for m in (OffenceAggregate, ReportedOffence, Charge))
     same_district = ("a.district_id IS NOT DISTINCT FROM x.district_id" if connection.vendor == "postgresql"
                      else "a.district_id IS x.district_id")
     cursor.execute("SAVEPOINT add_charges")
@@ -99,6 +125,9 @@ def aggregates_add_charges(cursor, *, charges: str) -> bool:
         if updated != wanted:
             cursor.execute("ROLLBACK TO SAVEPOINT add_charges")
             return False
+        facts_insert(cursor, basis=basis, where="TRUE", params=[], charges=(
+            f"({charges}) n JOIN {charge} c ON c.journal_number = n.journal_number AND c.forhold = n.forhold "
+            f"AND c.person_key = n.person_key JOIN {offence} o ON o.id = c.offence_id"))
     cursor.execute("RELEASE SAVEPOINT add_charges")
     data_changed()
     return True

@@ -392,6 +392,49 @@ class OffenceAggregate(models.Model):
         return f"{self.municipality_id} {self.basis} {self.month} {self.code}: {self.reports}/{self.charges}"
 
 
+class ChargeFact(models.Model):
+    """A charge with the date, municipality and code of its offence, once per date basis.
+
+    The two figures that count persons (fig. 8 and the young people's share) read this one
+    table instead of joining every charge to its offence. It is derived data, maintained set-wise
+    next to ``OffenceAggregate`` (``reports.aggregates``): the ids are plain numbers without
+    database constraints, and a charge without an offence or without a date by the basis has
+    no row.
+    """
+
+    basis = models.CharField(_("datogrundlag"), max_length=7)  # report / offence
+    municipality = models.ForeignKey(  # of the offence
+        "districts.Municipality", on_delete=models.DO_NOTHING, related_name="+", verbose_name=_("kommune"),
+        db_constraint=False, db_index=False,
+    )
+    date = models.DateField(_("dato"))  # the offence's report or offence date, by the basis
+    code = models.CharField(_("gerningskode"), max_length=10)
+    journal_number = models.CharField(_("journalnummer"), max_length=40)
+    forhold = models.PositiveIntegerField(_("forhold"))
+    person_key = models.CharField(_("personnøgle"), max_length=64)
+    charge_date = models.DateField(_("sigtelsesdato"), null=True)
+    birth_year = models.PositiveSmallIntegerField(_("fødselsår"), null=True)
+    home_municipality = models.ForeignKey(
+        "districts.Municipality", on_delete=models.DO_NOTHING, null=True, related_name="+",
+        verbose_name=_("bopælskommune"), db_constraint=False, db_index=False,
+    )
+    home_district = models.ForeignKey(
+        "districts.District", on_delete=models.DO_NOTHING, null=True, related_name="+",
+        verbose_name=_("bopælsbydel"), db_constraint=False, db_index=False,
+    )
+
+    class Meta:
+        verbose_name = _("sigtelse med anmeldelsens data")
+        verbose_name_plural = _("sigtelser med anmeldelsernes data")
+        indexes = [
+            models.Index(fields=["municipality", "basis", "date"], name="chargefact_by_offence"),
+            models.Index(fields=["home_municipality", "basis", "date"], name="chargefact_by_home"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.basis} {self.date} {self.journal_number}/{self.forhold} – {self.person_key[:8]}…"
+
+
 class DataVersion(models.Model):
     """One row whose number goes up whenever data behind a figure changes (imports, rollbacks, rules, edits).
 

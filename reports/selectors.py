@@ -8,13 +8,14 @@ from contextvars import ContextVar
 from functools import wraps
 
 import pandas as pd
+from django.db import connection
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
 
 from districts.models import District, Municipality, PopulationCount
 
-from .models import CategoryCode, Charge, OffenceAggregate, ReportedOffence
-from .stats import CHARGE_TIES
+from .models import CategoryCode, ChargeFact, OffenceAggregate, ReportedOffence
+from .periods import Period
 
 DATE_FIELD = {"report": "report_date", "offence": "offence_date"}
 _MEMO: ContextVar[dict | None] = ContextVar("selector_memo", default=None)
@@ -88,33 +89,54 @@ def offence_counts_raw(*, municipality: Municipality, start: dt.date, end: dt.da
     return _month_frame(rows, ["month", "district_id", "code", "reports"])
 
 
+# Which of a person's charges in a period is their first (domain.md, fig. 8): the earliest offence by
+# the date basis, then the earliest charge date (a missing one last), then the charge's natural key,
+# compared byte by byte, so the choice never depends on the rows' order or the database's collation.
+FIRST_CHARGE_ORDER = ("date", "charge_date NULLS LAST", "journal_number{collate}", "forhold")
+PERSON_GROUPS = {"offence": ("home_municipality_id", "home_district_id"), "home": ("home_district_id", "birth_year")}
+
+
 @_memoised
-def charged_persons(
-    *, municipality: Municipality, start: dt.date, end: dt.date, date_basis: str, codes: set[str]
+def first_charge_persons(
+    *, of: str, municipality: Municipality, periods: list[Period], date_basis: str, codes: set[str]
 ) -> pd.DataFrame:
-    """One row per charge (person key, dates, residence) for offences in the municipality."""
-    field = f"offence__{DATE_FIELD[date_basis]}"
-    rows = Charge.objects.filter(
-        offence__municipality=municipality, offence__code__in=sorted(codes),
-        **{f"{field}__gte": start, f"{field}__lte": end},
-    ).values_list("person_key", field, "charge_date", "home_municipality_id", "home_district_id", *CHARGE_TIES).order_by()
-    return pd.DataFrame(
-        list(rows),
-        columns=["person_key", "offence_date", "charge_date", "home_municipality_id", "home_district_id", *CHARGE_TIES],
+    """Persons counted once per period by their first charge in it, among the charges with these codes.
+
+    ``of="offence"``: charges for offences in the municipality, counted by the first charge's home
+    municipality and home district (fig. 8). ``of="home"``: charges of persons living in the
+    municipality, counted by home district and birth year (the young people's share). Columns:
+    period, the two group columns, persons. The database picks the first charges from the charge
+    facts (one index range, no join); only the counts come back.
+    """
+    if date_basis not in DATE_FIELD:
+        raise ValueError(date_basis)
+    groups = PERSON_GROUPS[of]
+    columns = ["period", *groups, "persons"]
+    if not codes or not periods:
+        return pd.DataFrame(columns=columns)
+    q = connection.ops.quote_name
+    collate = ' COLLATE "C"' if connection.vendor == "postgresql" else ""  # SQLite compares bytes already
+    labels = " ".join("WHEN f.date <= %s THEN %s" for _p in periods[:-1])  # periods follow each other
+    period = f"CASE {labels} ELSE %s END" if labels else "%s"
+    order = ", ".join(column.format(collate=collate) for column in FIRST_CHARGE_ORDER)
+    area = "municipality_id" if of == "offence" else "home_municipality_id"
+    sql = (
+        f"SELECT period, {', '.join(groups)}, COUNT(*) FROM ("
+        f"  SELECT period, {', '.join(groups)}, ROW_NUMBER() OVER ("
+        f"    PARTITION BY period, person_key{collate} ORDER BY {order}) AS nth FROM ("
+        f"    SELECT {period} AS period, person_key, date, charge_date, journal_number, forhold, {', '.join(groups)}"
+        f"    FROM {q(ChargeFact._meta.db_table)} f"
+        f"    WHERE f.{area} = %s AND f.basis = %s AND f.date >= %s AND f.date <= %s"
+        f"    AND f.code IN ({', '.join(['%s'] * len(codes))})"
+        f"  ) facts"
+        f") ranked WHERE nth = 1 GROUP BY period, {', '.join(groups)}"
     )
-
-
-@_memoised
-def resident_charges(
-    *, municipality: Municipality, start: dt.date, end: dt.date, date_basis: str, codes: set[str]
-) -> pd.DataFrame:
-    """One row per charge of a person living in the municipality, for offences anywhere we have."""
-    field = f"offence__{DATE_FIELD[date_basis]}"
-    rows = Charge.objects.filter(
-        home_municipality=municipality, offence__code__in=sorted(codes), **{f"{field}__gte": start, f"{field}__lte": end},
-    ).values_list("person_key", field, "charge_date", "birth_year", "home_district_id", *CHARGE_TIES).order_by()
-    return pd.DataFrame(list(rows), columns=["person_key", "offence_date", "charge_date", "birth_year",
-                                             "home_district_id", *CHARGE_TIES])
+    params = [value for p in periods[:-1] for value in (p.end.isoformat(), str(p))]
+    params += [str(periods[-1]), municipality.pk, date_basis, periods[0].start.isoformat(),
+               periods[-1].end.isoformat(), *sorted(codes)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return pd.DataFrame(cursor.fetchall(), columns=columns)
 
 
 @_memoised

@@ -88,23 +88,20 @@ def _figure_table(
         counts = selectors.charge_counts(municipality=municipality, start=start, end=end, date_basis=date_basis)
         counts = counts if not counts.empty else pd.DataFrame(columns=["month", "district_id", "code", "charges"])
         table = getattr(stats, slug.replace("-", "_"))(counts, **args)
-    elif slug == "charged-persons-residence":
-        charges = selectors.charged_persons(
-            municipality=municipality, start=start, end=end, date_basis=date_basis,
-            codes=set().union(*category_codes.values()),
+    elif slug in ("charged-persons-residence", "young-charged-share"):
+        persons = selectors.first_charge_persons(
+            of="offence" if slug == "charged-persons-residence" else "home", municipality=municipality,
+            periods=periods, date_basis=date_basis, codes=set().union(*category_codes.values()),
         )
-        table = stats.charged_persons_residence(
-            charges, periods=periods, municipality_id=municipality.pk,
-            municipalities=selectors.municipality_names(), districts=all_districts,
-        )
-    elif slug == "young-charged-share":
-        charges = selectors.resident_charges(
-            municipality=municipality, start=start, end=end, date_basis=date_basis,
-            codes=set().union(*category_codes.values()),
-        )
-        table = stats.young_charged_share(charges, selectors.age_population(municipality=municipality),
-                                          periods=periods, age_groups=settings.YOUNG_AGE_GROUPS,
-                                          districts=all_districts)
+        if slug == "charged-persons-residence":
+            table = stats.charged_persons_residence(
+                persons, periods=periods, municipality_id=municipality.pk,
+                municipalities=selectors.municipality_names(), districts=all_districts,
+            )
+        else:
+            table = stats.young_charged_share(persons, selectors.age_population(municipality=municipality),
+                                              periods=periods, age_groups=settings.YOUNG_AGE_GROUPS,
+                                              districts=all_districts)
     else:
         counts = selectors.offence_counts(municipality=municipality, start=start, end=end, date_basis=date_basis)
         counts = counts if not counts.empty else pd.DataFrame(columns=["month", "district_id", "code", "reports"])

@@ -11,7 +11,6 @@ population and so no rate.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from districts.population import population_on
@@ -150,60 +149,37 @@ def charges_share(counts, *, periods, categories, districts) -> pd.DataFrame:
     return frame[["period", "category", "district", "charges", "share_pct"]].reset_index(drop=True)
 
 
-# A charge's natural key: breaks ties between a person's charges on the same dates. The selectors
-# fetch it instead of asking the database for the model's ordering, which sorts every charge.
-CHARGE_TIES = ("journal_number", "forhold")
-
-
-def first_charges(charges: pd.DataFrame) -> pd.DataFrame:
-    """Each person once per period: their first charge in it (earliest offence by the date basis, then
-    charge date), which gives their residence (and age) for that period (domain.md, fig. 8)."""
-    if charges.empty:
-        return charges
-    ties = [c for c in CHARGE_TIES if c in charges]  # the same first charge whatever order the rows come in
-    ranks = [_ranks(charges[c]) for c in ("offence_date", "charge_date", *ties)]
-    earliest_first = charges.iloc[np.lexsort(ranks[::-1])]  # lexsort's last key is its first
-    return earliest_first.drop_duplicates(["period", "person_key"], keep="first")
-
-
-def _ranks(values: pd.Series) -> np.ndarray:
-    """Each value's rank among the column's distinct values, missing ones last (integers sort fast)."""
-    codes, uniques = pd.factorize(values, sort=True)
-    return np.where(codes < 0, len(uniques), codes)
-
-
 def charged_persons_residence(
-    charges: pd.DataFrame, *, periods: list[Period], municipality_id: int,
+    persons: pd.DataFrame, *, periods: list[Period], municipality_id: int,
     municipalities: dict[int, tuple[str, str]], districts: list[tuple[int, str]],
 ) -> pd.DataFrame:
     """Distinct persons per period by home municipality (and home district at home), fig. 8.
 
-    A person counts once per period, with the residence of their first charge in it:
-    earliest offence by the date basis, then charge date.
+    ``persons``: period, home_municipality_id, home_district_id, persons, where each person
+    counts once per period with the residence of their first charge in it (earliest offence by
+    the date basis, then charge date; ``selectors.first_charge_persons``).
     """
     columns = ["period", "home_municipality_code", "home_municipality", "home_district", "persons"]
-    first = first_charges(with_period(charges, periods, column="offence_date"))
-    if first.empty:
-        return _empty(columns)
     rows = []
     for period in [str(p) for p in periods]:
-        group = first[first["period"] == period]
+        group = persons[persons["period"] == period]
         if group.empty:
             continue
         home = group[group["home_municipality_id"] == municipality_id]
         code, name = municipalities[municipality_id]
-        rows.append((period, code, name, "", len(home)))
+        rows.append((period, code, name, "", int(home["persons"].sum())))
         for district_id, district_name in districts:
-            rows.append((period, code, name, district_name, int((home["home_district_id"] == district_id).sum())))
+            rows.append((period, code, name, district_name, int(home.loc[home["home_district_id"] == district_id,
+                                                                          "persons"].sum())))
         others = group[group["home_municipality_id"].notna() & (group["home_municipality_id"] != municipality_id)]
-        counted = [(int(n), municipalities[int(float(str(other_id)))])
-                   for other_id, n in others["home_municipality_id"].value_counts().items()]
+        counted = [(int(n), municipalities[int(other_id)])
+                   for other_id, n in others.groupby("home_municipality_id")["persons"].sum().items()]
         for n, (other_code, other_name) in sorted(counted, key=lambda c: (-c[0], c[1][0])):  # most first, then by code
             rows.append((period, other_code, other_name, "", n))
-        unknown = int(group["home_municipality_id"].isna().sum())
+        unknown = int(group.loc[group["home_municipality_id"].isna(), "persons"].sum())
         if unknown:
             rows.append((period, "", "Uoplyst", "", unknown))
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=columns) if rows else _empty(columns)
 
 
 def key_figures(per_1000_now: pd.DataFrame, per_1000_before: pd.DataFrame) -> pd.DataFrame:
@@ -238,35 +214,36 @@ def age_band_counts(population: pd.DataFrame, *, band: tuple[int, int]) -> dict[
 
 
 def young_charged_share(
-    charges: pd.DataFrame, population: pd.DataFrame, *, periods: list[Period], age_groups: list[tuple[int, int]],
+    persons: pd.DataFrame, population: pd.DataFrame, *, periods: list[Period], age_groups: list[tuple[int, int]],
     districts: list[tuple[int, str]],
 ) -> pd.DataFrame:
     """Share of the municipality's young residents charged in the period, per age group (domain.md).
 
-    ``charges`` are those of persons living in the municipality. A person counts once per period, with
-    the residence and age of their first charge in it (as in fig. 8); age is the offence year minus the
-    birth year. The municipality's row has ``home_district`` empty; persons without a district count there
-    only. The population of the band on the period's midpoint: the municipality's own count, else the
-    sum of its districts' counts when every district has one.
+    ``persons``: period, home_district_id, birth_year, persons, for persons living in the
+    municipality, each counted once per period with the residence and birth year of their first
+    charge in it (as in fig. 8). Age is the period's year minus the birth year (every period lies
+    within one year). The municipality's row has ``home_district`` empty; persons without a
+    district count there only. The population of the band on the period's midpoint: the
+    municipality's own count, else the sum of its districts' counts when every district has one.
     """
     columns = ["period", "age_group", "home_district", "persons", "population", "persons_per_1000", "share_pct"]
-    frame = charges.assign(age=pd.to_datetime(charges["offence_date"]).dt.year - charges["birth_year"].astype(float))
-    frame = first_charges(with_period(frame, periods, column="offence_date"))
     areas: list[tuple[str, int | None]] = [("", None)] + [(name, pk) for pk, name in districts]
     bands = {band: age_band_counts(population, band=band) for band in age_groups}
     rows = []
     for period in periods:
-        in_period = frame[frame["period"] == str(period)]
+        in_period = persons[persons["period"] == str(period)]
+        age = period.year - in_period["birth_year"].astype(float)
         for band in age_groups:
-            young = in_period[in_period["age"].between(*band)]
+            young = in_period[age.between(*band)]
             residents = {pk: population_on(bands[band].get(pk, []), period.midpoint) for _name, pk in areas}
             own_districts = [residents[pk] for _name, pk in areas[1:]]
             if residents[None] is None and own_districts and None not in own_districts:
                 residents[None] = sum(v for v in own_districts if v is not None)
             for name, pk in areas:
-                persons = len(young) if pk is None else int((young["home_district_id"] == pk).sum())
+                counted = young if pk is None else young[young["home_district_id"] == pk]
+                count = int(counted["persons"].sum())
                 people = residents[pk]
-                rate = persons / people if people else float("nan")
-                rows.append((str(period), f"{band[0]}-{band[1]}", name, persons,
+                rate = count / people if people else float("nan")
+                rows.append((str(period), f"{band[0]}-{band[1]}", name, count,
                              float("nan") if people is None else people, rate * 1000, rate * 100))
     return pd.DataFrame(rows, columns=columns)

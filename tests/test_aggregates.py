@@ -8,7 +8,7 @@ from django.db.models.functions import TruncMonth
 
 from importers import services as importers
 from importers.services import batch_rollback, bulk, stream
-from reports.models import Charge, OffenceAggregate, ReportedOffence
+from reports.models import Charge, ChargeFact, OffenceAggregate, ReportedOffence
 from reports.selectors import charge_counts, offence_counts, offence_counts_raw
 
 pytestmark = pytest.mark.django_db
@@ -28,8 +28,21 @@ def raw_charges(municipality, basis):
     return {(m.date() if hasattr(m, "date") else m, d, c, n) for m, d, c, n in rows}
 
 
+FACT = ("municipality_id", "date", "code", "journal_number", "forhold", "person_key", "charge_date", "birth_year",
+        "home_municipality_id", "home_district_id")
+
+
+def raw_facts(basis):
+    """Every charge with its offence's municipality, date by the basis and code, from the row tables."""
+    field = "report_date" if basis == "report" else "offence_date"
+    offence = {"municipality_id": "offence__municipality_id", "date": f"offence__{field}", "code": "offence__code"}
+    return sorted(Charge.objects.filter(offence__isnull=False, **{f"offence__{field}__isnull": False})
+                  .values_list(*(offence.get(f, f) for f in FACT)))
+
+
 def assert_consistent(municipality):
     for basis in ("report", "offence"):
+        assert sorted(ChargeFact.objects.filter(basis=basis).values_list(*FACT)) == raw_facts(basis), basis
         aggregate = as_set(offence_counts(municipality=municipality, start=START, end=END, date_basis=basis), "reports")
         raw = as_set(offence_counts_raw(municipality=municipality, start=START, end=END, date_basis=basis), "reports")
         assert aggregate == raw, basis
@@ -64,6 +77,13 @@ def test_aggregates_follow_imports_reimports_replace_rollback_and_rules(referenc
     charges = file_import(data=import_data("sigtelser_cpr.csv"), file_name="s.csv")
     assert_consistent(albertslund)
     assert sum(OffenceAggregate.objects.filter(basis="report").values_list("charges", flat=True)) == 3
+    assert ChargeFact.objects.filter(basis="report").count() == 3
+
+    moved_home = import_data("sigtelser_cpr.csv").replace(b"Albertslund;Vester", b"169;")
+    moved = file_import(data=moved_home, file_name="s2.csv")
+    assert moved.rows_updated == 1
+    assert_consistent(albertslund)
+    assert not ChargeFact.objects.filter(home_district__isnull=False).exists()
 
     corrected = import_data("anmeldelser_cp1252.csv").replace(b"73241;Simpel vold", b"73251;Alvorligere vold")
     reimport = file_import(data=corrected, file_name="rettet.csv")
@@ -87,9 +107,12 @@ def test_aggregates_follow_imports_reimports_replace_rollback_and_rules(referenc
     assert list(OffenceAggregate.objects.order_by("pk").values_list()) == before
     assert_consistent(albertslund)
 
+    assert batch_rollback(batch=moved.batch).ok
+    assert_consistent(albertslund)
+    assert ChargeFact.objects.filter(home_district__isnull=False).exists()
     assert batch_rollback(batch=charges.batch).ok and batch_rollback(batch=first.batch).ok
     assert_consistent(albertslund)
-    assert not OffenceAggregate.objects.exists()
+    assert not OffenceAggregate.objects.exists() and not ChargeFact.objects.exists()
 
 
 def test_offences_loaded_after_their_charges_count_them(reference, import_data, file_import):

@@ -2,10 +2,8 @@
 
 import datetime as dt
 
-import pandas as pd
 import pytest
 
-from reports import stats
 from reports.services import figure_table
 
 pytestmark = pytest.mark.django_db
@@ -142,20 +140,36 @@ def test_the_table_names_the_whole_municipality_row(client, young_town, member):
     assert "<td>2016</td><td>15-17</td><td>Hele kommunen</td>" in page.replace("\n", "")
 
 
-def test_the_first_charge_is_the_same_whatever_order_the_rows_come_in():
-    """The selectors leave the rows unordered: earliest offence date, then charge date, then the charge's
-    natural key decide; a missing date comes last."""
+@pytest.mark.parametrize("seed", range(4))
+def test_the_first_charge_is_the_same_whatever_order_the_rows_come_in(albertslund, seed):
+    """Earliest offence date, then charge date (a missing one last), then the charge's natural key
+    decide, whatever order the charges were stored in. Each charge has its own birth year here, so
+    the counts show which charge was picked."""
+    import random
+
+    from reports.aggregates import aggregates_refresh
+    from reports.models import Charge, ReportedOffence
+    from reports.periods import period_range
+    from reports.selectors import first_charge_persons
+
     d = dt.date
-    charges = pd.DataFrame({
-        "period": ["2025", "2025", "2025", "2025", "2025", "2024"],
-        "person_key": ["a", "a", "a", "b", "b", "a"],
-        "offence_date": [d(2025, 3, 1), d(2025, 2, 1), d(2025, 2, 1), None, d(2025, 6, 1), d(2024, 5, 5)],
-        "charge_date": [None, d(2025, 2, 3), d(2025, 2, 3), d(2025, 1, 1), None, None],
-        "journal_number": ["0400-2", "0400-9", "0400-1", "0400-5", "0400-6", "0400-3"],
-        "forhold": [1, 1, 1, 1, 1, 1],
-        "home_district_id": [10, 20, 30, 40, 45, 50],
-    })
-    for seed in range(6):
-        first = stats.first_charges(charges.sample(frac=1, random_state=seed))
-        assert {(r.period, r.person_key): r.home_district_id for r in first.itertuples()} == {
-            ("2025", "a"): 30, ("2025", "b"): 45, ("2024", "a"): 50}
+    charges = [  # person, journal, report date, charge date, birth year
+        ("a", "0400-7", d(2025, 3, 1), None, 1910),
+        ("a", "0400-9", d(2025, 2, 1), d(2025, 2, 3), 1920),
+        ("a", "0400-1", d(2025, 2, 1), d(2025, 2, 3), 1930),  # same dates as 0400-9, lower journal number
+        ("b", "0400-5", d(2025, 6, 1), None, 1940),
+        ("b", "0400-6", d(2025, 6, 1), d(2025, 7, 1), 1945),  # a charge date beats a missing one
+        ("a", "0400-3", d(2024, 5, 5), None, 1950),
+        ("c", "0400-8", d(2025, 1, 1), None, 1960),  # a code not asked for
+    ]
+    random.Random(seed).shuffle(charges)
+    for person, journal, day, charged, born in charges:
+        offence = ReportedOffence.objects.create(journal_number=journal, report_date=day, offence_date=day,
+                                                 code="99999" if person == "c" else "73241", municipality=albertslund)
+        Charge.objects.create(journal_number=journal, forhold=1, person_key=person, offence=offence,
+                              charge_date=charged, birth_year=born, home_municipality=albertslund)
+    aggregates_refresh(municipality_ids={albertslund.pk})
+    persons = first_charge_persons(of="home", municipality=albertslund, periods=period_range("2024", "2025"),
+                                   date_basis="report", codes={"73241"})
+    assert sorted((r.period, r.birth_year, r.persons) for r in persons.itertuples()) == [
+        ("2024", 1950, 1), ("2025", 1930, 1), ("2025", 1945, 1)]

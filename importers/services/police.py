@@ -276,7 +276,8 @@ _CHARGE_WINDOW = "SELECT MIN(x), MAX(x) FROM (" + " UNION ALL ".join(
 def _charges_counted(cursor, merged: str, result) -> None:
     """Only new charges: add them to the aggregate table as they are (no regrouping needed)."""
     result.counted = (result.counts.updated == 0 and result.counts.removed == 0 and aggregates_add_charges(
-        cursor, charges=f"SELECT offence_id FROM {merged} WHERE existing_id IS NULL AND offence_id IS NOT NULL"))
+        cursor, charges=f"SELECT journal_number, forhold, person_key, offence_id FROM {merged} "
+                     "WHERE existing_id IS NULL AND offence_id IS NOT NULL"))
 
 
 def charges_write(*, rows: pd.DataFrame | None, batch: ImportBatch, progress=None, columns: set[str] | None = None,

@@ -129,12 +129,12 @@ def batch_rollback(*, batch: ImportBatch, user=None) -> ImportResult:
             charges_link()
         if {"reports.reportedoffence", "reports.charge"} & set(by_model):
             from reports.aggregates import aggregates_refresh
-            from reports.models import OffenceAggregate, ReportedOffence
+            from reports.models import ChargeFact, OffenceAggregate, ReportedOffence
 
-            # rollbacks are rare: recompute every municipality that has offences or aggregates
-            aggregates_refresh(municipality_ids=set(
-                ReportedOffence.objects.values_list("municipality_id", flat=True).distinct()
-            ) | set(OffenceAggregate.objects.values_list("municipality_id", flat=True).distinct()))
+            # rollbacks are rare: recompute every municipality that has offences or derived rows
+            aggregates_refresh(municipality_ids=set().union(*(
+                model.objects.values_list("municipality_id", flat=True).distinct().order_by()
+                for model in (ReportedOffence, OffenceAggregate, ChargeFact))))
         if "reports.categoryrule" in by_model:
             from reports.categories import category_membership_refresh
 
