@@ -87,33 +87,39 @@ class CategoryCodeAdmin(ExportMixin, admin.ModelAdmin):
 
 
 class AggregateRefreshMixin:
-    """Edits in the admin keep the aggregate table behind the figures in step."""
+    """Edits in the admin keep the aggregate table and charge facts behind the figures in step: the
+    municipalities of the rows before and after the edit are recomputed."""
 
     @staticmethod
     def _municipality_id(obj):
         return obj.municipality_id if isinstance(obj, ReportedOffence) else (
             obj.offence.municipality_id if obj.offence_id else None)
 
-    def _refresh(self, *objs):
+    def _refresh(self, *municipalities):
         from .aggregates import aggregates_refresh
 
-        aggregates_refresh(municipality_ids={m for m in map(self._municipality_id, objs) if m})
+        aggregates_refresh(municipality_ids={m for m in municipalities if m})
+
+    def _stored(self, obj):
+        """The municipality of the row as stored (before the edit)."""
+        stored = type(obj).objects.filter(pk=obj.pk).select_related(*(
+            [] if isinstance(obj, ReportedOffence) else ["offence"])).first() if obj.pk else None
+        return self._municipality_id(stored) if stored else None
 
     def save_model(self, request, obj, form, change):
+        before = self._stored(obj)
         super().save_model(request, obj, form, change)
-        self._refresh(obj)
+        self._refresh(before, self._municipality_id(obj))
 
     def delete_model(self, request, obj):
         municipality = self._municipality_id(obj)
         super().delete_model(request, obj)
-        from .aggregates import aggregates_refresh
-
-        aggregates_refresh(municipality_ids={municipality} if municipality else set())
+        self._refresh(municipality)
 
     def delete_queryset(self, request, queryset):
-        objs = list(queryset)
+        municipalities = [self._municipality_id(obj) for obj in queryset]
         super().delete_queryset(request, queryset)
-        self._refresh(*objs)
+        self._refresh(*municipalities)
 
 
 @admin.register(ReportedOffence)

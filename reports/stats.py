@@ -172,8 +172,9 @@ def charged_persons_residence(
             rows.append((period, code, name, district_name, int(home.loc[home["home_district_id"] == district_id,
                                                                           "persons"].sum())))
         others = group[group["home_municipality_id"].notna() & (group["home_municipality_id"] != municipality_id)]
+        per_home = others.groupby("home_municipality_id")["persons"].sum()
         counted = [(int(n), municipalities[int(other_id)])
-                   for other_id, n in others.groupby("home_municipality_id")["persons"].sum().items()]
+                   for other_id, n in zip(per_home.index.to_numpy(), per_home.to_numpy(), strict=True)]
         for n, (other_code, other_name) in sorted(counted, key=lambda c: (-c[0], c[1][0])):  # most first, then by code
             rows.append((period, other_code, other_name, "", n))
         unknown = int(group.loc[group["home_municipality_id"].isna(), "persons"].sum())

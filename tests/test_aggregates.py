@@ -142,3 +142,21 @@ def test_a_date_moved_to_another_year_leaves_no_count_behind(reference, import_d
     per_year = {m.year for m in OffenceAggregate.objects.filter(basis="report", reports__gt=0)
                 .values_list("month", flat=True)}
     assert 2019 in per_year
+
+
+def test_an_offence_moved_in_the_admin_leaves_no_count_behind(rf, admin_user, town):
+    """The admin recomputes the municipality a row had before the edit as well as the one it has now."""
+    from django.contrib import admin
+
+    from districts.models import Municipality
+
+    offence = ReportedOffence.objects.get(journal_number="O1")  # Øster, charged: p1
+    hoje = Municipality.objects.get(code="169")
+    offence.municipality, offence.district = hoje, None
+    request = rf.post("/")
+    request.user = admin_user
+    admin.site._registry[ReportedOffence].save_model(request, offence, form=None, change=True)
+    for municipality in (town, hoje):
+        assert_consistent(municipality)
+    assert ChargeFact.objects.filter(municipality=hoje, journal_number="O1").count() == 2  # both date bases
+    assert not ChargeFact.objects.filter(municipality=town, journal_number="O1").exists()
