@@ -22,17 +22,20 @@ FACT_COLUMNS = ("basis", "municipality_id", "date", "code", "journal_number", "f
                 "birth_year", "home_municipality_id", "home_district_id")
 
 
-def facts_insert(cursor, *, basis: str, charges: str, where: str, params: list) -> None:
-    """Insert the facts of the charges ``charges`` (SQL naming the charge table ``c``, its offence ``o``)
-    that match ``where``, in the order of the offence-side index so a municipality's rows lie together."""
+def facts_insert(cursor, *, charges: str, where: str = "", params: Iterable = ()) -> None:
+    """Insert the facts of the charges ``charges`` (SQL naming the charge table ``c``, its offence ``o``),
+    for both date bases in one statement, in the order of the offence-side index so that a
+    municipality's rows lie together. ``where`` adds conditions and may name the fact's date ``{date}``.
+    """
     q = connection.ops.quote_name
-    field = DATE_FIELDS[basis]
+    bases = "(" + " UNION ALL ".join(f"SELECT '{basis}' AS basis" for basis in DATE_FIELDS) + ")"
+    date = "CASE b.basis " + " ".join(f"WHEN '{basis}' THEN o.{field}" for basis, field in DATE_FIELDS.items()) + " END"
     cursor.execute(
         f"INSERT INTO {q(ChargeFact._meta.db_table)} ({', '.join(FACT_COLUMNS)}) "
-        f"SELECT %s, o.municipality_id, o.{field}, o.code, c.journal_number, c.forhold, c.person_key, c.charge_date, "
-        f"c.birth_year, c.home_municipality_id, c.home_district_id FROM {charges} "
-        f"WHERE o.{field} IS NOT NULL AND {where} ORDER BY o.municipality_id, o.{field}",
-        [basis, *params],
+        f"SELECT b.basis, o.municipality_id, {date}, o.code, c.journal_number, c.forhold, c.person_key, c.charge_date, "
+        f"c.birth_year, c.home_municipality_id, c.home_district_id FROM {charges} CROSS JOIN {bases} b "
+        f"WHERE {date} IS NOT NULL{where.format(date=date)} ORDER BY o.municipality_id, b.basis, {date}",
+        list(params),
     )
 
 
@@ -86,9 +89,9 @@ def aggregates_refresh(*, municipality_ids: Iterable[int], window: tuple | None 
                 [basis, *ids, *params, *ids, *params],
             )
             written += max(cursor.rowcount, 0)
-            facts_insert(cursor, basis=basis, charges=f"{charge} c JOIN {offence} o ON o.id = c.offence_id",
-                         where=f"o.municipality_id IN ({marks})" + months.format(column=f"o.{field}"),
-                         params=[*ids, *params])
+        facts_insert(cursor, charges=f"{charge} c JOIN {offence} o ON o.id = c.offence_id",
+                     where=f" AND o.municipality_id IN ({marks})" + months.format(column="{date}"),
+                     params=[*ids, *params])
     data_changed()
     return written
 
@@ -97,8 +100,8 @@ def aggregates_add_charges(cursor, *, charges: str) -> bool:
     """Add new charges to the aggregate rows of their offences, and their facts, without regrouping
     anything else.
 
-    ``charges`` is SQL yielding the new charges' natural key and ``offence_id``. Their offences are
-    already counted, so each group's aggregate row exists; if one does not (the table is out of
+    ``charges`` is SQL yielding the new charges' rows (``SELECT * FROM`` the charge table). Their
+    offences are already counted, so each group's aggregate row exists; if one does not (the table is out of
     step), nothing is changed and False tells the caller to refresh instead.
     """
     q = connection.ops.quote_name
@@ -125,9 +128,7 @@ def aggregates_add_charges(cursor, *, charges: str) -> bool:
         if updated != wanted:
             cursor.execute("ROLLBACK TO SAVEPOINT add_charges")
             return False
-        facts_insert(cursor, basis=basis, where="TRUE", params=[], charges=(
-            f"({charges}) n JOIN {charge} c ON c.journal_number = n.journal_number AND c.forhold = n.forhold "
-            f"AND c.person_key = n.person_key JOIN {offence} o ON o.id = c.offence_id"))
+    facts_insert(cursor, charges=f"({charges}) c JOIN {offence} o ON o.id = c.offence_id")
     cursor.execute("RELEASE SAVEPOINT add_charges")
     data_changed()
     return True

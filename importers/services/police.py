@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -16,7 +17,7 @@ from importers.models import ImportBatch, ImportChange
 from importers.parsers.common import distinct_rows, per_distinct
 from reports.aggregates import aggregates_add_charges
 from reports.categories import offence_codes_register
-from reports.models import CategoryCode, Charge, ReportedOffence
+from reports.models import CategoryCode, Charge, ChargeFact, ReportedOffence
 
 from . import bulk
 from .bulk import Lookup, StagingTable, staged_merge, upkeep_deferred
@@ -273,11 +274,20 @@ _CHARGE_WINDOW = "SELECT MIN(x), MAX(x) FROM (" + " UNION ALL ".join(
 ) + ") d"  # charges count in the months of their offences
 
 
-def _charges_counted(cursor, merged: str, result) -> None:
-    """Only new charges: add them to the aggregate table as they are (no regrouping needed)."""
-    result.counted = (result.counts.updated == 0 and result.counts.removed == 0 and aggregates_add_charges(
-        cursor, charges=f"SELECT journal_number, forhold, person_key, offence_id FROM {merged} "
-                     "WHERE existing_id IS NULL AND offence_id IS NOT NULL"))
+def _charges_counted(cursor, merged: str, result, *, batch: ImportBatch) -> None:
+    """Only new charges: add them to the aggregate table and the charge facts as they are (no regrouping
+    needed). A large first load of charges builds the facts' indexes afterwards, as the offences' do."""
+    if result.counts.updated or result.counts.removed:
+        result.counted = False
+        return
+    # with nothing updated or removed, the rows that carry this batch's number are the new ones
+    new = (f"SELECT * FROM {connection.ops.quote_name(Charge._meta.db_table)} "
+           f"WHERE batch_id = {int(batch.pk)} AND offence_id IS NOT NULL")
+    first = result.counts.created >= bulk.BULK_REBUILD_ROWS and not ChargeFact.objects.exists()
+    with upkeep_deferred(cursor, table=ChargeFact._meta.db_table) if first else nullcontext():
+        result.counted = aggregates_add_charges(cursor, charges=new)
+    if first and connection.vendor == "postgresql":
+        cursor.execute(f"ANALYZE {connection.ops.quote_name(ChargeFact._meta.db_table)}")
 
 
 def charges_write(*, rows: pd.DataFrame | None, batch: ImportBatch, progress=None, columns: set[str] | None = None,
@@ -289,7 +299,7 @@ def charges_write(*, rows: pd.DataFrame | None, batch: ImportBatch, progress=Non
     merged = staged_merge(
         model=Charge, frame=rows, stage=stage, rows=count, key=CHARGE_KEY, fields=CHARGE_FIELDS, batch=batch,
         compare=fields_from_columns(fields=CHARGE_FIELDS, sources=CHARGE_FIELD_SOURCES, columns=columns),
-        lookups=CHARGE_LOOKUPS, progress=progress, window=[_CHARGE_WINDOW], on_merged=_charges_counted,
+        lookups=CHARGE_LOOKUPS, progress=progress, window=[_CHARGE_WINDOW], on_merged=partial(_charges_counted, batch=batch),
     )
     merged.counts.window = (None, None) if merged.counted else merged.window
     notes = []
