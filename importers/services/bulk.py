@@ -337,8 +337,8 @@ def staged_merge(
                 on_merged(cursor, merged, result)
             cursor.execute(f"DROP TABLE IF EXISTS {merged}")
             changed = result.counts.created + result.counts.updated + result.counts.removed
-            if connection.vendor == "postgresql" and changed > ANALYZE_AFTER_ROWS:
-                cursor.execute(f"ANALYZE {target}")  # fresh statistics: the planner must see the new rows
+            if changed > ANALYZE_AFTER_ROWS:
+                analyze(cursor, model._meta.db_table)
     finally:
         stage.drop()
     result.counts.unchanged = result.counts.read - result.counts.created - result.counts.updated
@@ -363,18 +363,25 @@ def _upkeep_deferred(cursor, *, model: type[models.Model], merged: str, rows: in
     foreign-key checks pending on the table (rows it changed before), the keys cannot be taken
     away and the rows are inserted the ordinary way.
     """
-    table = model._meta.db_table
     if rows < BULK_REBUILD_ROWS:
         yield
         return
     cursor.execute(f"SELECT COUNT(*) FROM {merged} WHERE existing_id IS NULL")
-    new = cursor.fetchone()[0]
-    cursor.execute(f"SELECT COUNT(*) FROM {_q(table)}")
-    if new < BULK_REBUILD_ROWS or new < cursor.fetchone()[0]:
+    with upkeep_deferred_when_large(cursor, table=model._meta.db_table, rows=cursor.fetchone()[0]):
         yield
-        return
-    with upkeep_deferred(cursor, table=table):
-        yield
+
+
+@contextmanager
+def upkeep_deferred_when_large(cursor, *, table: str, rows: int) -> Iterator[bool]:
+    """``upkeep_deferred`` around inserting ``rows`` new rows when they are many and at least as many
+    as the table already holds; yields whether the indexes and keys were taken away."""
+    if rows >= BULK_REBUILD_ROWS:
+        cursor.execute(f"SELECT COUNT(*) FROM {_q(table)}")
+        if rows >= cursor.fetchone()[0]:
+            with upkeep_deferred(cursor, table=table) as deferred:
+                yield deferred
+            return
+    yield False
 
 
 @contextmanager
@@ -403,6 +410,13 @@ def upkeep_deferred(cursor, *, table: str, unique: bool = False) -> Iterator[boo
         cursor.execute(definition)
     for name, definition in reversed(constraints):  # unique keys first: they find duplicates soonest
         cursor.execute(f"ALTER TABLE {_q(table)} ADD CONSTRAINT {_q(name)} {definition}")
+
+
+def analyze(cursor, table: str) -> None:
+    """Fresh planner statistics after a large write, so the planner sees the new rows (PostgreSQL;
+    SQLite plans without them)."""
+    if connection.vendor == "postgresql":
+        cursor.execute(f"ANALYZE {_q(table)}")
 
 
 def _unique_constraints(cursor, table: str) -> list[tuple[str, str]]:

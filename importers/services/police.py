@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from functools import partial
 
 import numpy as np
@@ -20,7 +20,7 @@ from reports.categories import offence_codes_register
 from reports.models import CategoryCode, Charge, ChargeFact, ReportedOffence
 
 from . import bulk
-from .bulk import Lookup, StagingTable, staged_merge, upkeep_deferred
+from .bulk import Lookup, StagingTable, staged_merge, upkeep_deferred, upkeep_deferred_when_large
 from .results import Counts
 from .writer import model_label
 
@@ -225,9 +225,8 @@ def offences_first_loaded(*, batch: ImportBatch, count: int, window: tuple, code
     statistics, codes registered and waiting charges linked (as ``offences_merge`` does)."""
     ImportChange.objects.create(batch=batch, model=model_label(ReportedOffence), object_id=count,
                                 action=ImportChange.Action.BULK_CREATED)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(ReportedOffence._meta.db_table)}")
+    with connection.cursor() as cursor:
+        bulk.analyze(cursor, ReportedOffence._meta.db_table)
     return Counts(read=count, created=count, window=window), _offences_stored(codes)
 
 
@@ -276,18 +275,17 @@ _CHARGE_WINDOW = "SELECT MIN(x), MAX(x) FROM (" + " UNION ALL ".join(
 
 def _charges_counted(cursor, merged: str, result, *, batch: ImportBatch) -> None:
     """Only new charges: add them to the aggregate table and the charge facts as they are (no regrouping
-    needed). A large first load of charges builds the facts' indexes afterwards, as the offences' do."""
+    needed). A large load of charges builds the facts' indexes afterwards, as the offences' do."""
     if result.counts.updated or result.counts.removed:
         result.counted = False
         return
     # with nothing updated or removed, the rows that carry this batch's number are the new ones
     new = (f"SELECT * FROM {connection.ops.quote_name(Charge._meta.db_table)} "
            f"WHERE batch_id = {int(batch.pk)} AND offence_id IS NOT NULL")
-    first = result.counts.created >= bulk.BULK_REBUILD_ROWS and not ChargeFact.objects.exists()
-    with upkeep_deferred(cursor, table=ChargeFact._meta.db_table) if first else nullcontext():
+    with upkeep_deferred_when_large(cursor, table=ChargeFact._meta.db_table, rows=result.counts.created) as deferred:
         result.counted = aggregates_add_charges(cursor, charges=new)
-    if first and connection.vendor == "postgresql":
-        cursor.execute(f"ANALYZE {connection.ops.quote_name(ChargeFact._meta.db_table)}")
+    if deferred:
+        bulk.analyze(cursor, ChargeFact._meta.db_table)
 
 
 def charges_write(*, rows: pd.DataFrame | None, batch: ImportBatch, progress=None, columns: set[str] | None = None,
