@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pandas as pd
-import plotly.graph_objects as go
 
 from districts.models import Municipality, PopulationCount
 from districts.population import population_on
-from reports.charts import district_colours
+from reports.charts import Chart, base_layout, district_colours, merged
 from reports.models import ActivityFigure
 from reports.periods import Period
 from reports.selectors import data_span
@@ -71,7 +70,7 @@ def indicator_rows(municipality: Municipality) -> list[dict]:
     return rows
 
 
-def survey_table(municipality: Municipality) -> tuple[list[dict], go.Figure | None]:
+def survey_table(municipality: Municipality) -> tuple[list[dict], Chart | None]:
     rows = list(ActivityFigure.objects.filter(municipality=municipality, name=SURVEY).select_related("district")
                 .order_by("period", "district__order"))
     if not rows:
@@ -79,14 +78,13 @@ def survey_table(municipality: Municipality) -> tuple[list[dict], go.Figure | No
     records = [{"period": r.period, "district": r.district.name if r.district else "Hele kommunen",
                 "value": r.value} for r in rows]
     colours = district_colours([(d.name, d.color) for d in municipality.districts.all()])
-    fig = go.Figure()
     frame = pd.DataFrame(records)
-    for district, part in frame.groupby("district", sort=False):
-        fig.add_scatter(x=list(part["period"]), y=list(part["value"]), name=district, mode="lines+markers",
-                        line={"color": colours.get(district)})
-    fig.update_layout(title="Andel, der føler sig utrygge (%)", separators=",.", template="simple_white", height=360,
-                      yaxis={"title": "Procent", "rangemode": "tozero"}, legend={"orientation": "h", "y": -0.2})
-    return records, fig
+    data = [{"type": "scatter", "x": list(part["period"]), "y": list(part["value"]), "name": district,
+             "mode": "lines+markers", "line": {"color": colours.get(district)}}
+            for district, part in frame.groupby("district", sort=False)]
+    layout = merged(base_layout(title="Andel, der føler sig utrygge (%)", height=360, y_title="Procent", x_type="-"),
+                    {"legend": {"orientation": "h", "y": -0.2}})
+    return records, {"data": data, "layout": layout}
 
 
 def measure_choices(municipality: Municipality) -> list[tuple[str, str]]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-import plotly.graph_objects as go
 
 from .figures import FIGURES, LATE_CHARGES_NOTE, SOURCE_LINE
 
@@ -34,46 +33,74 @@ def _label(district: str) -> str:
     return district or UNKNOWN_LABEL
 
 
-# The look of Plotly's "simple_white" spelled out: a named template is deep-copied into every
-# figure (the slowest step of a dashboard page) and sent along in each chart's JSON.
+# A chart is plain data, {"data": [trace, ...], "layout": {...}}: exactly what plotly.js draws
+# (Plotly.newPlot(element, data, layout)), built without Plotly's Python object model. That model
+# validates every property and copies a template into each figure, which was the slowest step of a
+# dashboard page. The tests check every chart against Plotly's schema instead (go.Figure(chart)).
+Chart = dict
+
 AXIS_LINES = {"showline": True, "linecolor": "#444444", "ticks": "outside", "tickcolor": "#444444", "zeroline": False}
 
 
-def _layout(fig: go.Figure, *, title: str, y_title: str, note: str = "", for_print: bool = False) -> go.Figure:
+def merged(base: dict, updates: dict) -> dict:
+    """``base`` with ``updates`` merged in, nested dicts key by key (as Plotly's update_layout does)."""
+    result = dict(base)
+    for key, value in updates.items():
+        result[key] = merged(result[key], value) if isinstance(value, dict) and isinstance(result.get(key), dict) else value
+    return result
+
+
+def base_layout(*, title: str, height: int, y_title: str = "", x_type: str = "category", for_print: bool = False) -> dict:
+    """Our look on white (Plotly's "simple_white" spelled out), Danish number separators.
+
+    ``x_type`` "category" shows every period or name as given; "-" lets Plotly choose (years as numbers).
+    """
+    return {
+        "title": {"text": title, "x": 0, "xanchor": "left"},
+        "separators": ",.",  # Danish: decimal comma, thousands dot
+        "paper_bgcolor": "white", "plot_bgcolor": "white", "colorway": PALETTE,
+        "font": {"family": "DejaVu Sans, Arial, sans-serif", "size": 12 if for_print else 13, "color": "#1a1a1a"},
+        "xaxis": {**AXIS_LINES, "showgrid": False, "type": x_type},
+        "yaxis": {**AXIS_LINES, "title": {"text": y_title}, "rangemode": "tozero", "gridcolor": "#e5e5e5",
+                  "showgrid": True},
+        "height": height,
+    }
+
+
+def source_note(text: str, *, y: float) -> dict:
+    """The source line under a chart, as a paper annotation."""
+    return {"text": text, "xref": "paper", "yref": "paper", "x": 0, "y": y, "showarrow": False,
+            "xanchor": "left", "yanchor": "top", "align": "left", "font": {"size": 11, "color": "#4a4f55"}}
+
+
+def _layout(*, title: str, y_title: str, note: str = "", for_print: bool = False) -> dict:
     source = str(SOURCE_LINE) + (f"<br>{note}" if note else "")
-    fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left"},
-        separators=",.",  # Danish: decimal comma, thousands dot
-        barmode="group",
-        template="none", paper_bgcolor="white", plot_bgcolor="white", colorway=PALETTE,
-        xaxis={**AXIS_LINES, "showgrid": False, "type": "category"},  # periods and names: every label shown
-        font={"family": "DejaVu Sans, Arial, sans-serif", "size": 12 if for_print else 13, "color": "#1a1a1a"},
-        legend={"orientation": "h", "y": -0.18, "x": 0},
-        margin={"l": 60, "r": 20, "t": 60, "b": 110},
-        yaxis={**AXIS_LINES, "title": {"text": y_title}, "rangemode": "tozero", "gridcolor": "#e5e5e5",
-               "showgrid": True},
-        annotations=[{
-            "text": source, "xref": "paper", "yref": "paper", "x": 0, "y": -0.32, "showarrow": False,
-            "xanchor": "left", "yanchor": "top", "align": "left", "font": {"size": 11, "color": "#4a4f55"},
-        }],
-        height=420,
-    )
-    return fig
+    return {
+        **base_layout(title=title, height=420, y_title=y_title, for_print=for_print),
+        "barmode": "group",
+        "legend": {"orientation": "h", "y": -0.18, "x": 0},
+        "margin": {"l": 60, "r": 20, "t": 60, "b": 110},
+        "annotations": [source_note(source, y=-0.32)],
+    }
 
 
 def _category_label(slug: str, names: dict[str, str]) -> str:
     return names.get(slug, slug)
 
 
+def _bar(*, name: str, x, y, colour: str | None, **more) -> dict:
+    return {"type": "bar", "name": name, "x": list(x), "y": list(y), "marker": {"color": colour}, **more}
+
+
 def figure_chart(
     *, slug: str, table: pd.DataFrame, districts: list[tuple[str, str]], category_names: dict[str, str] | None = None,
     late_charges: bool = False, for_print: bool = False,
-) -> go.Figure:
-    """The Plotly figure for ``slug`` from its table. ``districts`` is [(name, colour)] in order."""
+) -> Chart:
+    """The chart of ``slug`` from its table. ``districts`` is [(name, colour)] in order."""
     spec = FIGURES[slug]
     names = category_names or {}
     colours = district_colours(districts)
-    fig = go.Figure(layout={"template": "none"})  # no default template to copy
+    data: list[dict] = []
     numeric = table.copy()
     value = spec.value
     if value in numeric:
@@ -89,78 +116,78 @@ def figure_chart(
         for district in dict.fromkeys(grouped["district"]):
             part = grouped[grouped["district"] == district]
             x = part["period"] if several_periods else [_category_label(c, names) for c in part["_x"]]
-            fig.add_bar(name=_label(district), x=list(x), y=list(part[value]), marker_color=colours.get(district))
+            data.append(_bar(name=_label(district), x=x, y=part[value], colour=colours.get(district)))
     elif slug == "reports-per-1000":
         for district in dict.fromkeys(numeric["district"]):
             part = numeric[numeric["district"] == district]
             if part[value].isna().all():
                 continue
-            fig.add_bar(name=_label(district), x=list(part["period"]), y=list(part[value]),
-                        marker_color=colours.get(district), hovertemplate="%{x}: %{y:.1f}<extra>%{fullData.name}</extra>")
+            data.append(_bar(name=_label(district), x=part["period"], y=part[value], colour=colours.get(district),
+                             hovertemplate="%{x}: %{y:.1f}<extra>%{fullData.name}</extra>"))
     elif slug == "offence-mix":
         last = numeric[numeric["period"] == periods[-1]] if periods else numeric
         for district in dict.fromkeys(last["district"]):
             part = last[last["district"] == district]
             if part[value].isna().all():
                 continue
-            fig.add_bar(name=_label(district), x=[_category_label(c, names) for c in part["category"]],
-                        y=list(part[value]), marker_color=colours.get(district),
-                        hovertemplate="%{x}: %{y:.1f}<extra>%{fullData.name}</extra>")
+            data.append(_bar(name=_label(district), x=[_category_label(c, names) for c in part["category"]],
+                             y=part[value], colour=colours.get(district),
+                             hovertemplate="%{x}: %{y:.1f}<extra>%{fullData.name}</extra>"))
     elif slug in ("reports-share", "charges-share"):
         last = numeric[numeric["period"] == periods[-1]] if periods else numeric
         for district in dict.fromkeys(last["district"]):
             part = last[last["district"] == district]
-            fig.add_bar(name=_label(district), x=[_category_label(c, names) for c in part["category"]],
-                        y=list(part[value]), marker_color=colours.get(district),
-                        text=[f"{v:.0f} %" if pd.notna(v) else "" for v in part[value]], textposition="inside",
-                        hovertemplate="%{x}: %{y:.0f} %<extra>%{fullData.name}</extra>")
+            data.append(_bar(name=_label(district), x=[_category_label(c, names) for c in part["category"]],
+                             y=part[value], colour=colours.get(district),
+                             text=[f"{v:.0f} %" if pd.notna(v) else "" for v in part[value]], textposition="inside",
+                             hovertemplate="%{x}: %{y:.0f} %<extra>%{fullData.name}</extra>"))
     elif slug == "young-charged-share":  # the whole municipality, one bar per age group and period
         totals = numeric[numeric["home_district"] == ""]
         for i, (band, part) in enumerate(totals.groupby("age_group", sort=False)):
-            fig.add_bar(name=f"{band} år", x=list(part["period"]), y=list(part[value]),
-                        marker_color=PALETTE[i % len(PALETTE)], hovertemplate="%{x}: %{y:.1f} %<extra>%{fullData.name}</extra>")
+            data.append(_bar(name=f"{band} år", x=part["period"], y=part[value], colour=PALETTE[i % len(PALETTE)],
+                             hovertemplate="%{x}: %{y:.1f} %<extra>%{fullData.name}</extra>"))
     elif slug == "charged-persons-residence":
         last = numeric[numeric["period"] == periods[-1]] if periods else numeric
         own = last[last["home_district"] != ""]
         totals = last[last["home_district"] == ""]
         labels = list(totals["home_municipality"])
         # horizontal, as in the published report: dozens of municipality names stay readable
-        fig.add_bar(name="Sigtede personer", y=labels, x=list(totals[value]), marker_color=PALETTE[0],
-                    orientation="h", hovertemplate="%{y}: %{x}<extra></extra>")
+        data.append(_bar(name="Sigtede personer", y=labels, x=totals[value], colour=PALETTE[0], orientation="h",
+                         hovertemplate="%{y}: %{x}<extra></extra>"))
         for district in own["home_district"]:
             row = own[own["home_district"] == district]
-            fig.add_bar(name=f"{row['home_municipality'].iloc[0]} – {district}", orientation="h",
-                        y=[row["home_municipality"].iloc[0]], x=list(row[value]), marker_color=colours.get(district),
-                        visible="legendonly")
+            data.append(_bar(name=f"{row['home_municipality'].iloc[0]} – {district}", orientation="h",
+                             y=[row["home_municipality"].iloc[0]], x=row[value], colour=colours.get(district),
+                             visible="legendonly"))
     title = f"Figur {spec.number}. {spec.title}" if spec.number else str(spec.title)
     if not several_periods and periods:
         title += f" ({periods[0]})"
     elif slug in ("offence-mix", "reports-share", "charges-share", "charged-persons-residence") and periods:
         title += f" ({periods[-1]})"
-    _layout(fig, title=title, y_title=AXIS.get(value, value), note=note, for_print=for_print)
+    layout = _layout(title=title, y_title=AXIS.get(value, value), note=note, for_print=for_print)
     if slug in ("reports-share", "charges-share"):
-        fig.update_layout(barmode="stack")  # 100 % per category
+        layout["barmode"] = "stack"  # 100 % per category
     if slug == "charged-persons-residence":
-        rows = len(fig.data[0].y) if fig.data else 0
+        rows = len(data[0]["y"]) if data else 0
         height = max(420, 210 + 22 * rows)
         plot = height - 60 - 150  # the legend and the source line sit a fixed number of pixels below the axis
-        fig.update_layout(
-            height=height, margin={"l": 170, "b": 150}, legend={"y": -60 / plot},
-            annotations=[{**fig.layout.annotations[0].to_plotly_json(), "y": -105 / plot}],
-            xaxis={"type": "linear", "title": {"text": AXIS.get(value, value)}, "showgrid": True,
-                   "gridcolor": "#e5e5e5", "rangemode": "tozero"},
-            yaxis={"type": "category", "autorange": "reversed", "title": {"text": ""}, "showgrid": False},
-        )
-    return fig
+        layout = merged(layout, {
+            "height": height, "margin": {"l": 170, "b": 150}, "legend": {"y": -60 / plot},
+            "xaxis": {"type": "linear", "title": {"text": AXIS.get(value, value)}, "showgrid": True,
+                      "gridcolor": "#e5e5e5", "rangemode": "tozero"},
+            "yaxis": {"type": "category", "autorange": "reversed", "title": {"text": ""}, "showgrid": False},
+        })
+        layout["annotations"] = [{**layout["annotations"][0], "y": -105 / plot}]
+    return {"data": data, "layout": layout}
 
 
-def plotly_data(fig: go.Figure) -> dict:
-    """The figure as plain data for the page, with NaN and infinity as null.
+def plotly_data(chart: Chart) -> dict:
+    """The chart as strict JSON data for the page: numpy values as Python numbers, NaN and infinity as null.
 
     A missing rate or a suppressed cell is NaN in the chart; JSON has no NaN, and a page whose
     chart data holds one cannot parse it, so the chart would not be drawn at all.
     """
-    return _strict(fig.to_plotly_json())
+    return _strict(chart)
 
 
 def _strict(value):
@@ -175,9 +202,9 @@ def _strict(value):
     return value
 
 
-def chart_values(fig: go.Figure) -> dict[str, list]:
+def chart_values(chart: Chart) -> dict[str, list]:
     """trace name → the values drawn (y, or x for horizontal bars), for tests comparing a chart with its download."""
-    return {trace.name: list(trace.x if trace.orientation == "h" else trace.y) for trace in fig.data}
+    return {trace["name"]: list(trace["x"] if trace.get("orientation") == "h" else trace["y"]) for trace in chart["data"]}
 
 
 RAMP = ((222, 235, 247), (8, 48, 107))  # light to dark blue: sequential, readable for colour-blind users
@@ -192,11 +219,11 @@ def _colour(value: float | None, low: float, high: float) -> str:
     return "#%02x%02x%02x" % tuple(round(a + (b - a) * t) for a, b in zip(start, end, strict=True))
 
 
-def polygon_map(*, features: list[tuple[str, dict, float | None]], title: str, height: int = 480) -> go.Figure:
+def polygon_map(*, features: list[tuple[str, dict, float | None]], title: str, height: int = 480) -> Chart:
     """Filled polygons on plain axes (WGS84, aspect corrected): a map without tiles or CDN."""
     values = [v for _n, _g, v in features if v is not None and v == v]
     low, high = (min(values), max(values)) if values else (0.0, 1.0)
-    fig = go.Figure(layout={"template": "none"})  # no default template to copy
+    data: list[dict] = []
     for name, geometry, value in features:
         polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
         xs: list = []
@@ -206,17 +233,19 @@ def polygon_map(*, features: list[tuple[str, dict, float | None]], title: str, h
             xs += [p[0] for p in ring] + [None]
             ys += [p[1] for p in ring] + [None]
         label = f"{name}: {value:.1f}".replace(".", ",") if value is not None and value == value else f"{name}: –"
-        fig.add_scatter(x=xs, y=ys, fill="toself", mode="lines", line={"color": "#ffffff", "width": 0.6},
-                        fillcolor=_colour(value, low, high), name=name, text=label, hoverinfo="text",
-                        showlegend=False)
+        data.append({"type": "scatter", "x": xs, "y": ys, "fill": "toself", "mode": "lines",
+                     "line": {"color": "#ffffff", "width": 0.6}, "fillcolor": _colour(value, low, high), "name": name,
+                     "text": label, "hoverinfo": "text", "showlegend": False})
     if values:  # the colour key: an invisible marker trace that carries the ramp's colour bar
-        fig.add_scatter(x=[None], y=[None], mode="markers", hoverinfo="skip", showlegend=False,
-                        marker={"color": [low, high], "cmin": low, "cmax": high, "showscale": True,
+        data.append({"type": "scatter", "x": [None], "y": [None], "mode": "markers", "hoverinfo": "skip",
+                     "showlegend": False,
+                     "marker": {"color": [low, high], "cmin": low, "cmax": high, "showscale": True,
                                 "colorscale": [[0, _colour(low, low, high)], [1, _colour(high, low, high)]],
                                 "colorbar": {"title": {"text": "Pr. 1.000"}, "thickness": 12, "len": 0.6,
-                                             "separatethousands": True}})
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1.8)  # 1/cos(56°): degrees to distances
-    fig.update_layout(title=title, template="simple_white", height=height, margin={"l": 0, "r": 0, "t": 40, "b": 0},
-                      separators=",.")
-    return fig
+                                             "separatethousands": True, "outlinewidth": 1, "ticks": "outside"}}})
+    layout = merged(base_layout(title=title, height=height), {
+        "xaxis": {"visible": False},
+        "yaxis": {"visible": False, "scaleanchor": "x", "scaleratio": 1.8},  # 1/cos(56°): degrees to distances
+        "margin": {"l": 0, "r": 0, "t": 40, "b": 0},
+    })
+    return {"data": data, "layout": layout}

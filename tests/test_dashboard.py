@@ -8,6 +8,7 @@ import pytest
 from reports.charts import chart_values, figure_chart
 from reports.figures import FIGURES
 from reports.services import figure_table
+from tests.pages import json_blocks, page_charts
 
 pytestmark = pytest.mark.django_db
 
@@ -103,26 +104,15 @@ def test_partial_query_string_falls_back_to_defaults(staff, town):
 def test_share_charts_are_stacked_to_100_percent(town):
     table = figure_table(slug="reports-share", municipality=town, period="2016")
     fig = figure_chart(slug="reports-share", table=table, districts=[("Vester", ""), ("Øster", ""), ("Lund", "")])
-    assert fig.layout.barmode == "stack"
-    theft = sum(trace.y[list(trace.x).index("tyveri")] for trace in fig.data)
+    assert fig["layout"]["barmode"] == "stack"
+    theft = sum(trace["y"][trace["x"].index("tyveri")] for trace in fig["data"])
     assert theft == pytest.approx(100)
-
-
-def json_blocks(page: str) -> list:
-    """Every application/json block of a page, parsed as strictly as a browser does (no NaN)."""
-    import json
-
-    def refuse(constant):
-        raise ValueError(f"{constant} is not JSON: the browser cannot parse this chart")
-
-    blocks = re.findall(r'<script id="[^"]+" type="application/json">(.*?)</script>', page, flags=re.S)
-    return [json.loads(b, parse_constant=refuse) for b in blocks]
 
 
 def test_chart_data_is_strict_json_with_suppressed_cells_and_missing_rates(client, staff, town):
     """A suppressed '<3' and a missing rate are gaps in the chart; as NaN they broke the whole chart."""
     staff_page = staff.get("/kommune/165/?period_from=2016&period_to=2018").content.decode()  # 2018: no population
-    assert len(json_blocks(staff_page)) >= 7
+    assert len(page_charts(staff_page)) >= 7
     staff.logout()
     town.public_view = True
     town.save()

@@ -133,6 +133,10 @@ def test_comparison_page_has_a_table_beside_the_map(reference, client, member):
     PopulationCount.objects.create(municipality=albertslund, date=dt.date(2016, 7, 1), count=25000)
     client.force_login(member("Medarbejder", albertslund))
     page = client.get("/kommune/165/sammenligning/?period_from=2016&period_to=2016&category=1320").content.decode()
+    from tests.pages import page_charts
+
+    comparison, country = page_charts(page)
+    assert comparison["data"][0]["y"] == [4.0] and len(country["data"]) > 90  # Albertslund's rate; a shape per municipality
     map_table = page[page.index("Vis kortets tabel"):]
     assert "Alle kommuner, anmeldelser pr. 1.000 indbyggere (2016)" in map_table
     assert "<td>Albertslund</td><td class=\"num\">100</td><td class=\"num\">25.000</td><td class=\"num\">4,0</td>" in map_table

@@ -45,6 +45,10 @@ def test_indicator_page_shows_status_rule_and_survey(client, town, member):
     assert "Andel borgere, der føler sig utrygge" in page and "(2019: 6,5)" in page and "som i 2019 er 7,0" in page
     assert "På rette vej" in page
     assert "Tryghedsmåling" in page
+    from tests.pages import page_charts
+
+    charts = page_charts(page)
+    assert "Andel, der føler sig utrygge (%)" in [c["layout"]["title"]["text"] for c in charts]
 
 
 @pytest.mark.django_db
