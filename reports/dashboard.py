@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from districts.models import Municipality
 
@@ -17,6 +19,7 @@ from .models import OffenceCategory
 from .periods import Period
 from .services import default_categories, figure_table
 from .stats import key_figures
+from .templatetags.dk import dkpct, format_dk
 from .versioning import versioned_cache
 
 MEASURE_FIRST = {"count": "reports-by-period", "per1000": "reports-per-1000", "share": "reports-share"}
@@ -29,6 +32,7 @@ COLUMN_LABELS = {
 }
 # Right-aligned number columns of the figure tables (rates per 1,000 with one decimal, shares in whole per cent).
 NUMBER_COLUMNS = ("reports", "population", "reports_per_1000", "share_pct", "charges", "persons", "persons_per_1000")
+NUM_CELL, TEXT_CELL = '<td class="num">{}</td>', "<td>{}</td>"
 
 
 @dataclass
@@ -51,7 +55,8 @@ class FigureBlock:
     table: pd.DataFrame
     chart: dict
     headers: list[tuple[str, str]]
-    rows: list[list[tuple[object, str]]]
+    rows: list[list[tuple[str, str, str]]]
+    body: SafeString  # the rows as HTML
 
 
 def default_filters(municipality: Municipality) -> Filters:
@@ -77,7 +82,19 @@ def late_charges(municipality: Municipality, filters: Filters) -> bool:
     return Period.parse(filters.period_to).end >= last - dt.timedelta(days=365)
 
 
+def cell_text(column: str, value) -> str:
+    """A table cell as shown: Danish numbers, rates with one decimal, shares in whole per cent."""
+    if column == "share_pct":
+        return dkpct(value)
+    if column in ("reports_per_1000", "persons_per_1000"):
+        return format_dk(value, 1)
+    if column in NUMBER_COLUMNS:
+        return format_dk(value, 0)
+    return "" if value is None else str(value)
+
+
 def table_display(table: pd.DataFrame, names: dict[str, str]) -> tuple[list[tuple[str, str]], list[list]]:
+    """Headers [(column, label)] and rows of cells (text as shown, "num" or "text", column)."""
     headers = [(c, COLUMN_LABELS.get(c, c)) for c in table.columns]
     rows = []
     for record in table.astype(object).to_dict("records"):
@@ -90,9 +107,17 @@ def table_display(table: pd.DataFrame, names: dict[str, str]) -> tuple[list[tupl
             elif column == "home_district" and value == "" and record.get("age_group"):
                 value = "Hele kommunen"  # young-charged-share: the municipality's own row
             kind = "num" if column in NUMBER_COLUMNS else "text"
-            cells.append((value, kind, column))
+            cells.append((cell_text(column, value), kind, column))
         rows.append(cells)
     return headers, rows
+
+
+def table_body(rows: list[list]) -> SafeString:
+    """The rows as HTML table rows, built here rather than cell by cell in a template (thousands of cells)."""
+    return format_html_join("\n", "<tr>{}</tr>", (
+        (format_html_join("", "{}", ((format_html(NUM_CELL if kind == "num" else TEXT_CELL, text),)
+                                     for text, kind, _column in row)),)
+        for row in rows))
 
 
 def figure_block(*, slug: str, municipality: Municipality, filters: Filters, public: bool,
@@ -117,7 +142,7 @@ def _figure_block(*, slug: str, municipality: Municipality, filters: Filters, pu
     fig = figure_chart(slug=slug, table=table, districts=districts, category_names=names,
                        late_charges=late_charges(municipality, filters), for_print=for_print)
     headers, rows = table_display(table, names)
-    return FigureBlock(FIGURES[slug], table, plotly_data(fig), headers, rows)
+    return FigureBlock(FIGURES[slug], table, plotly_data(fig), headers, rows, table_body(rows))
 
 
 def dashboard_blocks(*, municipality: Municipality, filters: Filters, public: bool) -> list[FigureBlock]:
