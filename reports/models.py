@@ -428,7 +428,12 @@ class ChargeFact(models.Model):
         verbose_name_plural = _("sigtelser med anmeldelsernes data")
         indexes = [
             models.Index(fields=["municipality", "basis", "date"], name="chargefact_by_offence"),
-            models.Index(fields=["home_municipality", "basis", "date"], name="chargefact_by_home"),
+            # A person's charges are stored by offence municipality, so those of a municipality's residents lie
+            # scattered over the table; on PostgreSQL this index carries every column the young people's share
+            # reads, so that figure scans the index alone (an index-only scan, once vacuum has marked the pages).
+            models.Index(fields=["home_municipality", "basis", "date"], name="chargefact_by_home",
+                         include=["code", "person_key", "charge_date", "journal_number", "forhold", "home_district",
+                                  "birth_year"]),
         ]
 
     def __str__(self) -> str:

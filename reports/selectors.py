@@ -116,7 +116,8 @@ def first_charge_persons(
         return pd.DataFrame(columns=columns)
     q = connection.ops.quote_name
     collate = ' COLLATE "C"' if connection.vendor == "postgresql" else ""  # SQLite compares bytes already
-    labels = " ".join("WHEN f.date <= %s THEN %s" for _p in periods[:-1])  # periods follow each other
+    # each fact's period by its number (numbers sort faster than labels); periods follow each other
+    labels = " ".join("WHEN f.date <= %s THEN %s" for _p in periods[:-1])
     period = f"CASE {labels} ELSE %s END" if labels else "%s"
     order = ", ".join(column.format(collate=collate) for column in FIRST_CHARGE_ORDER)
     area = "municipality_id" if of == "offence" else "home_municipality_id"
@@ -131,12 +132,13 @@ def first_charge_persons(
         f"  ) facts"
         f") ranked WHERE nth = 1 GROUP BY period, {', '.join(groups)}"
     )
-    params = [value for p in periods[:-1] for value in (p.end.isoformat(), str(p))]
-    params += [str(periods[-1]), municipality.pk, date_basis, periods[0].start.isoformat(),
+    params = [value for i, p in enumerate(periods[:-1]) for value in (p.end.isoformat(), i)]
+    params += [len(periods) - 1, municipality.pk, date_basis, periods[0].start.isoformat(),
                periods[-1].end.isoformat(), *sorted(codes)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return pd.DataFrame(cursor.fetchall(), columns=columns)
+        rows = [(str(periods[number]), *rest) for number, *rest in cursor.fetchall()]
+    return pd.DataFrame(rows, columns=columns)
 
 
 @_memoised

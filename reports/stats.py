@@ -36,8 +36,8 @@ def with_period(frame: pd.DataFrame, periods: list[Period], column: str = "month
 
 
 def with_district_names(frame: pd.DataFrame, districts: list[tuple[int, str]]) -> pd.DataFrame:
-    names = dict(districts)
-    return frame.assign(district=frame["district_id"].map(lambda d: names.get(d, UNKNOWN) if pd.notna(d) else UNKNOWN))
+    names = pd.Series(dict(districts), dtype=object)
+    return frame.assign(district=frame["district_id"].map(names).fillna(UNKNOWN).astype(object))
 
 
 def _district_order(frame: pd.DataFrame, districts: list[tuple[int, str]]) -> list[str]:
@@ -160,26 +160,35 @@ def charged_persons_residence(
     the date basis, then charge date; ``selectors.first_charge_persons``).
     """
     columns = ["period", "home_municipality_code", "home_municipality", "home_district", "persons"]
+    # a few hundred count rows: plain Python sums beat a pandas filter per period and district
+    at_home: dict[tuple[str, int | None], int] = {}  # (period, home district id or None) → persons
+    elsewhere: dict[str, dict[int, int]] = {}  # period → {home municipality id → persons}
+    unknown: dict[str, int] = {}
+    for period, home_id, district_id, n in persons[["period", "home_municipality_id", "home_district_id",
+                                                     "persons"]].itertuples(index=False):
+        if pd.isna(home_id):
+            unknown[period] = unknown.get(period, 0) + int(n)
+        elif int(home_id) == municipality_id:
+            key = (period, None if pd.isna(district_id) else int(district_id))
+            at_home[key] = at_home.get(key, 0) + int(n)
+        else:
+            per_home = elsewhere.setdefault(period, {})
+            per_home[int(home_id)] = per_home.get(int(home_id), 0) + int(n)
+    present = set(persons["period"])
     rows = []
+    code, name = municipalities[municipality_id]
     for period in [str(p) for p in periods]:
-        group = persons[persons["period"] == period]
-        if group.empty:
+        if period not in present:
             continue
-        home = group[group["home_municipality_id"] == municipality_id]
-        code, name = municipalities[municipality_id]
-        rows.append((period, code, name, "", int(home["persons"].sum())))
+        own = {district_id: n for (p, district_id), n in at_home.items() if p == period}
+        rows.append((period, code, name, "", sum(own.values())))
         for district_id, district_name in districts:
-            rows.append((period, code, name, district_name, int(home.loc[home["home_district_id"] == district_id,
-                                                                          "persons"].sum())))
-        others = group[group["home_municipality_id"].notna() & (group["home_municipality_id"] != municipality_id)]
-        per_home = others.groupby("home_municipality_id")["persons"].sum()
-        counted = [(int(n), municipalities[int(other_id)])
-                   for other_id, n in zip(per_home.index.to_numpy(), per_home.to_numpy(), strict=True)]
+            rows.append((period, code, name, district_name, own.get(district_id, 0)))
+        counted = [(n, municipalities[other_id]) for other_id, n in elsewhere.get(period, {}).items()]
         for n, (other_code, other_name) in sorted(counted, key=lambda c: (-c[0], c[1][0])):  # most first, then by code
             rows.append((period, other_code, other_name, "", n))
-        unknown = int(group.loc[group["home_municipality_id"].isna(), "persons"].sum())
-        if unknown:
-            rows.append((period, "", "Uoplyst", "", unknown))
+        if unknown.get(period):
+            rows.append((period, "", "Uoplyst", "", unknown[period]))
     return pd.DataFrame(rows, columns=columns) if rows else _empty(columns)
 
 
@@ -230,19 +239,26 @@ def young_charged_share(
     columns = ["period", "age_group", "home_district", "persons", "population", "persons_per_1000", "share_pct"]
     areas: list[tuple[str, int | None]] = [("", None)] + [(name, pk) for pk, name in districts]
     bands = {band: age_band_counts(population, band=band) for band in age_groups}
+    counts: dict[tuple[str, tuple[int, int], int | None], int] = {}  # (period, band, area) → persons
+    years = {str(period): period.year for period in periods}
+    for period, district_id, birth_year, n in persons[["period", "home_district_id", "birth_year",
+                                                       "persons"]].itertuples(index=False):
+        if pd.isna(birth_year) or period not in years:
+            continue
+        age = years[period] - int(birth_year)
+        for band in age_groups:
+            if band[0] <= age <= band[1]:
+                for area in {None, None if pd.isna(district_id) else int(district_id)}:
+                    counts[period, band, area] = counts.get((period, band, area), 0) + int(n)
     rows = []
     for period in periods:
-        in_period = persons[persons["period"] == str(period)]
-        age = period.year - in_period["birth_year"].astype(float)
         for band in age_groups:
-            young = in_period[age.between(*band)]
             residents = {pk: population_on(bands[band].get(pk, []), period.midpoint) for _name, pk in areas}
             own_districts = [residents[pk] for _name, pk in areas[1:]]
             if residents[None] is None and own_districts and None not in own_districts:
                 residents[None] = sum(v for v in own_districts if v is not None)
             for name, pk in areas:
-                counted = young if pk is None else young[young["home_district_id"] == pk]
-                count = int(counted["persons"].sum())
+                count = counts.get((str(period), band, pk), 0)
                 people = residents[pk]
                 rate = count / people if people else float("nan")
                 rows.append((str(period), f"{band[0]}-{band[1]}", name, count,

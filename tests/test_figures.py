@@ -188,3 +188,13 @@ def test_a_quarter_by_offence_date_loses_what_was_committed_the_year_before(town
                                    date_basis="offence")
     # p4's charges are on L1 (Lund, 2015 by offence date) and V1; p1's on O1: two persons either way
     assert persons_report["persons"].iloc[0] == persons_offence["persons"].iloc[0] == 2
+
+
+def test_a_municipality_without_districts_or_offences_gets_empty_rates(town):
+    """Found while speeding up district names: an empty frame kept a float district column and the merge failed."""
+    from districts.models import Municipality
+
+    ballerup = Municipality.objects.create(code="151", name="Ballerup")
+    table = figure_table(slug="reports-per-1000", municipality=ballerup, period="2016")
+    assert list(table.columns) == ["period", "district", "reports", "population", "reports_per_1000"]
+    assert table.empty
