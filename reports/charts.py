@@ -243,9 +243,11 @@ def polygon_map(*, features: list[tuple[str, dict, float | None]], title: str, h
                                 "colorscale": [[0, _colour(low, low, high)], [1, _colour(high, low, high)]],
                                 "colorbar": {"title": {"text": "Pr. 1.000"}, "thickness": 12, "len": 0.6,
                                              "separatethousands": True, "outlinewidth": 1, "ticks": "outside"}}})
-    layout = merged(base_layout(title=title, height=height), {
+    layout = {
+        **base_layout(title=title, height=height),
+        # plain numeric axes around the shapes (no category axis, no zero in the range), not drawn
         "xaxis": {"visible": False},
         "yaxis": {"visible": False, "scaleanchor": "x", "scaleratio": 1.8},  # 1/cos(56°): degrees to distances
         "margin": {"l": 0, "r": 0, "t": 40, "b": 0},
-    })
+    }
     return {"data": data, "layout": layout}

@@ -119,3 +119,17 @@ def test_chart_data_is_strict_json_with_suppressed_cells_and_missing_rates(clien
     public = client.get("/kommune/165/figur/charged-persons-residence/?period_from=2016&period_to=2016")
     [chart] = json_blocks(public.content.decode())
     assert chart["data"][0]["x"] == [None, None, None]  # Albertslund 2, Høje-Taastrup 1, Uoplyst 1: all "<3"
+
+
+def test_a_map_draws_its_shapes_on_plain_numeric_axes():
+    """The maps came out as a thin sliver: the charts' category x axis and y range from zero had reached them."""
+    import plotly.graph_objects as go
+
+    from reports.charts import polygon_map
+
+    square = {"type": "Polygon", "coordinates": [[[12.3, 55.6], [12.4, 55.6], [12.4, 55.7], [12.3, 55.6]]]}
+    chart = polygon_map(features=[("Vester", square, 10.0), ("Øster", square, None)], title="Kort")
+    layout = go.Figure(chart).layout  # valid for Plotly
+    assert layout.xaxis.type is None and layout.yaxis.type is None  # numbers, as plotly.js infers them
+    assert layout.yaxis.rangemode is None and layout.yaxis.scaleanchor == "x"  # the range fits the shapes
+    assert [t["fillcolor"] for t in chart["data"][:2]] == ["#deebf7", "#d9d9d9"]  # a value (the ramp's start), grey for none
