@@ -121,16 +121,20 @@ def first_charge_persons(
     period = f"CASE {labels} ELSE %s END" if labels else "%s"
     order = ", ".join(column.format(collate=collate) for column in FIRST_CHARGE_ORDER)
     area = "municipality_id" if of == "offence" else "home_municipality_id"
+    # The person key leads the window's sort: most comparisons then end at its first bytes (PostgreSQL's
+    # abbreviated keys), where a leading period number, with a handful of values, made each one compare the
+    # whole key. Firsts are counted, not filtered for, so the planner expects every row and groups by hashing.
+    first = "COUNT(CASE WHEN nth = 1 THEN 1 END)"
     sql = (
-        f"SELECT period, {', '.join(groups)}, COUNT(*) FROM ("
+        f"SELECT period, {', '.join(groups)}, {first} FROM ("
         f"  SELECT period, {', '.join(groups)}, ROW_NUMBER() OVER ("
-        f"    PARTITION BY period, person_key{collate} ORDER BY {order}) AS nth FROM ("
+        f"    PARTITION BY person_key{collate}, period ORDER BY {order}) AS nth FROM ("
         f"    SELECT {period} AS period, person_key, date, charge_date, journal_number, forhold, {', '.join(groups)}"
         f"    FROM {q(ChargeFact._meta.db_table)} f"
         f"    WHERE f.{area} = %s AND f.basis = %s AND f.date >= %s AND f.date <= %s"
         f"    AND f.code IN ({', '.join(['%s'] * len(codes))})"
         f"  ) facts"
-        f") ranked WHERE nth = 1 GROUP BY period, {', '.join(groups)}"
+        f") ranked GROUP BY period, {', '.join(groups)} HAVING {first} > 0"
     )
     params = [value for i, p in enumerate(periods[:-1]) for value in (p.end.isoformat(), i)]
     params += [len(periods) - 1, municipality.pk, date_basis, periods[0].start.isoformat(),
