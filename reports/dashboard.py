@@ -17,8 +17,8 @@ from .charts import figure_chart, plotly_data
 from .figures import FIGURES, FigureSpec
 from .models import OffenceCategory
 from .periods import Period
-from .services import default_categories, figure_table
-from .stats import key_figures
+from .services import default_categories, figure_periods, figure_table
+from .stats import UNKNOWN, key_figures
 from .templatetags.dk import dkpct, format_dk
 from .versioning import versioned_cache
 
@@ -155,24 +155,35 @@ def key_figure_rows(*, municipality: Municipality, filters: Filters) -> tuple[st
     """This period vs the same period last year, per district (the strip at the top)."""
     now = Period.parse(filters.period_to)
     before = now.same_last_year()
-    tables = [
-        figure_table(slug="reports-per-1000", municipality=municipality, period=str(p),
-                     categories=filters.categories, date_basis=filters.date_basis)
-        for p in (now, before)
-    ]
-    strip = key_figures(*tables)
+    strip = key_figures(*period_rates(municipality=municipality, filters=filters, periods=[now, before]))
     return now.label, before.label, strip.astype(object).to_dict("records")
 
 
-def district_map(*, municipality: Municipality, filters: Filters, public: bool) -> dict | None:
-    """Reports per 1,000 in the last chosen period on the district boundaries (no tiles needed)."""
+def period_rates(*, municipality: Municipality, filters: Filters, periods: list[Period]) -> list[pd.DataFrame]:
+    """Fig. 3's table of each of these periods (up to the last chosen one), all districts.
+
+    They are cut from one table: the dashboard's own, already computed, when it reaches back far enough,
+    else one from the earliest of them. A period's rows are then as the table of that period alone has
+    them: the unknown district has a row only where it has reports.
+    """
+    earliest = min(periods, key=lambda p: p.start)
+    shown = {str(p) for p in figure_periods(filters.period_from, filters.period_to)}
+    table = figure_table(slug="reports-per-1000", municipality=municipality,
+                         period=filters.period_from if str(earliest) in shown else str(earliest),
+                         to=filters.period_to, categories=filters.categories, date_basis=filters.date_basis)
+    rows = [table[table["period"] == str(p)] for p in periods]
+    return [r[(r["district"] != UNKNOWN) | (r["reports"] > 0)].reset_index(drop=True) for r in rows]
+
+
+def district_map(*, municipality: Municipality, filters: Filters) -> dict | None:
+    """Reports per 1,000 in the last chosen period on the district boundaries (no tiles needed; not personal,
+    so the same in public)."""
     from .charts import polygon_map
 
     districts = [d for d in selectors.districts_of(municipality=municipality) if d.boundary]
     if not districts:
         return None
-    table = figure_table(slug="reports-per-1000", municipality=municipality, period=filters.period_to,
-                         categories=filters.categories, date_basis=filters.date_basis, public=public)
+    [table] = period_rates(municipality=municipality, filters=filters, periods=[Period.parse(filters.period_to)])
     rates = dict(zip(table["district"], table["reports_per_1000"], strict=True))
     fig = polygon_map(features=[(d.name, d.boundary, rates.get(d.name)) for d in districts],
                       title=f"Kort: anmeldelser pr. 1.000 indbyggere ({filters.period_to})", height=420)

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from contextlib import contextmanager
-from contextvars import ContextVar
-from functools import wraps
 
 import pandas as pd
 from django.db import connection
@@ -14,34 +11,11 @@ from django.db.models.functions import TruncMonth
 
 from districts.models import District, Municipality, PopulationCount
 
+from .memo import memoised
 from .models import CategoryCode, ChargeFact, OffenceAggregate, ReportedOffence
 from .periods import Period
 
 DATE_FIELD = {"report": "report_date", "offence": "offence_date"}
-_MEMO: ContextVar[dict | None] = ContextVar("selector_memo", default=None)
-
-
-@contextmanager
-def memo():
-    """Within the block, identical selector calls hit the database once (one page, many figures)."""
-    token = _MEMO.set({})
-    try:
-        yield
-    finally:
-        _MEMO.reset(token)
-
-
-def _memoised(function):
-    @wraps(function)
-    def wrapper(**kwargs):
-        store = _MEMO.get()
-        if store is None:
-            return function(**kwargs)
-        key = (function.__name__, tuple(sorted((k, repr(v)) for k, v in kwargs.items())))
-        if key not in store:
-            store[key] = function(**kwargs)
-        return store[key].copy() if hasattr(store[key], "copy") else store[key]
-    return wrapper
 
 
 def _month_frame(rows, columns) -> pd.DataFrame:
@@ -51,13 +25,13 @@ def _month_frame(rows, columns) -> pd.DataFrame:
     return frame
 
 
-@_memoised
+@memoised
 def offence_counts(*, municipality: Municipality, start: dt.date, end: dt.date, date_basis: str) -> pd.DataFrame:
     """Offences per (month, district id, code) between start and end, from the aggregate table."""
     return _aggregate(municipality=municipality, start=start, end=end, date_basis=date_basis, value="reports")
 
 
-@_memoised
+@memoised
 def charge_counts(*, municipality: Municipality, start: dt.date, end: dt.date, date_basis: str) -> pd.DataFrame:
     """Charges per (month of their offence, offence district id, offence code)."""
     return _aggregate(municipality=municipality, start=start, end=end, date_basis=date_basis, value="charges")
@@ -96,7 +70,7 @@ FIRST_CHARGE_ORDER = ("date", "charge_date NULLS LAST", "journal_number{collate}
 PERSON_GROUPS = {"offence": ("home_municipality_id", "home_district_id"), "home": ("home_district_id", "birth_year")}
 
 
-@_memoised
+@memoised
 def first_charge_persons(
     *, of: str, municipality: Municipality, periods: list[Period], date_basis: str, codes: set[str]
 ) -> pd.DataFrame:
@@ -145,7 +119,7 @@ def first_charge_persons(
     return pd.DataFrame(rows, columns=columns)
 
 
-@_memoised
+@memoised
 def age_population(*, municipality: Municipality) -> pd.DataFrame:
     """Counts by age (single years or bands, both sexes) per district (None: the whole municipality) and date."""
     rows = PopulationCount.objects.filter(municipality=municipality, sex="").exclude(age_from=0, age_to=125).values_list(
@@ -153,7 +127,7 @@ def age_population(*, municipality: Municipality) -> pd.DataFrame:
     return pd.DataFrame(list(rows), columns=["district_id", "date", "age_from", "age_to", "count"])
 
 
-@_memoised
+@memoised
 def category_codes(*, slugs: list[str]) -> dict[str, set[str]]:
     """slug → police codes in that category (the materialised membership)."""
     result: dict[str, set[str]] = {slug: set() for slug in slugs}
@@ -164,7 +138,7 @@ def category_codes(*, slugs: list[str]) -> dict[str, set[str]]:
     return result
 
 
-@_memoised
+@memoised
 def district_population(*, municipality: Municipality) -> pd.DataFrame:
     """All-ages, both-sexes counts per district and date."""
     rows = PopulationCount.objects.filter(
@@ -173,17 +147,17 @@ def district_population(*, municipality: Municipality) -> pd.DataFrame:
     return pd.DataFrame(list(rows), columns=["district_id", "date", "count"])
 
 
-@_memoised
+@memoised
 def districts_of(*, municipality: Municipality) -> list[District]:
     return list(District.objects.filter(municipality=municipality).order_by("order", "name"))
 
 
-@_memoised
+@memoised
 def municipality_names() -> dict[int, tuple[str, str]]:
     return {pk: (code, name) for pk, code, name in Municipality.objects.values_list("pk", "code", "name")}
 
 
-@_memoised
+@memoised
 def data_span(*, municipality: Municipality, date_basis: str = "report") -> tuple[dt.date | None, dt.date | None]:
     from django.db.models import Max, Min
 

@@ -18,6 +18,10 @@ from .periods import Period, PeriodError, period_range
 from .suppression import suppress
 from .versioning import versioned_cache
 
+# Figures computed from another figure's whole table: fig. 4 adds rates to fig. 2, fig. 5 shares fig. 4's
+# rates, fig. 7 shares fig. 6's charges.
+BUILT_ON = {"offence-mix": "reports-by-period", "reports-share": "offence-mix", "charges-share": "charges-by-category"}
+
 
 class FigureError(ValueError):
     """Bad figure parameters; the message is Danish and meant for the user."""
@@ -47,6 +51,7 @@ def figure_table(
     Cached under the data version: any import, rollback, rule change or edit makes a new key,
     so a cached table is never older than the data.
     """
+    public = public and slug in FIGURES and FIGURES[slug].personal  # only personal figures differ in public
     table = versioned_cache(
         "figure-table",
         (slug, municipality.pk, period, to, categories, districts, date_basis, public, settings.SUPPRESSION_MIN_COUNT),
@@ -84,10 +89,18 @@ def _figure_table(
             raise FigureError(f"Ukendt bydel i {municipality.name}: {', '.join(missing)}.")
     start, end = periods[0].start, periods[-1].end
     args = {"periods": periods, "categories": category_codes, "districts": all_districts}
-    if slug in ("charges-by-category", "charges-share"):
+    if slug in BUILT_ON:  # from the whole table of the figure it builds on (cached: the page shows both)
+        base = figure_table(slug=BUILT_ON[slug], municipality=municipality, period=period, to=to,
+                            categories=categories, date_basis=date_basis)
+        if slug == "offence-mix":
+            table = stats.offence_mix(base, selectors.district_population(municipality=municipality),
+                                      periods=periods, districts=all_districts)
+        else:
+            table = getattr(stats, slug.replace("-", "_"))(base, categories=list(category_codes))
+    elif slug == "charges-by-category":
         counts = selectors.charge_counts(municipality=municipality, start=start, end=end, date_basis=date_basis)
         counts = counts if not counts.empty else pd.DataFrame(columns=["month", "district_id", "code", "charges"])
-        table = getattr(stats, slug.replace("-", "_"))(counts, **args)
+        table = stats.charges_by_category(counts, **args)
     elif slug in ("charged-persons-residence", "young-charged-share"):
         persons = selectors.first_charge_persons(
             of="offence" if slug == "charged-persons-residence" else "home", municipality=municipality,
@@ -109,7 +122,7 @@ def _figure_table(
             table = stats.reports_by_period(counts, **args)
         else:
             population = selectors.district_population(municipality=municipality)
-            table = getattr(stats, slug.replace("-", "_"))(counts, population, **args)
+            table = stats.reports_per_1000(counts, population, **args)
     if districts and "district" in table:
         table = table[table["district"].isin(districts)].reset_index(drop=True)
     if public and FIGURES[slug].personal:

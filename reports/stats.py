@@ -118,15 +118,14 @@ def reports_per_1000(counts, population, *, periods, categories, districts) -> p
     return add_rates(frame, pop)[["period", "district", "reports", "population", "reports_per_1000"]]
 
 
-def offence_mix(counts, population, *, periods, categories, districts) -> pd.DataFrame:
-    frame = reports_by_period(counts, periods=periods, categories=categories, districts=districts)
+def offence_mix(by_period, population, *, periods, districts) -> pd.DataFrame:
+    """Fig. 2's counts (``reports_by_period``) with rates per 1,000 residents."""
     pop = mid_period_population(population, periods=periods, districts=districts)
-    return add_rates(frame, pop)[["period", "district", "category", "reports", "population", "reports_per_1000"]]
+    return add_rates(by_period, pop)[["period", "district", "category", "reports", "population", "reports_per_1000"]]
 
 
-def reports_share(counts, population, *, periods, categories, districts) -> pd.DataFrame:
-    """rate(district) / Σ rate(all districts) × 100, per period and category (domain.md, fig. 5)."""
-    mix = offence_mix(counts, population, periods=periods, categories=categories, districts=districts)
+def reports_share(mix, *, categories) -> pd.DataFrame:
+    """rate(district) / Σ rate(all districts) × 100, per period and category (domain.md, fig. 5), from ``offence_mix``."""
     mix = mix[mix["district"] != UNKNOWN]
     total = mix.groupby(["period", "category"])["reports_per_1000"].transform(lambda s: s.sum(min_count=1))
     mix = mix.assign(share_pct=mix["reports_per_1000"] / total.where(total != 0) * 100)
@@ -139,9 +138,8 @@ def charges_by_category(counts, *, periods, categories, districts) -> pd.DataFra
     return counts_by_category(counts, value="charges", periods=periods, categories=categories, districts=districts)
 
 
-def charges_share(counts, *, periods, categories, districts) -> pd.DataFrame:
-    """Plain share of the municipality's charges per period and category (fig. 7)."""
-    frame = charges_by_category(counts, periods=periods, categories=categories, districts=districts)
+def charges_share(frame, *, categories) -> pd.DataFrame:
+    """Plain share of the municipality's charges per period and category (fig. 7), from ``charges_by_category``."""
     total = frame.groupby(["period", "category"])["charges"].transform("sum")
     frame = frame.assign(share_pct=frame["charges"] / total.where(total != 0) * 100)
     order = {slug: i for i, slug in enumerate(categories)}

@@ -12,6 +12,7 @@ from django.db.models import F
 from django.db.models.signals import post_delete, post_save
 from django.utils.translation import get_language
 
+from .memo import memoised
 from .models import DataVersion
 
 # Models whose rows a figure reads; editing one (admin, import) makes cached figures old.
@@ -32,6 +33,7 @@ def versioned_cache(prefix: str, parts: tuple, compute: Callable[[], T]) -> T:
     return value
 
 
+@memoised  # once per page: every cached piece of it reads the version
 def data_version() -> int:
     return DataVersion.objects.filter(pk=1).values_list("version", flat=True).first() or 0
 

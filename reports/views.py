@@ -16,6 +16,7 @@ from .dashboard import (
 )
 from .figures import FIGURES
 from .forms import FigureFilterForm
+from .memo import memo
 from .models import OffenceCategory
 from .services import FigureError, figure_table
 
@@ -57,18 +58,17 @@ def dashboard(request: HttpRequest, code: str) -> HttpResponse:
                "query": request.GET.urlencode(), "error": None}
     if form.errors:
         return render(request, "reports/dashboard.html", context, status=400)
-    try:
-        with selectors.memo():
+    with memo():  # the page reads each selector result and the data version once, rendering included
+        try:
             context["blocks"] = dashboard_blocks(municipality=municipality, filters=filters, public=context["public"])
             context["now_label"], context["before_label"], context["key_rows"] = key_figure_rows(
                 municipality=municipality, filters=filters)
-            context["district_map"] = district_map(municipality=municipality, filters=filters,
-                                                   public=context["public"])
-    except FigureError as exc:
-        context["error"] = str(exc)
-        return render(request, "reports/dashboard.html", context, status=400)
-    context["category_names"] = category_names()
-    return render(request, "reports/dashboard.html", context)
+            context["district_map"] = district_map(municipality=municipality, filters=filters)
+        except FigureError as exc:
+            context["error"] = str(exc)
+            return render(request, "reports/dashboard.html", context, status=400)
+        context["category_names"] = category_names()
+        return render(request, "reports/dashboard.html", context)
 
 
 @require_GET
@@ -79,13 +79,14 @@ def figure_detail(request: HttpRequest, code: str, slug: str) -> HttpResponse:
     form, filters = _filters(request, municipality)
     context = {"municipality": municipality, "form": form, "filters": filters, "query": request.GET.urlencode(),
                "public": _is_public(request), "slug": slug}
-    try:
-        context["fig"] = figure_block(slug=slug, municipality=municipality, filters=filters,
-                                        public=context["public"])
-    except FigureError as exc:
-        context["error"] = str(exc)
-        return render(request, "reports/figure.html", context, status=400)
-    return render(request, "reports/figure.html", context)
+    with memo():
+        try:
+            context["fig"] = figure_block(slug=slug, municipality=municipality, filters=filters,
+                                          public=context["public"])
+        except FigureError as exc:
+            context["error"] = str(exc)
+            return render(request, "reports/figure.html", context, status=400)
+        return render(request, "reports/figure.html", context)
 
 
 @require_GET

@@ -3,6 +3,7 @@ import io
 import json
 import re
 
+import pandas as pd
 import pytest
 
 from reports.charts import chart_values, figure_chart
@@ -133,3 +134,23 @@ def test_a_map_draws_its_shapes_on_plain_numeric_axes():
     assert layout.xaxis.type is None and layout.yaxis.type is None  # numbers, as plotly.js infers them
     assert layout.yaxis.rangemode is None and layout.yaxis.scaleanchor == "x"  # the range fits the shapes
     assert [t["fillcolor"] for t in chart["data"][:2]] == ["#deebf7", "#d9d9d9"]  # a value (the ramp's start), grey for none
+
+
+@pytest.mark.parametrize("period_from, period_to", [("2015H1", "2016H2"), ("2015H1", "2016H1"), ("2016H2", "2016H2"),
+                                                    ("2016", "2016")])
+def test_key_figures_read_from_one_table_equal_each_period_on_its_own(town, period_from, period_to):
+    """The strip slices one rates table; the unknown district (reports only in 2016H1) must appear exactly
+    where the period's own table has it."""
+    from reports.dashboard import Filters, key_figure_rows
+    from reports.periods import Period
+    from reports.services import default_categories, figure_table
+    from reports.stats import key_figures
+
+    filters = Filters(period_from=period_from, period_to=period_to, categories=default_categories(town))
+    now = Period.parse(period_to)
+    alone = [figure_table(slug="reports-per-1000", municipality=town, period=str(p), categories=filters.categories)
+             for p in (now, now.same_last_year())]
+    expected = key_figures(*alone).astype(object).to_dict("records")
+    _now, _before, rows = key_figure_rows(municipality=town, filters=filters)
+    assert pd.DataFrame(rows).equals(pd.DataFrame(expected))
+    assert ("" in [row["district"] for row in rows]) == (period_to in ("2016H1", "2016"))
