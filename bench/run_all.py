@@ -160,8 +160,9 @@ def report(*, started, load, sizes, pg_small, lite_small, pg_large, figures, loa
         f"offences/s**. Peak RSS at {large:,}: **{pg_large['charges']['peak_rss_mb']} MB**.",
         "",
         f"**Figures** (`bench/bench_figures.py`, PostgreSQL, {figures['offences']:,} offences, Albertslund "
-        f"({figures['albertslund']:,} of them) 2016–2025, median of 5; \"computed\" with an empty cache; timed once "
-        f"autovacuum had processed the charge facts, {figures.get('autovacuum_wait_s', 0)} s after the import):",
+        f"({figures['albertslund']:,} of them) 2016–2025, median of 5; \"computed\" with an empty cache; timed after "
+        f"the vacuum of the derived tables that the warming job runs after each import, "
+        f"{figures.get('vacuum_s', 0)} s):",
         "",
         "| figure | raw SQL GROUP BY | computed | ratio | cached |",
         "|---|---|---|---|---|",
