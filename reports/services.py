@@ -125,6 +125,6 @@ def _figure_table(
             table = stats.reports_per_1000(counts, population, **args)
     if districts and "district" in table:
         table = table[table["district"].isin(districts)].reset_index(drop=True)
-    if public and FIGURES[slug].personal:
+    if public:  # figure_table keeps it only for personal figures
         table = suppress(table, slug=slug, min_count=settings.SUPPRESSION_MIN_COUNT)
     return table.reset_index(drop=True)

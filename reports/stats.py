@@ -129,9 +129,7 @@ def reports_share(mix, *, categories) -> pd.DataFrame:
     mix = mix[mix["district"] != UNKNOWN]
     total = mix.groupby(["period", "category"])["reports_per_1000"].transform(lambda s: s.sum(min_count=1))
     mix = mix.assign(share_pct=mix["reports_per_1000"] / total.where(total != 0) * 100)
-    order = {slug: i for i, slug in enumerate(categories)}
-    mix = mix.assign(_c=mix["category"].map(order)).sort_values(["period", "_c"], kind="stable")
-    return mix[["period", "category", "district", "reports_per_1000", "share_pct"]].reset_index(drop=True)
+    return _in_category_order(mix, categories, ["period", "category", "district", "reports_per_1000", "share_pct"])
 
 
 def charges_by_category(counts, *, periods, categories, districts) -> pd.DataFrame:
@@ -142,9 +140,14 @@ def charges_share(frame, *, categories) -> pd.DataFrame:
     """Plain share of the municipality's charges per period and category (fig. 7), from ``charges_by_category``."""
     total = frame.groupby(["period", "category"])["charges"].transform("sum")
     frame = frame.assign(share_pct=frame["charges"] / total.where(total != 0) * 100)
+    return _in_category_order(frame, categories, ["period", "category", "district", "charges", "share_pct"])
+
+
+def _in_category_order(frame: pd.DataFrame, categories, columns: list[str]) -> pd.DataFrame:
+    """A share table by period, then category in the chosen order; districts keep theirs (stable sort)."""
     order = {slug: i for i, slug in enumerate(categories)}
     frame = frame.assign(_c=frame["category"].map(order)).sort_values(["period", "_c"], kind="stable")
-    return frame[["period", "category", "district", "charges", "share_pct"]].reset_index(drop=True)
+    return frame[columns].reset_index(drop=True)
 
 
 def charged_persons_residence(
