@@ -134,6 +134,18 @@ def aggregates_add_charges(cursor, *, charges: str) -> bool:
     return True
 
 
+def district_deleted(sender, instance, **_ignored) -> None:
+    """After a district is deleted (``post_delete``, inside the deleting transaction): its offences and its
+    residents' charges now have no district (``SET_NULL``), and ``CASCADE`` took its aggregate rows with it.
+    Recompute its municipality, so those offences count as "unknown district" again, and clear the district from
+    the facts of its residents' charges in other municipalities. Deleting a district is rare; the whole
+    municipality is recomputed."""
+    facts = connection.ops.quote_name(ChargeFact._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {facts} SET home_district_id = NULL WHERE home_district_id = %s", [instance.pk])
+    aggregates_refresh(municipality_ids={instance.municipality_id})
+
+
 def derived_tables_vacuum() -> bool:
     """``VACUUM (ANALYZE)`` the aggregate table and the charge facts (PostgreSQL, outside a transaction).
 

@@ -160,3 +160,36 @@ def test_an_offence_moved_in_the_admin_leaves_no_count_behind(rf, admin_user, to
         assert_consistent(municipality)
     assert ChargeFact.objects.filter(municipality=hoje, journal_number="O1").count() == 2  # both date bases
     assert not ChargeFact.objects.filter(municipality=town, journal_number="O1").exists()
+
+
+@pytest.mark.parametrize("how", ["admin", "queryset"])
+def test_a_deleted_district_leaves_its_offences_counted_as_unknown(rf, admin_user, town, how):
+    """Deleting a district moves its offences and residents to "unknown district" (SET_NULL); the aggregate
+    rows and charge facts follow, also the facts of its residents' charges in other municipalities."""
+    from django.contrib import admin
+
+    from districts.models import District, Municipality
+    from reports.aggregates import aggregates_refresh
+
+    hoje = Municipality.objects.get(code="169")
+    vester = District.objects.get(municipality=town, name="Vester")
+    elsewhere = ReportedOffence.objects.create(journal_number="H1", report_date=dt.date(2016, 4, 4),
+                                               offence_date=dt.date(2016, 4, 3), code="75110", municipality=hoje)
+    Charge.objects.create(journal_number="H1", forhold=1, person_key="p5", offence=elsewhere,
+                          charge_date=dt.date(2016, 4, 9), home_municipality=town, home_district=vester)
+    aggregates_refresh(municipality_ids={hoje.pk})
+    reports_before = sum(OffenceAggregate.objects.filter(municipality=town).values_list("reports", flat=True))
+    vester_id = vester.pk
+
+    if how == "admin":
+        request = rf.post("/")
+        request.user = admin_user
+        admin.site._registry[District].delete_model(request, vester)
+    else:
+        District.objects.filter(municipality=town, name__in=["Vester", "Lund"]).delete()
+
+    for municipality in (town, hoje):
+        assert_consistent(municipality)
+    assert sum(OffenceAggregate.objects.filter(municipality=town).values_list("reports", flat=True)) == reports_before
+    assert OffenceAggregate.objects.filter(municipality=town, district__isnull=True, code="73241").exists()  # V1
+    assert not ChargeFact.objects.filter(home_district_id=vester_id).exists()
