@@ -7,6 +7,7 @@ from functools import lru_cache
 
 import pandas as pd
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from reports.charts import PALETTE, Chart, base_layout, merged, source_note
 from reports.figures import SOURCE_LINE
@@ -21,8 +22,8 @@ def comparison_chart(*, table: pd.DataFrame, municipality_code: str) -> Chart:
                      "line": {"width": 4 if own else 1.5, "color": "#0b5394" if own else PALETTE[(i + 1) % len(PALETTE)],
                               "dash": "dash" if code == "000" else "solid"},
                      "hovertemplate": "%{x}: %{y:.1f}<extra>%{fullData.name}</extra>"})
-    layout = merged(base_layout(title="Anmeldte forbrydelser pr. 1.000 indbyggere", height=440,
-                                y_title="Pr. 1.000 indbyggere"), {
+    layout = merged(base_layout(title=_("Anmeldte forbrydelser pr. 1.000 indbyggere"), height=440,
+                                y_title=_("Pr. 1.000 indbyggere")), {
         # one legend entry per municipality: a column to the right never runs into the source line
         "legend": {"orientation": "v", "x": 1.02, "y": 1, "xanchor": "left"},
         "annotations": [source_note(str(SOURCE_LINE), y=-0.16)],
@@ -44,17 +45,17 @@ def comparison_map(*, table: pd.DataFrame) -> Chart:
     names = dict(zip(table["municipality_code"], table["municipality"], strict=True))
     features = [(names.get(f["properties"]["code"], f["properties"]["name"]), f["geometry"],
                  values.get(f["properties"]["code"])) for f in municipality_geojson()["features"]]
-    return polygon_map(features=features, title="Kort: anmeldte forbrydelser pr. 1.000 indbyggere", height=620)
+    return polygon_map(features=features, title=_("Kort: anmeldte forbrydelser pr. 1.000 indbyggere"), height=620)
 
 
 def indicator_chart(row: dict) -> Chart:
     indicator = row["indicator"]
     years = sorted(row["series"])
     data = [
-        {"type": "scatter", "x": years, "y": [row["series"][y] for y in years], "name": "Måling",
+        {"type": "scatter", "x": years, "y": [row["series"][y] for y in years], "name": _("Måling"),
          "mode": "lines+markers", "line": {"color": "#0b5394", "width": 3}},
         {"type": "scatter", "x": [y for y, _v in row["line"]], "y": [v for _y, v in row["line"]],
-         "name": "Linje mod målet", "mode": "lines", "line": {"color": "#D55E00", "dash": "dash"}},
+         "name": _("Linje mod målet"), "mode": "lines", "line": {"color": "#D55E00", "dash": "dash"}},
     ]
     layout = merged(base_layout(title=indicator.name, height=340, y_title=indicator.unit, x_type="-"),
                     {"legend": {"orientation": "h", "y": -0.25}})

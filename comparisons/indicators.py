@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 ON_TRACK, OFF_TRACK, NO_DATA = "on_track", "off_track", "no_data"
-STATUS_LABELS = {ON_TRACK: "På rette vej", OFF_TRACK: "Ikke på rette vej", NO_DATA: "Ingen data"}
+STATUS_LABELS = {ON_TRACK: gettext_lazy("På rette vej"), OFF_TRACK: gettext_lazy("Ikke på rette vej"),
+                 NO_DATA: gettext_lazy("Ingen data")}
 
 
 @dataclass(frozen=True)
@@ -26,16 +30,17 @@ class Line:
 
 
 def indicator_status(*, line: Line, direction: str, series: dict[int, float | None]) -> tuple[str, str]:
-    """(status, the rule in Danish) from the latest value at or after the baseline year."""
+    """(status, the rule in words, in the active language) from the latest value at or after the baseline year."""
     values = {y: v for y, v in series.items() if v is not None and y >= line.baseline_year}
     if not values:
-        return NO_DATA, "Der er ingen målinger fra udgangsåret og frem."
+        return NO_DATA, _("Der er ingen målinger fra udgangsåret og frem.")
     year = max(values)
     value, expected = values[year], line.expected(year)
     better = value <= expected if direction == "down" else value >= expected
-    comparison = "højst" if direction == "down" else "mindst"
-    rule = (f"Seneste måling ({year}: {_dk(value)}) sammenlignes med den rette linje fra udgangspunktet til målet, "
-            f"som i {year} er {_dk(expected)}. På rette vej, når målingen er {comparison} linjens værdi.")
+    rule = _("Seneste måling (%(year)s: %(value)s) sammenlignes med den rette linje fra udgangspunktet til målet, "
+             "som i %(year)s er %(expected)s.") % {"year": year, "value": _dk(value), "expected": _dk(expected)}
+    rule += " " + (_("På rette vej, når målingen er højst linjens værdi.") if direction == "down"
+                   else _("På rette vej, når målingen er mindst linjens værdi."))
     return (ON_TRACK if better else OFF_TRACK), rule
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+from django.utils.translation import gettext as _
 
 from districts.models import Municipality, PopulationCount
 from districts.population import population_on
@@ -64,7 +65,7 @@ def indicator_rows(municipality: Municipality) -> list[dict]:
         # The line starts at the baseline and holds the target after its year; the chart and
         # the table beside it show the same points.
         expected = {y: line.expected(y) for y in years if y >= indicator.baseline_year}
-        rows.append({"indicator": indicator, "series": series, "status": status, "status_label": STATUS_LABELS[status],
+        rows.append({"indicator": indicator, "series": series, "status": status, "status_label": str(STATUS_LABELS[status]),
                      "rule": rule, "line": sorted(expected.items()),
                      "table": [{"year": y, "value": series.get(y), "expected": expected.get(y)} for y in years]})
     return rows
@@ -75,14 +76,15 @@ def survey_table(municipality: Municipality) -> tuple[list[dict], Chart | None]:
                 .order_by("period", "district__order"))
     if not rows:
         return [], None
-    records = [{"period": r.period, "district": r.district.name if r.district else "Hele kommunen",
+    records = [{"period": r.period, "district": r.district.name if r.district else _("Hele kommunen"),
                 "value": r.value} for r in rows]
     colours = district_colours([(d.name, d.color) for d in municipality.districts.all()])
     frame = pd.DataFrame(records)
     data = [{"type": "scatter", "x": list(part["period"]), "y": list(part["value"]), "name": district,
              "mode": "lines+markers", "line": {"color": colours.get(district)}}
             for district, part in frame.groupby("district", sort=False)]
-    layout = merged(base_layout(title="Andel, der føler sig utrygge (%)", height=360, y_title="Procent", x_type="-"),
+    layout = merged(base_layout(title=_("Andel, der føler sig utrygge (%)"), height=360, y_title=_("Procent"),
+                                x_type="-"),
                     {"legend": {"orientation": "h", "y": -0.2}})
     return records, {"data": data, "layout": layout}
 
@@ -94,10 +96,12 @@ def measure_choices(municipality: Municipality) -> list[tuple[str, str]]:
 
     from reports.models import OffenceCategory
 
-    choices = [(f"figure:reports-per-1000:{slug}", f"Anmeldelser pr. 1.000 indbyggere – {name}")
+    per_1000 = _("Anmeldelser pr. 1.000 indbyggere – %(category)s")
+    choices = [(f"figure:reports-per-1000:{slug}", per_1000 % {"category": name})
                for slug, name in OffenceCategory.objects.values_list("slug", "name")]
-    choices += [(f"figure:young-charged-share:{low}-{high}", f"Andel af de {low}–{high}-årige, der er sigtet (%)")
+    charged = _("Andel af de %(low)s–%(high)s-årige, der er sigtet (%%)")
+    choices += [(f"figure:young-charged-share:{low}-{high}", charged % {"low": low, "high": high})
                 for low, high in settings.YOUNG_AGE_GROUPS]
     names = ActivityFigure.objects.filter(municipality=municipality).values_list("name", flat=True)
-    choices += [(f"metric:{name}", f"Nøgletal: {name}") for name in sorted(set(names))]
+    choices += [(f"metric:{name}", _("Nøgletal: %(name)s") % {"name": name}) for name in sorted(set(names))]
     return choices

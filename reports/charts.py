@@ -8,17 +8,20 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .figures import FIGURES, LATE_CHARGES_NOTE, SOURCE_LINE
 
 # Colour-blind-safe palette (Okabe–Ito, darkened for contrast on white).
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#8C6D1F", "#555555"]
 UNKNOWN_COLOUR = "#8a8a8a"
-UNKNOWN_LABEL = "Ukendt bydel"
+UNKNOWN_LABEL = gettext_lazy("Ukendt bydel")
 CATEGORY_NAMES: dict[str, str] = {}
 AXIS = {
-    "reports": "Antal anmeldelser", "reports_per_1000": "Anmeldelser pr. 1.000 indbyggere",
-    "share_pct": "Andel (%)", "charges": "Antal sigtelser", "persons": "Antal sigtede personer",
+    "reports": gettext_lazy("Antal anmeldelser"), "reports_per_1000": gettext_lazy("Anmeldelser pr. 1.000 indbyggere"),
+    "share_pct": gettext_lazy("Andel (%)"), "charges": gettext_lazy("Antal sigtelser"),
+    "persons": gettext_lazy("Antal sigtede personer"),
 }
 
 
@@ -30,7 +33,7 @@ def district_colours(districts: list[tuple[str, str]]) -> dict[str, str]:
 
 
 def _label(district: str) -> str:
-    return district or UNKNOWN_LABEL
+    return district or str(UNKNOWN_LABEL)
 
 
 # A chart is plain data, {"data": [trace, ...], "layout": {...}}: exactly what plotly.js draws
@@ -144,27 +147,28 @@ def figure_chart(
     elif slug == "young-charged-share":  # the whole municipality, one bar per age group and period
         totals = numeric[numeric["home_district"] == ""]
         for i, (band, part) in enumerate(totals.groupby("age_group", sort=False)):
-            data.append(_bar(name=f"{band} år", x=part["period"], y=part[value], colour=PALETTE[i % len(PALETTE)],
-                             hovertemplate="%{x}: %{y:.1f} %<extra>%{fullData.name}</extra>"))
+            data.append(_bar(name=_("%(band)s år") % {"band": band}, x=part["period"], y=part[value],
+                             colour=PALETTE[i % len(PALETTE)], hovertemplate="%{x}: %{y:.1f} %<extra>%{fullData.name}</extra>"))
     elif slug == "charged-persons-residence":
         last = numeric[numeric["period"] == periods[-1]] if periods else numeric
         own = last[last["home_district"] != ""]
         totals = last[last["home_district"] == ""]
         labels = list(totals["home_municipality"])
         # horizontal, as in the published report: dozens of municipality names stay readable
-        data.append(_bar(name="Sigtede personer", y=labels, x=totals[value], colour=PALETTE[0], orientation="h",
+        data.append(_bar(name=_("Sigtede personer"), y=labels, x=totals[value], colour=PALETTE[0], orientation="h",
                          hovertemplate="%{y}: %{x}<extra></extra>"))
         for district in own["home_district"]:
             row = own[own["home_district"] == district]
             data.append(_bar(name=f"{row['home_municipality'].iloc[0]} – {district}", orientation="h",
                              y=[row["home_municipality"].iloc[0]], x=row[value], colour=colours.get(district),
                              visible="legendonly"))
-    title = f"Figur {spec.number}. {spec.title}" if spec.number else str(spec.title)
+    title = (_("Figur %(number)s. %(title)s") % {"number": spec.number, "title": spec.title} if spec.number
+             else str(spec.title))
     if not several_periods and periods:
         title += f" ({periods[0]})"
     elif slug in ("offence-mix", "reports-share", "charges-share", "charged-persons-residence") and periods:
         title += f" ({periods[-1]})"
-    layout = _layout(title=title, y_title=AXIS.get(value, value), note=note, for_print=for_print)
+    layout = _layout(title=title, y_title=str(AXIS.get(value, value)), note=note, for_print=for_print)
     if slug in ("reports-share", "charges-share"):
         layout["barmode"] = "stack"  # 100 % per category
     if slug == "charged-persons-residence":
@@ -173,7 +177,7 @@ def figure_chart(
         plot = height - 60 - 150  # the legend and the source line sit a fixed number of pixels below the axis
         layout = merged(layout, {
             "height": height, "margin": {"l": 170, "b": 150}, "legend": {"y": -60 / plot},
-            "xaxis": {"type": "linear", "title": {"text": AXIS.get(value, value)}, "showgrid": True,
+            "xaxis": {"type": "linear", "title": {"text": str(AXIS.get(value, value))}, "showgrid": True,
                       "gridcolor": "#e5e5e5", "rangemode": "tozero"},
             "yaxis": {"type": "category", "autorange": "reversed", "title": {"text": ""}, "showgrid": False},
         })
@@ -241,7 +245,7 @@ def polygon_map(*, features: list[tuple[str, dict, float | None]], title: str, h
                      "showlegend": False,
                      "marker": {"color": [low, high], "cmin": low, "cmax": high, "showscale": True,
                                 "colorscale": [[0, _colour(low, low, high)], [1, _colour(high, low, high)]],
-                                "colorbar": {"title": {"text": "Pr. 1.000"}, "thickness": 12, "len": 0.6,
+                                "colorbar": {"title": {"text": _("Pr. 1.000")}, "thickness": 12, "len": 0.6,
                                              "separatethousands": True, "outlinewidth": 1, "ticks": "outside"}}})
     layout = {
         **base_layout(title=title, height=height),

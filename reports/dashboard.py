@@ -9,11 +9,13 @@ from html import escape
 import pandas as pd
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from districts.models import Municipality
 
 from . import selectors
-from .charts import figure_chart, plotly_data
+from .charts import UNKNOWN_LABEL, figure_chart, plotly_data
 from .figures import FIGURES, FigureSpec
 from .models import OffenceCategory
 from .periods import Period
@@ -24,11 +26,13 @@ from .versioning import versioned_cache
 
 MEASURE_FIRST = {"count": "reports-by-period", "per1000": "reports-per-1000", "share": "reports-share"}
 COLUMN_LABELS = {
-    "period": "Periode", "district": "Bydel", "category": "Gerningstype", "reports": "Anmeldelser",
-    "population": "Indbyggere", "reports_per_1000": "Pr. 1.000 indbyggere", "share_pct": "Andel",
-    "charges": "Sigtelser", "home_municipality_code": "Kommunekode", "home_municipality": "Bopælskommune",
-    "home_district": "Bopælsbydel", "persons": "Sigtede personer", "age_group": "Aldersgruppe",
-    "persons_per_1000": "Pr. 1.000 i aldersgruppen",
+    "period": gettext_lazy("Periode"), "district": gettext_lazy("Bydel"), "category": gettext_lazy("Gerningstype"),
+    "reports": gettext_lazy("Anmeldelser"), "population": gettext_lazy("Indbyggere"),
+    "reports_per_1000": gettext_lazy("Pr. 1.000 indbyggere"), "share_pct": gettext_lazy("Andel"),
+    "charges": gettext_lazy("Sigtelser"), "home_municipality_code": gettext_lazy("Kommunekode"),
+    "home_municipality": gettext_lazy("Bopælskommune"), "home_district": gettext_lazy("Bopælsbydel"),
+    "persons": gettext_lazy("Sigtede personer"), "age_group": gettext_lazy("Aldersgruppe"),
+    "persons_per_1000": gettext_lazy("Pr. 1.000 i aldersgruppen"),
 }
 # Right-aligned number columns of the figure tables (rates per 1,000 with one decimal, shares in whole per cent).
 NUMBER_COLUMNS = ("reports", "population", "reports_per_1000", "share_pct", "charges", "persons", "persons_per_1000")
@@ -94,7 +98,7 @@ def cell_text(column: str, value) -> str:
 
 def table_display(table: pd.DataFrame, names: dict[str, str]) -> tuple[list[tuple[str, str]], list[list]]:
     """Headers [(column, label)] and rows of cells (text as shown, "num" or "text", column)."""
-    headers = [(c, COLUMN_LABELS.get(c, c)) for c in table.columns]
+    headers = [(c, str(COLUMN_LABELS.get(c, c))) for c in table.columns]
     rows = []
     for record in table.astype(object).to_dict("records"):
         cells = []
@@ -102,9 +106,9 @@ def table_display(table: pd.DataFrame, names: dict[str, str]) -> tuple[list[tupl
             if column == "category":
                 value = names.get(value, value)
             elif column == "district" and value == "":
-                value = "Ukendt bydel"
+                value = str(UNKNOWN_LABEL)
             elif column == "home_district" and value == "" and record.get("age_group"):
-                value = "Hele kommunen"  # young-charged-share: the municipality's own row
+                value = _("Hele kommunen")  # young-charged-share: the municipality's own row
             kind = "num" if column in NUMBER_COLUMNS else "text"
             cells.append((cell_text(column, value), kind, column))
         rows.append(cells)
@@ -156,7 +160,17 @@ def key_figure_rows(*, municipality: Municipality, filters: Filters) -> tuple[st
     now = Period.parse(filters.period_to)
     before = now.same_last_year()
     strip = key_figures(*period_rates(municipality=municipality, filters=filters, periods=[now, before]))
-    return now.label, before.label, strip.astype(object).to_dict("records")
+    return period_label(now), period_label(before), strip.astype(object).to_dict("records")
+
+
+# Period names in the page's language (``Period.label`` is the Danish one, which the half-year report keeps).
+PERIOD_LABELS = {"H": gettext_lazy("%(number)s. halvår %(year)s"), "K": gettext_lazy("%(number)s. kvt. %(year)s")}
+
+
+def period_label(period: Period) -> str:
+    if period.kind not in PERIOD_LABELS:
+        return period.label
+    return str(PERIOD_LABELS[period.kind]) % {"number": period.number, "year": period.year}
 
 
 def period_rates(*, municipality: Municipality, filters: Filters, periods: list[Period]) -> list[pd.DataFrame]:
@@ -186,5 +200,5 @@ def district_map(*, municipality: Municipality, filters: Filters) -> dict | None
     [table] = period_rates(municipality=municipality, filters=filters, periods=[Period.parse(filters.period_to)])
     rates = dict(zip(table["district"], table["reports_per_1000"], strict=True))
     fig = polygon_map(features=[(d.name, d.boundary, rates.get(d.name)) for d in districts],
-                      title=f"Kort: anmeldelser pr. 1.000 indbyggere ({filters.period_to})", height=420)
+                      title=_("Kort: anmeldelser pr. 1.000 indbyggere (%(period)s)") % {"period": filters.period_to}, height=420)
     return {"chart": plotly_data(fig), "rows": [(d.name, rates.get(d.name)) for d in districts]}

@@ -43,3 +43,67 @@ def test_pages_speak_english_when_chosen(client, town, member):
     assert "Kriminalitetsbilledet i" not in page
     client.post("/i18n/setlang/", {"language": "da", "next": "/"})
     assert "Kriminalitetsbilledet i" in client.get("/kommune/165/?period_from=2016&period_to=2016").content.decode()
+
+
+@pytest.mark.django_db
+def test_charts_and_tables_speak_english_when_chosen(client, town, member):
+    """Chart titles, axes, legends and table headers follow the chosen language, not only the page around them."""
+    import json
+
+    from tests.pages import page_charts
+
+    client.force_login(member("Medarbejder", town))
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    response = client.get("/kommune/165/?period_from=2016&period_to=2016")
+    texts = json.dumps(page_charts(response.content.decode()), ensure_ascii=False)
+    assert "Figure 2. " in texts and "Figur 2. " not in texts
+    assert "Number of reported offences" in texts and "Antal anmeldelser" not in texts
+    assert "Unknown district" in texts and "Ukendt bydel" not in texts  # U1 has no district
+    page = response.content.decode()
+    assert '<th scope="col">Offence category</th>' in page and ">Gerningstype<" not in page
+    client.post("/i18n/setlang/", {"language": "da", "next": "/"})
+    texts = json.dumps(page_charts(client.get("/kommune/165/?period_from=2016&period_to=2016").content.decode()), ensure_ascii=False)
+    assert "Figur 2. Anmeldelser pr. bydel" in texts and "Antal anmeldelser" in texts
+
+
+@pytest.mark.django_db
+def test_the_half_year_report_stays_danish_in_an_english_session(town):
+    """The report is the municipality's published Danish document, whatever language its editor reads."""
+    from django.utils import translation
+
+    from reports.halfyear.render import report_html
+    from reports.halfyear.services import report_create
+
+    report = report_create(municipality=town, period="2016H2")
+    with translation.override("en"):
+        html = report_html(report)
+    assert "Figur 2. Anmeldelser pr. bydel" in html and "Reported offences by district" not in html
+    assert ">Gerningstype<" in html and ">Offence category<" not in html
+
+
+def test_period_names_follow_the_language_and_stay_danish_by_default():
+    from django.utils import translation
+
+    from reports.dashboard import period_label
+    from reports.periods import Period
+
+    assert [period_label(Period.parse(p)) for p in ("2025H1", "2016K3", "2016")] == [
+        "1. halvår 2025", "3. kvt. 2016", "2016"]
+    with translation.override("en"):
+        assert [period_label(Period.parse(p)) for p in ("2025H1", "2016K3", "2016")] == ["H1 2025", "Q3 2016", "2016"]
+    assert Period.parse("2025H1").label == "1. halvår 2025"
+
+
+def test_indicator_status_and_rule_follow_the_language():
+    from django.utils import translation
+
+    from comparisons.indicators import STATUS_LABELS, Line, indicator_status
+
+    line = Line(2016, 82.7, 2021, 72.0)
+    status, rule = indicator_status(line=line, direction="down", series={2016: 82.7, 2018: 78.0})
+    assert str(STATUS_LABELS[status]) == "På rette vej" and "højst linjens værdi" in rule and "78,4" in rule
+    with translation.override("en"):
+        status, rule = indicator_status(line=line, direction="up", series={2016: 82.7, 2018: 78.0})
+        assert str(STATUS_LABELS[status]) == "Off track"
+        assert rule == ("The latest measurement (2018: 78,0) is compared with the straight line from the baseline to the "
+                        "target, which in 2018 is 78,4. On track when the measurement is at least the line's value.")

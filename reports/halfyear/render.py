@@ -8,6 +8,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.safestring import mark_safe
 
 from reports.dashboard import category_names, table_display
@@ -47,7 +48,10 @@ def report_context(report: HalfYearReport, *, charts: bool = True) -> dict:
 
 
 def report_html(report: HalfYearReport, *, for_pdf: bool = False) -> str:
-    return render_to_string("halfyear/report.html", {**report_context(report), "for_pdf": for_pdf})
+    """The report in Danish whatever the page's language: it is the municipality's published document, and the
+    same in a preview, a PDF rendered in the web process and one rendered by a worker."""
+    with translation.override("da"):
+        return render_to_string("halfyear/report.html", {**report_context(report), "for_pdf": for_pdf})
 
 
 def report_pdf(report: HalfYearReport) -> tuple[bytes, float]:

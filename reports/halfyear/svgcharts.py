@@ -37,7 +37,7 @@ def _grouped(ax, labels: list[str], series: dict[str, list[float]], colours: dic
     width = 0.8 / max(len(series), 1)
     x = np.arange(len(labels))
     for i, (name, values) in enumerate(series.items()):
-        ax.bar(x + (i - (len(series) - 1) / 2) * width, values, width, label=name or UNKNOWN_LABEL,
+        ax.bar(x + (i - (len(series) - 1) / 2) * width, values, width, label=name or str(UNKNOWN_LABEL),
                color=colours.get(name, "#8a8a8a"))
     ax.set_xticks(x, labels)
 
@@ -73,7 +73,7 @@ def chart_svg(*, slug: str, table: pd.DataFrame, districts: list[tuple[str, str]
         for district in dict.fromkeys(frame["district"]):
             values = np.array([frame[(frame["district"] == district) & (frame["category"] == c)]["share_pct"].sum()
                                for c in categories])
-            ax.bar(names(categories), values, 0.6, bottom=bottom, label=district or UNKNOWN_LABEL,
+            ax.bar(names(categories), values, 0.6, bottom=bottom, label=district or str(UNKNOWN_LABEL),
                    color=colours.get(district, "#8a8a8a"))
             for i, v in enumerate(values):
                 if v >= 6:
