@@ -134,16 +134,28 @@ def aggregates_add_charges(cursor, *, charges: str) -> bool:
     return True
 
 
-def district_deleted(sender, instance, **_ignored) -> None:
-    """After a district is deleted (``post_delete``, inside the deleting transaction): its offences and its
-    residents' charges now have no district (``SET_NULL``), and ``CASCADE`` took its aggregate rows with it.
-    Recompute its municipality, so those offences count as "unknown district" again, and clear the district from
-    the facts of its residents' charges in other municipalities. Deleting a district is rare; the whole
-    municipality is recomputed."""
-    facts = connection.ops.quote_name(ChargeFact._meta.db_table)
+def district_deleting(sender, instance, **_ignored) -> None:
+    """Before a district is deleted (``pre_delete``, inside the deleting transaction).
+
+    Its offences and its residents' charges keep their rows but lose their district (``SET_NULL``), so they
+    count as "unknown district" from now on; ``CASCADE`` then deletes the district's aggregate rows. Their counts
+    are first added to the municipality's unknown-district rows (new rows where there is none yet), and the charge
+    facts of its residents, in any municipality, drop the district. A few set-wise statements, however much data.
+    """
+    q = connection.ops.quote_name
+    aggregate, facts = q(OffenceAggregate._meta.db_table), q(ChargeFact._meta.db_table)
+    same = "u.municipality_id = d.municipality_id AND u.code = d.code AND u.month = d.month AND u.basis = d.basis"
     with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {aggregate} AS u SET reports = u.reports + d.reports, charges = u.charges + d.charges "
+            f"FROM {aggregate} d WHERE d.district_id = %s AND u.district_id IS NULL AND {same}", [instance.pk])
+        cursor.execute(
+            f"INSERT INTO {aggregate} (municipality_id, district_id, code, month, basis, reports, charges) "
+            f"SELECT d.municipality_id, NULL, d.code, d.month, d.basis, d.reports, d.charges FROM {aggregate} d "
+            f"WHERE d.district_id = %s AND NOT EXISTS ("
+            f"  SELECT 1 FROM {aggregate} u WHERE u.district_id IS NULL AND {same})", [instance.pk])
         cursor.execute(f"UPDATE {facts} SET home_district_id = NULL WHERE home_district_id = %s", [instance.pk])
-    aggregates_refresh(municipality_ids={instance.municipality_id})
+    data_changed()
 
 
 def derived_tables_vacuum() -> bool:

@@ -9,10 +9,10 @@ class ReportsConfig(AppConfig):
 
     def ready(self) -> None:
         from django.apps import apps
-        from django.db.models.signals import post_delete
+        from django.db.models.signals import pre_delete
 
-        from .aggregates import district_deleted
+        from .aggregates import district_deleting
         from .versioning import signals_connect
 
         signals_connect(apps.get_models())
-        post_delete.connect(district_deleted, sender="districts.District", dispatch_uid="aggregates-district-deleted")
+        pre_delete.connect(district_deleting, sender="districts.District", dispatch_uid="aggregates-district-deleting")

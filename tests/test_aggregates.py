@@ -177,7 +177,10 @@ def test_a_deleted_district_leaves_its_offences_counted_as_unknown(rf, admin_use
                                                offence_date=dt.date(2016, 4, 3), code="75110", municipality=hoje)
     Charge.objects.create(journal_number="H1", forhold=1, person_key="p5", offence=elsewhere,
                           charge_date=dt.date(2016, 4, 9), home_municipality=town, home_district=vester)
-    aggregates_refresh(municipality_ids={hoje.pk})
+    # an unknown-district offence in V1's month and code: Vester's row for them is added to this one's
+    ReportedOffence.objects.create(journal_number="U2", report_date=dt.date(2016, 3, 20),
+                                   offence_date=dt.date(2016, 2, 25), code="73241", municipality=town)
+    aggregates_refresh(municipality_ids={hoje.pk, town.pk})
     reports_before = sum(OffenceAggregate.objects.filter(municipality=town).values_list("reports", flat=True))
     vester_id = vester.pk
 
@@ -191,5 +194,9 @@ def test_a_deleted_district_leaves_its_offences_counted_as_unknown(rf, admin_use
     for municipality in (town, hoje):
         assert_consistent(municipality)
     assert sum(OffenceAggregate.objects.filter(municipality=town).values_list("reports", flat=True)) == reports_before
-    assert OffenceAggregate.objects.filter(municipality=town, district__isnull=True, code="73241").exists()  # V1
+    unknown = OffenceAggregate.objects.filter(municipality=town, district__isnull=True, code="73241", basis="report")
+    expected = [(dt.date(2016, 3, 1), 2, 1)]  # U2, and V1 with p4's charge: added to U2's row
+    if how == "queryset":
+        expected.append((dt.date(2016, 11, 1), 1, 1))  # Lund's L2 with p3's charge: a new row
+    assert sorted(unknown.values_list("month", "reports", "charges")) == expected
     assert not ChargeFact.objects.filter(home_district_id=vester_id).exists()
