@@ -87,6 +87,16 @@ def _figure_table(
         missing = sorted(set(districts) - {name for _pk, name in all_districts} - {stats.UNKNOWN})
         if missing:
             raise FigureError(f"Ukendt bydel i {municipality.name}: {', '.join(missing)}.")
+    if districts or public:
+        # A view of the whole staff table (cached: the default dashboard and the warming job fill it), so choosing
+        # districts or the public view computes nothing again: the chosen districts' rows, then suppression.
+        table = figure_table(slug=slug, municipality=municipality, period=period, to=to, categories=categories,
+                             date_basis=date_basis)
+        if districts and "district" in table:
+            table = table[table["district"].isin(districts)]
+        if public:  # figure_table keeps it only for personal figures
+            table = suppress(table.reset_index(drop=True), slug=slug, min_count=settings.SUPPRESSION_MIN_COUNT)
+        return table.reset_index(drop=True)
     start, end = periods[0].start, periods[-1].end
     args = {"periods": periods, "categories": category_codes, "districts": all_districts}
     if slug in BUILT_ON:  # from the whole table of the figure it builds on (cached: the page shows both)
@@ -123,8 +133,4 @@ def _figure_table(
         else:
             population = selectors.district_population(municipality=municipality)
             table = stats.reports_per_1000(counts, population, **args)
-    if districts and "district" in table:
-        table = table[table["district"].isin(districts)].reset_index(drop=True)
-    if public:  # figure_table keeps it only for personal figures
-        table = suppress(table, slug=slug, min_count=settings.SUPPRESSION_MIN_COUNT)
     return table.reset_index(drop=True)

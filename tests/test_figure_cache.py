@@ -42,3 +42,24 @@ def test_rule_edits_in_the_admin_change_the_version(reference, import_data):
 
     category_membership_refresh()
     assert reports_2016(albertslund) < counted
+
+
+@pytest.mark.parametrize("slug", ["reports-per-1000", "charges-share", "charged-persons-residence"])
+def test_district_and_public_views_are_cut_from_the_cached_whole_table(town, monkeypatch, slug):
+    """Choosing districts, or the public view, reads the whole staff table from the cache and computes nothing:
+    the chosen districts' rows, then suppression (domain.md), exactly as computing them on their own did."""
+    from reports import selectors
+    from reports.suppression import suppress
+
+    whole = figure_table(slug=slug, municipality=town, period="2016")
+    for name in ("offence_counts", "charge_counts", "first_charge_persons"):
+        monkeypatch.setattr(selectors, name, lambda **_kw: pytest.fail("computed again"))
+
+    chosen = figure_table(slug=slug, municipality=town, period="2016", districts=["Øster", "Lund"], public=True)
+    expected = whole[whole["district"].isin(["Øster", "Lund"])] if "district" in whole else whole
+    expected = suppress(expected.reset_index(drop=True), slug=slug, min_count=3)
+    assert chosen.equals(expected)
+    if "district" in whole:
+        assert set(chosen["district"]) == {"Øster", "Lund"} and len(chosen) < len(whole)
+    if slug != "reports-per-1000":  # personal: small numbers hidden in public
+        assert chosen.astype(str).isin(["<3"]).any().any()
