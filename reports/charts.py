@@ -168,7 +168,8 @@ def figure_chart(
         title += f" ({periods[0]})"
     elif slug in ("offence-mix", "reports-share", "charges-share", "charged-persons-residence") and periods:
         title += f" ({periods[-1]})"
-    layout = _layout(title=title, y_title=str(AXIS.get(value, value)), note=note, for_print=for_print)
+    axis_title = str(AXIS.get(value, value))
+    layout = _layout(title=title, y_title=axis_title, note=note, for_print=for_print)
     if slug in ("reports-share", "charges-share"):
         layout["barmode"] = "stack"  # 100 % per category
     if slug == "charged-persons-residence":
@@ -177,7 +178,7 @@ def figure_chart(
         plot = height - 60 - 150  # the legend and the source line sit a fixed number of pixels below the axis
         layout = merged(layout, {
             "height": height, "margin": {"l": 170, "b": 150}, "legend": {"y": -60 / plot},
-            "xaxis": {"type": "linear", "title": {"text": str(AXIS.get(value, value))}, "showgrid": True,
+            "xaxis": {"type": "linear", "title": {"text": axis_title}, "showgrid": True,
                       "gridcolor": "#e5e5e5", "rangemode": "tozero"},
             "yaxis": {"type": "category", "autorange": "reversed", "title": {"text": ""}, "showgrid": False},
         })
