@@ -17,12 +17,13 @@ from districts.models import Municipality
 from . import selectors
 from .charts import UNKNOWN_LABEL, figure_chart, plotly_data
 from .figures import FIGURES, FigureSpec
+from .memo import prefetch
 from .models import OffenceCategory
 from .periods import Period
 from .services import default_categories, figure_periods, figure_table
 from .stats import UNKNOWN, key_figures
 from .templatetags.dk import dkpct, format_dk
-from .versioning import versioned_cache
+from .versioning import is_cached, versioned_cache
 
 MEASURE_FIRST = {"count": "reports-by-period", "per1000": "reports-per-1000", "share": "reports-share"}
 COLUMN_LABELS = {
@@ -128,19 +129,27 @@ def figure_block(*, slug: str, municipality: Municipality, filters: Filters, pub
     """A figure's table, chart and display rows; cached whole under the data version."""
     names = names if names is not None else category_names()
     return versioned_cache(
-        "figure-block", (slug, municipality.pk, filters, public, sorted(names.items()), for_print),
+        "figure-block", _block_key(slug, municipality, filters, public, names, for_print),
         lambda: _figure_block(slug=slug, municipality=municipality, filters=filters, public=public, names=names,
                               for_print=for_print),
     )
 
 
+def _block_key(slug: str, municipality: Municipality, filters: Filters, public: bool, names: dict[str, str],
+               for_print: bool) -> tuple:
+    return (slug, municipality.pk, filters, public, sorted(names.items()), for_print)
+
+
+def _table_arguments(slug: str, municipality: Municipality, filters: Filters, public: bool) -> dict:
+    """The arguments of ``figure_table`` for a figure's block."""
+    return {"slug": slug, "municipality": municipality, "period": filters.period_from, "to": filters.period_to,
+            "categories": filters.categories, "districts": filters.districts or None,
+            "date_basis": filters.date_basis, "public": public}
+
+
 def _figure_block(*, slug: str, municipality: Municipality, filters: Filters, public: bool,
                   names: dict[str, str], for_print: bool) -> FigureBlock:
-    table = figure_table(
-        slug=slug, municipality=municipality, period=filters.period_from, to=filters.period_to,
-        categories=filters.categories, districts=filters.districts or None, date_basis=filters.date_basis,
-        public=public,
-    )
+    table = figure_table(**_table_arguments(slug, municipality, filters, public))
     districts = [(d.name, d.color) for d in selectors.districts_of(municipality=municipality)]
     fig = figure_chart(slug=slug, table=table, districts=districts, category_names=names,
                        late_charges=late_charges(municipality, filters), for_print=for_print)
@@ -152,6 +161,12 @@ def dashboard_blocks(*, municipality: Municipality, filters: Filters, public: bo
     names = category_names()
     first = MEASURE_FIRST.get(filters.measure, "reports-by-period")
     order = [first] + [s for s in FIGURES if s != first]
+    # The person figures' queries are the page's slowest: when their blocks must be computed, they start now on
+    # connections of their own, and the database counts persons while this thread draws the other figures.
+    for slug in order:
+        if FIGURES[slug].persons and not is_cached("figure-block", _block_key(slug, municipality, filters, public,
+                                                                              names, False)):
+            prefetch(figure_table, **_table_arguments(slug, municipality, filters, public))
     return [figure_block(slug=s, municipality=municipality, filters=filters, public=public, names=names) for s in order]
 
 

@@ -22,6 +22,7 @@ class FigureSpec:
     caption: str | Promise
     columns: tuple[str, ...]
     personal: bool = False  # counts of charges/persons: suppressed in public views
+    persons: bool = False  # persons counted once per period, from the row-level charge facts: the slow queries
     value: str = "reports"  # the main value column
     chart: str = "bar"
 
@@ -66,7 +67,7 @@ FIGURES: dict[str, FigureSpec] = {
             _("Sigtede personer for kriminalitet i kommunen efter bopælskommune og -bydel "
               "(hver person tælles én gang pr. periode)."),
             ("period", "home_municipality_code", "home_municipality", "home_district", "persons"),
-            personal=True, value="persons",
+            personal=True, value="persons", persons=True,
         ),
         FigureSpec(
             "young-charged-share", None, _("Unge sigtede"),
@@ -74,7 +75,7 @@ FIGURES: dict[str, FigureSpec] = {
               "efter bopælsbydel (hver person tælles én gang). Alderen er den, personen fylder i gerningsåret; "
               "indbyggere i aldersgruppen midt i perioden."),
             ("period", "age_group", "home_district", "persons", "population", "persons_per_1000", "share_pct"),
-            personal=True, value="share_pct",
+            personal=True, value="share_pct", persons=True,
         ),
     ]
 }

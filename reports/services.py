@@ -13,6 +13,7 @@ from districts.models import Municipality
 
 from . import selectors, stats
 from .figures import FIGURES
+from .memo import memoised
 from .models import OffenceCategory, ReportCategory
 from .periods import Period, PeriodError, period_range
 from .suppression import suppress
@@ -41,6 +42,7 @@ def figure_periods(period: str, to: str | None) -> list[Period]:
         raise FigureError(str(exc)) from exc
 
 
+@memoised  # a page reads fig. 3's table three times, and figures built on others read theirs
 def figure_table(
     *, slug: str, municipality: Municipality, period: str, to: str | None = None,
     categories: list[str] | None = None, districts: list[str] | None = None, date_basis: str = "report",

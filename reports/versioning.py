@@ -25,12 +25,21 @@ T = TypeVar("T")
 
 def versioned_cache(prefix: str, parts: tuple, compute: Callable[[], T]) -> T:
     """``compute()``, cached under the data version and the language: never older than the data."""
-    key = f"{prefix}:" + hashlib.sha256(repr((data_version(), get_language(), parts)).encode()).hexdigest()
+    key = _versioned_key(prefix, parts)
     value = cache.get(key)
     if value is None:
         value = compute()
         cache.set(key, value, settings.FIGURE_CACHE_SECONDS)
     return value
+
+
+def is_cached(prefix: str, parts: tuple) -> bool:
+    """Whether ``versioned_cache(prefix, parts, …)`` would find a value (at this moment)."""
+    return _versioned_key(prefix, parts) in cache
+
+
+def _versioned_key(prefix: str, parts: tuple) -> str:
+    return f"{prefix}:" + hashlib.sha256(repr((data_version(), get_language(), parts)).encode()).hexdigest()
 
 
 @memoised  # once per page: every cached piece of it reads the version
