@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
 
@@ -113,7 +113,11 @@ def first_charge_persons(
     params = [value for i, p in enumerate(periods[:-1]) for value in (p.end.isoformat(), i)]
     params += [len(periods) - 1, municipality.pk, date_basis, periods[0].start.isoformat(),
                periods[-1].end.isoformat(), *sorted(codes)]
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # No parallel workers: the dashboard runs this on a connection of its own while its thread draws the
+            # other figures (``memo.prefetch``), and workers would take that thread's core (and more CPU in all).
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
         cursor.execute(sql, params)
         rows = [(str(periods[number]), *rest) for number, *rest in cursor.fetchall()]
     return pd.DataFrame(rows, columns=columns)
