@@ -18,7 +18,6 @@ from . import selectors
 from .charts import UNKNOWN_LABEL, figure_chart, plotly_data
 from .figures import FIGURES, FigureSpec
 from .memo import prefetch
-from .models import OffenceCategory
 from .periods import Period
 from .services import default_categories, figure_periods, figure_table
 from .stats import UNKNOWN, key_figures
@@ -74,10 +73,6 @@ def default_filters(municipality: Municipality) -> Filters:
                    categories=default_categories(municipality))
 
 
-def category_names() -> dict[str, str]:
-    return dict(OffenceCategory.objects.values_list("slug", "name"))
-
-
 def late_charges(municipality: Municipality, filters: Filters) -> bool:
     """True when the figure covers any of the newest 12 months of data (charges arrive late)."""
     _first, last = selectors.data_span(municipality=municipality)
@@ -127,7 +122,7 @@ def table_body(rows: list[list]) -> SafeString:
 def figure_block(*, slug: str, municipality: Municipality, filters: Filters, public: bool,
                  names: dict[str, str] | None = None, for_print: bool = False) -> FigureBlock:
     """A figure's table, chart and display rows; cached whole under the data version."""
-    names = names if names is not None else category_names()
+    names = names if names is not None else selectors.category_names()
     return versioned_cache(
         "figure-block", _block_key(slug, municipality, filters, public, names, for_print),
         lambda: _figure_block(slug=slug, municipality=municipality, filters=filters, public=public, names=names,
@@ -158,7 +153,7 @@ def _figure_block(*, slug: str, municipality: Municipality, filters: Filters, pu
 
 
 def dashboard_blocks(*, municipality: Municipality, filters: Filters, public: bool) -> list[FigureBlock]:
-    names = category_names()
+    names = selectors.category_names()
     first = MEASURE_FIRST.get(filters.measure, "reports-by-period")
     order = [first] + [s for s in FIGURES if s != first]
     # The person figures' queries are the page's slowest: when their blocks must be computed, they start now on

@@ -12,7 +12,7 @@ from django.db.models.functions import TruncMonth
 from districts.models import District, Municipality, PopulationCount
 
 from .memo import memoised
-from .models import CategoryCode, ChargeFact, OffenceAggregate, ReportedOffence
+from .models import CategoryCode, ChargeFact, OffenceAggregate, OffenceCategory, ReportedOffence
 from .periods import Period
 
 DATE_FIELD = {"report": "report_date", "offence": "offence_date"}
@@ -129,6 +129,12 @@ def age_population(*, municipality: Municipality) -> pd.DataFrame:
     rows = PopulationCount.objects.filter(municipality=municipality, sex="").exclude(age_from=0, age_to=125).values_list(
         "district_id", "date", "age_from", "age_to", "count")
     return pd.DataFrame(list(rows), columns=["district_id", "date", "age_from", "age_to", "count"])
+
+
+@memoised
+def category_names() -> dict[str, str]:
+    """slug → name of every offence category (a handful)."""
+    return dict(OffenceCategory.objects.values_list("slug", "name"))
 
 
 @memoised

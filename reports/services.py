@@ -79,7 +79,7 @@ def _figure_table(
         raise FigureError("Datogrundlaget skal være 'report' (anmeldelsesdato) eller 'offence' (gerningsdato).")
     periods = figure_periods(period, to)
     slugs = categories or default_categories(municipality)
-    known = set(OffenceCategory.objects.filter(slug__in=slugs).values_list("slug", flat=True))
+    known = selectors.category_names()
     unknown = [s for s in slugs if s not in known]
     if unknown:
         raise FigureError(f"Ukendt gerningstype: {', '.join(unknown)}.")

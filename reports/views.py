@@ -7,7 +7,6 @@ from districts.models import Municipality
 from . import exporters, selectors
 from .dashboard import (
     Filters,
-    category_names,
     dashboard_blocks,
     default_filters,
     district_map,
@@ -67,7 +66,7 @@ def dashboard(request: HttpRequest, code: str) -> HttpResponse:
         except FigureError as exc:
             context["error"] = str(exc)
             return render(request, "reports/dashboard.html", context, status=400)
-        context["category_names"] = category_names()
+        context["category_names"] = selectors.category_names()
         return render(request, "reports/dashboard.html", context)
 
 

@@ -11,10 +11,10 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.safestring import mark_safe
 
-from reports.dashboard import category_names, table_display
+from reports.dashboard import table_display
 from reports.figures import FIGURES, SOURCE_LINE
 from reports.models import HalfYearReport
-from reports.selectors import districts_of
+from reports.selectors import category_names, districts_of
 
 from .markdown import markdown_render
 from .services import report_content

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from districts.models import Municipality
-from reports.dashboard import category_names
+from reports import selectors
 from reports.figures import FIGURES
 from reports.models import ActivityFigure, HalfYearReport, ReportSection
 from reports.periods import Period
@@ -109,7 +109,7 @@ def _compute(section: ReportSection, report: HalfYearReport) -> SectionContent:
         if section.kind == ReportSection.Kind.FINDINGS:
             previous = str(Period.parse(config["focus"]).previous())
             content.findings = findings_write(content.tables, focus=config["focus"], previous=previous,
-                                              municipality_name=municipality.name, category_names=category_names())
+                                              municipality_name=municipality.name, category_names=selectors.category_names())
             content.tables = {}
     elif section.kind == ReportSection.Kind.INDICATORS:
         from comparisons.pages import indicator_rows
