@@ -6,7 +6,7 @@ import datetime as dt
 
 import pandas as pd
 from django.db import connection, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 
 from districts.models import District, Municipality, PopulationCount
@@ -19,35 +19,35 @@ DATE_FIELD = {"report": "report_date", "offence": "offence_date"}
 
 
 def _month_frame(rows, columns) -> pd.DataFrame:
-    frame = pd.DataFrame(list(rows), columns=columns)
-    if not frame.empty:
-        frame["month"] = pd.to_datetime(frame["month"]).dt.date
-    return frame
+    """Months come as dates from both databases (Django converts DateField and TruncMonth values)."""
+    return pd.DataFrame(list(rows), columns=columns)
 
 
-@memoised
 def offence_counts(*, municipality: Municipality, start: dt.date, end: dt.date, date_basis: str) -> pd.DataFrame:
     """Offences per (month, district id, code) between start and end, from the aggregate table."""
-    return _aggregate(municipality=municipality, start=start, end=end, date_basis=date_basis, value="reports")
+    counts = month_counts(municipality=municipality, start=start, end=end, date_basis=date_basis)
+    return counts.loc[counts["reports"] > 0, ["month", "district_id", "code", "reports"]].reset_index(drop=True)
+
+
+def charge_counts(*, municipality: Municipality, start: dt.date, end: dt.date, date_basis: str) -> pd.DataFrame:
+    """Charges per (month of their offence, offence district id, offence code)."""
+    counts = month_counts(municipality=municipality, start=start, end=end, date_basis=date_basis)
+    return counts.loc[counts["charges"] > 0, ["month", "district_id", "code", "charges"]].reset_index(drop=True)
 
 
 @memoised
-def charge_counts(*, municipality: Municipality, start: dt.date, end: dt.date, date_basis: str) -> pd.DataFrame:
-    """Charges per (month of their offence, offence district id, offence code)."""
-    return _aggregate(municipality=municipality, start=start, end=end, date_basis=date_basis, value="charges")
-
-
-def _aggregate(*, municipality, start, end, date_basis, value) -> pd.DataFrame:
+def month_counts(*, municipality: Municipality, start: dt.date, end: dt.date, date_basis: str) -> pd.DataFrame:
+    """Offences and charges per (month, district id, code): one read of the aggregate table for both."""
     if date_basis not in DATE_FIELD:
         raise ValueError(date_basis)
     rows = (
-        OffenceAggregate.objects.filter(municipality=municipality, basis=date_basis, month__gte=start.replace(day=1),
-                                        month__lte=end, **{f"{value}__gt": 0})
+        OffenceAggregate.objects.filter(Q(reports__gt=0) | Q(charges__gt=0), municipality=municipality,
+                                        basis=date_basis, month__gte=start.replace(day=1), month__lte=end)
         .values_list("month", "district_id", "code")
-        .annotate(n=Sum(value))
+        .annotate(reports=Sum("reports"), charges=Sum("charges"))
         .order_by()
     )
-    return _month_frame(rows, ["month", "district_id", "code", value])
+    return _month_frame(rows, ["month", "district_id", "code", "reports", "charges"])
 
 
 def offence_counts_raw(*, municipality: Municipality, start: dt.date, end: dt.date, date_basis: str) -> pd.DataFrame:
