@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from html import escape
 
 import pandas as pd
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -163,6 +164,22 @@ def dashboard_blocks(*, municipality: Municipality, filters: Filters, public: bo
                                                                               names, False)):
             prefetch(figure_table, **_table_arguments(slug, municipality, filters, public))
     return [figure_block(slug=s, municipality=municipality, filters=filters, public=public, names=names) for s in order]
+
+
+def dashboard_body(*, municipality: Municipality, filters: Filters, public: bool, query: str) -> SafeString:
+    """The key figures, the map and every figure's section: the bulk of the dashboard, rendered once per data
+    version, language and filters (it depends on no user), so a cached page reads one string."""
+    def render() -> str:
+        now_label, before_label, key_rows = key_figure_rows(municipality=municipality, filters=filters)
+        return render_to_string("reports/_dashboard_body.html", {
+            "municipality": municipality, "filters": filters, "public": public, "query": query,
+            "blocks": dashboard_blocks(municipality=municipality, filters=filters, public=public),
+            "now_label": now_label, "before_label": before_label, "key_rows": key_rows,
+            "district_map": district_map(municipality=municipality, filters=filters),
+        })
+
+    html = versioned_cache("dashboard-body", (municipality.pk, filters, public, query), render)
+    return mark_safe(html)  # noqa: S308 - rendered by the template above, which escapes
 
 
 def key_figure_rows(*, municipality: Municipality, filters: Filters) -> tuple[str, str, list[dict]]:

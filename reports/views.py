@@ -5,18 +5,10 @@ from django.views.decorators.http import require_GET
 from districts.models import Municipality
 
 from . import exporters, selectors
-from .dashboard import (
-    Filters,
-    dashboard_blocks,
-    default_filters,
-    district_map,
-    figure_block,
-    key_figure_rows,
-)
+from .dashboard import Filters, dashboard_body, default_filters, figure_block
 from .figures import FIGURES
 from .forms import FigureFilterForm
 from .memo import memo
-from .models import OffenceCategory
 from .services import FigureError, figure_table
 
 
@@ -27,7 +19,7 @@ def _is_public(request: HttpRequest) -> bool:
 def _filters(request: HttpRequest, municipality: Municipality) -> tuple[FigureFilterForm, Filters]:
     defaults = default_filters(municipality)
     districts = [(d.name, d.name) for d in selectors.districts_of(municipality=municipality)]
-    categories = list(OffenceCategory.objects.values_list("slug", "name"))
+    categories = list(selectors.category_names().items())
     data = None
     if request.GET:
         data = request.GET.copy()
@@ -52,21 +44,18 @@ def _filters(request: HttpRequest, municipality: Municipality) -> tuple[FigureFi
 @require_GET
 def dashboard(request: HttpRequest, code: str) -> HttpResponse:
     municipality = get_object_or_404(Municipality, code=code)
-    form, filters = _filters(request, municipality)
-    context = {"municipality": municipality, "form": form, "filters": filters, "public": _is_public(request),
-               "query": request.GET.urlencode(), "error": None}
-    if form.errors:
-        return render(request, "reports/dashboard.html", context, status=400)
-    with memo():  # the page reads each selector result and the data version once, rendering included
+    with memo():  # the page reads each selector result and the data version once
+        form, filters = _filters(request, municipality)
+        context = {"municipality": municipality, "form": form, "filters": filters, "public": _is_public(request),
+                   "query": request.GET.urlencode(), "error": None}
+        if form.errors:
+            return render(request, "reports/dashboard.html", context, status=400)
         try:
-            context["blocks"] = dashboard_blocks(municipality=municipality, filters=filters, public=context["public"])
-            context["now_label"], context["before_label"], context["key_rows"] = key_figure_rows(
-                municipality=municipality, filters=filters)
-            context["district_map"] = district_map(municipality=municipality, filters=filters)
+            context["body"] = dashboard_body(municipality=municipality, filters=filters, public=context["public"],
+                                             query=context["query"])
         except FigureError as exc:
             context["error"] = str(exc)
             return render(request, "reports/dashboard.html", context, status=400)
-        context["category_names"] = selectors.category_names()
         return render(request, "reports/dashboard.html", context)
 
 

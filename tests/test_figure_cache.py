@@ -63,3 +63,32 @@ def test_district_and_public_views_are_cut_from_the_cached_whole_table(town, mon
         assert set(chosen["district"]) == {"Øster", "Lund"} and len(chosen) < len(whole)
     if slug != "reports-per-1000":  # personal: small numbers hidden in public
         assert chosen.astype(str).isin(["<3"]).any().any()
+
+
+def test_a_cached_dashboard_reads_its_body_as_one_piece_until_the_data_changes(client, town, member, monkeypatch):
+    """Key figures, map and figure sections are rendered once per data version and filters: a repeat computes
+    none of them and shows the same page; any change of the data renders them again."""
+    import re
+
+    from reports import dashboard
+    from reports.versioning import data_changed
+
+    client.force_login(member("Medarbejder", town))
+    url = "/kommune/165/?period_from=2016H1&period_to=2016H2"
+    first = client.get(url).content.decode()
+    assert "Figur 8. Hvor bor de sigtede?" in first and "Nøgletal: 2. halvår 2016 mod 2. halvår 2015" in first
+
+    def refuse(**_kw):
+        pytest.fail("computed again")
+
+    for name in ("dashboard_blocks", "key_figure_rows", "district_map"):
+        monkeypatch.setattr(dashboard, name, refuse)
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(url).content.decode()
+    tokens = r'(csrfmiddlewaretoken" value|nonce)="[^"]*"'
+    assert re.sub(tokens, "", again) == re.sub(tokens, "", first)
+    assert not [q for q in queries if "aggregate" in q["sql"] or "chargefact" in q["sql"]]
+
+    data_changed()
+    with pytest.raises(pytest.fail.Exception, match="computed again"):
+        client.get(url)
