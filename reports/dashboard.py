@@ -170,10 +170,10 @@ def dashboard_body(*, municipality: Municipality, filters: Filters, public: bool
     """The key figures, the map and every figure's section: the bulk of the dashboard, rendered once per data
     version, language and filters (it depends on no user), so a cached page reads one string."""
     def render() -> str:
+        blocks = dashboard_blocks(municipality=municipality, filters=filters, public=public)  # first: it prefetches
         now_label, before_label, key_rows = key_figure_rows(municipality=municipality, filters=filters)
         return render_to_string("reports/_dashboard_body.html", {
-            "municipality": municipality, "filters": filters, "public": public, "query": query,
-            "blocks": dashboard_blocks(municipality=municipality, filters=filters, public=public),
+            "municipality": municipality, "filters": filters, "public": public, "query": query, "blocks": blocks,
             "now_label": now_label, "before_label": before_label, "key_rows": key_rows,
             "district_map": district_map(municipality=municipality, filters=filters),
         })

@@ -76,3 +76,16 @@ def test_nothing_is_prefetched_inside_a_transaction_or_outside_a_memo(town):
         assert not prefetch(counted, n=1)
         assert counted(n=1) == 1
     assert calls == [threading.current_thread().name]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_person_queries_start_before_anything_else_is_computed(client, town, member, monkeypatch):
+    events = []
+    for name, label in (("prefetch", "prefetch"), ("figure_block", "figure"), ("key_figure_rows", "key figures"),
+                        ("district_map", "map")):
+        real = getattr(dashboard, name)
+        monkeypatch.setattr(dashboard, name, lambda *a, _real=real, _label=label, **kw: events.append(_label)
+                            or _real(*a, **kw))
+    client.force_login(member("Medarbejder", town))
+    assert client.get("/kommune/165/?period_from=2016&period_to=2016").status_code == 200
+    assert events[:3] == ["prefetch", "prefetch", "figure"] and set(events[3:]) == {"figure", "key figures", "map"}
