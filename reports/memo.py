@@ -10,14 +10,16 @@ query runs in the database while this thread draws the rest of the page.
 
 from __future__ import annotations
 
+import logging
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import wraps
 
-from django.db import connection, connections
+from django.db import DatabaseError, connection, connections
 from django.utils import translation
 
+log = logging.getLogger(__name__)
 _MEMO: ContextVar[dict | None] = ContextVar("selector_memo", default=None)
 # Threads for prefetched calls; created when first used, so none exist in a server's parent process before it forks.
 _PREFETCH = ThreadPoolExecutor(max_workers=2, thread_name_prefix="prefetch")
@@ -49,7 +51,12 @@ def memoised(function):
         if key not in store:
             store[key] = function(**kwargs)
         if isinstance(store[key], Future):
-            store[key] = store[key].result()  # raises what the call raised, as computing it here would
+            try:
+                store[key] = store[key].result()  # raises what the call raised, as computing it here would
+            except DatabaseError:  # e.g. no connection to spare for the thread: compute here after all
+                log.warning("A prefetched %s failed in its thread; computing it here", function.__name__,
+                            exc_info=True)
+                store[key] = function(**kwargs)
         return store[key].copy() if hasattr(store[key], "copy") else store[key]
     return wrapper
 

@@ -89,3 +89,21 @@ def test_the_person_queries_start_before_anything_else_is_computed(client, town,
     client.force_login(member("Medarbejder", town))
     assert client.get("/kommune/165/?period_from=2016&period_to=2016").status_code == 200
     assert events[:3] == ["prefetch", "prefetch", "figure"] and set(events[3:]) == {"figure", "key figures", "map"}
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_prefetch_that_cannot_reach_the_database_is_computed_here(town, caplog):
+    """A database error in the thread (say, no connection to spare) must not fail the page: the call computes on
+    the page's own connection instead."""
+    from django.db import OperationalError
+
+    @memoised
+    def counted(**_kw):
+        if threading.current_thread().name.startswith("prefetch"):
+            raise OperationalError("too many clients already")
+        return 1
+
+    with memo():
+        assert prefetch(counted, n=1)
+        assert counted(n=1) == 1
+    assert "computing it here" in caplog.text
