@@ -78,6 +78,11 @@ def test_a_cached_dashboard_reads_its_body_as_one_piece_until_the_data_changes(c
     first = client.get(url).content.decode()
     assert "Figur 8. Hvor bor de sigtede?" in first and "Nøgletal: 2. halvår 2016 mod 2. halvår 2015" in first
 
+    from django.core.cache import cache
+
+    stored = [key for key in getattr(cache, "_cache", {}) if "figure-html" in key]  # the test cache is in memory
+    assert stored == []  # the body holds the sections; they are not stored a second time
+
     def refuse(**_kw):
         pytest.fail("computed again")
 

@@ -41,11 +41,12 @@ def get(mapping, key):
 
 
 @register.simple_tag(takes_context=True)
-def figure_section(context, fig, single=False, open_table=False):
+def figure_section(context, fig, single=False, open_table=False, cached=True):
     """One figure's section (chart data, table, downloads), rendered once per data version.
 
     The dashboard's tables are the bulk of its HTML; the section depends only on the figure
-    block, the municipality, the query string and these flags, never on the user.
+    block, the municipality, the query string and these flags, never on the user. The dashboard
+    caches its whole body instead (``cached=False``), so its sections are not stored twice.
     """
     from django.template.loader import render_to_string
 
@@ -55,6 +56,8 @@ def figure_section(context, fig, single=False, open_table=False):
     municipality, query, public = context.get("municipality"), context.get("query", ""), context.get("public", False)
     values = {"fig": fig, "municipality": municipality, "query": query, "public": public, "single": single,
               "open_table": open_table, "chart_id": f"chart-data-{fig.spec.slug}", "num_columns": NUMBER_COLUMNS}
+    if not cached:
+        return render_to_string("reports/_figure.html", values)
     return versioned_cache("figure-html", (fig.spec.slug, getattr(municipality, "pk", None), query, public, single,
                                            open_table),
                            lambda: render_to_string("reports/_figure.html", values))
