@@ -66,8 +66,7 @@ def prefetch(function, **kwargs) -> bool:
     arguments then waits for that result instead of computing it.
 
     The thread reads on its own database connection, so only committed data: inside a transaction (which may
-    hold writes of its own) nothing is prefetched and the call computes here as usual. Returns whether it
-    started.
+    hold writes of its own) nothing is prefetched and the call computes here as usual; then it returns False.
     """
     store = _MEMO.get()
     if store is None or connection.in_atomic_block:

@@ -97,3 +97,17 @@ def test_a_cached_dashboard_reads_its_body_as_one_piece_until_the_data_changes(c
     data_changed()
     with pytest.raises(pytest.fail.Exception, match="computed again"):
         client.get(url)
+
+
+def test_staff_and_public_dashboards_never_share_a_cached_body(client, town, member):
+    """Small counts of charges are hidden in the public view only (domain.md); the cached body must keep them apart."""
+    town.public_view = True
+    town.save()
+    url = "/kommune/165/?period_from=2016&period_to=2016"
+    client.force_login(member("Medarbejder", town))
+    staff = client.get(url).content.decode()
+    client.logout()
+    public = client.get(url).content.decode()
+    client.force_login(member("Medarbejder", town, username="igen"))
+    staff_again = client.get(url).content.decode()
+    assert "&lt;3" in public and "&lt;3" not in staff and "&lt;3" not in staff_again
