@@ -25,14 +25,16 @@ def _month_frame(rows, columns) -> pd.DataFrame:
 
 def offence_counts(*, municipality: Municipality, start: dt.date, end: dt.date, date_basis: str) -> pd.DataFrame:
     """Offences per (month, district id, code) between start and end, from the aggregate table."""
-    counts = month_counts(municipality=municipality, start=start, end=end, date_basis=date_basis)
-    return counts.loc[counts["reports"] > 0, ["month", "district_id", "code", "reports"]].reset_index(drop=True)
+    return _counts_of("reports", month_counts(municipality=municipality, start=start, end=end, date_basis=date_basis))
 
 
 def charge_counts(*, municipality: Municipality, start: dt.date, end: dt.date, date_basis: str) -> pd.DataFrame:
     """Charges per (month of their offence, offence district id, offence code)."""
-    counts = month_counts(municipality=municipality, start=start, end=end, date_basis=date_basis)
-    return counts.loc[counts["charges"] > 0, ["month", "district_id", "code", "charges"]].reset_index(drop=True)
+    return _counts_of("charges", month_counts(municipality=municipality, start=start, end=end, date_basis=date_basis))
+
+
+def _counts_of(value: str, counts: pd.DataFrame) -> pd.DataFrame:
+    return counts.loc[counts[value] > 0, ["month", "district_id", "code", value]].reset_index(drop=True)
 
 
 @memoised
