@@ -64,10 +64,10 @@ def figure_detail(request: HttpRequest, code: str, slug: str) -> HttpResponse:
     municipality = get_object_or_404(Municipality, code=code)
     if slug not in FIGURES:
         raise Http404("Ukendt figur")
-    form, filters = _filters(request, municipality)
-    context = {"municipality": municipality, "form": form, "filters": filters, "query": request.GET.urlencode(),
-               "public": _is_public(request), "slug": slug}
-    with memo():
+    with memo():  # as on the dashboard: the filter form's lookups are the figure's too
+        form, filters = _filters(request, municipality)
+        context = {"municipality": municipality, "form": form, "filters": filters, "query": request.GET.urlencode(),
+                   "public": _is_public(request), "slug": slug}
         try:
             context["fig"] = figure_block(slug=slug, municipality=municipality, filters=filters,
                                           public=context["public"])
