@@ -29,3 +29,8 @@ def page_charts(page: str) -> list[dict]:
         assert set(chart) == {"data", "layout"}, chart.keys()
         go.Figure(chart)  # raises ValueError naming the bad property
     return charts
+
+
+def without_tokens(page: str) -> str:
+    """The page without its per-response values (CSRF token, CSP nonce), to compare two renderings."""
+    return re.sub(r'(csrfmiddlewaretoken" value|nonce)="[^"]*"', "", page)
