@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
-import re
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -30,7 +29,7 @@ from importers.models import ImportBatch, ImportChange
 from .results import Counts, window_union
 from .writer import model_label
 
-LOAD_CHUNK = 100_000  # rows per executemany / COPY call: bounded memory for the text buffer
+LOAD_CHUNK = 200_000  # rows per executemany / COPY call (a streamed file's chunk in one): bounded memory for the text buffer
 # An insert at least this large, into a table holding fewer rows, builds the indexes afterwards
 BULK_REBUILD_ROWS = 100_000
 ANALYZE_AFTER_ROWS = 50_000  # a write this large refreshes the table's planner statistics (PostgreSQL)
@@ -216,15 +215,22 @@ def _spread(codes: np.ndarray, values: list) -> list:
     return array[codes].tolist()
 
 
-_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
+_COPY_SPECIAL = "\\\t\n\r"
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _has_special(texts: list[str]) -> bool:
+    """Whether a cell holds a tab, line break or backslash (rare; they need escaping). A substring
+    search per character is ~10× faster than a character-class regex over the same text."""
+    joined = "".join(texts)
+    return any(character in joined for character in _COPY_SPECIAL)
 
 
 def _copy_texts(series: pd.Series, *, missing: str) -> list[str]:
     """A column in COPY's text format: backslash escapes for the separators, ``missing`` for no value."""
     if isinstance(series.dtype, pd.StringDtype):  # already text: no formatting to save by going through distinct values
         texts = series.to_numpy(dtype=object, na_value="").tolist()
-        if _COPY_SPECIAL.search("".join(texts)):  # rare: a tab, line break or backslash in a cell
+        if _has_special(texts):
             texts = [t.translate(_COPY_ESCAPES) for t in texts]
         if missing and series.hasnans:
             for i in np.flatnonzero(series.isna().to_numpy()):
@@ -232,7 +238,7 @@ def _copy_texts(series: pd.Series, *, missing: str) -> list[str]:
         return texts
     codes, values = _distinct_plain(series)
     texts = ["" if v is None else str(v) for v in values]
-    if _COPY_SPECIAL.search("".join(texts)):  # rare: a tab, line break or backslash in a cell
+    if _has_special(texts):
         texts = [t.translate(_COPY_ESCAPES) for t in texts]
     return _spread(codes, [missing if v is None else t for v, t in zip(values, texts, strict=True)])
 
