@@ -51,8 +51,11 @@ class _Range:
 
 
 class DistrictLocator:
+    REMEMBERED = 100_000  # places whose district is kept for the rest of the file (memory stays bounded)
+
     def __init__(self, *, districts: dict[str, int], ranges: list[Any], boundaries: dict[int, dict]):
         """``districts`` name → id; ``ranges`` street table rows; ``boundaries`` id → GeoJSON."""
+        self._seen: dict[tuple, Located] = {}
         self.by_name = {name.casefold(): pk for name, pk in districts.items()}
         self.streets: dict[str, list[_Range]] = defaultdict(list)
         for r in ranges:
@@ -89,6 +92,17 @@ class DistrictLocator:
 
     def locate(self, *, district: str = "", address: str = "", postcode: str = "",
                x: float | None = None, y: float | None = None) -> Located:
+        """The district of a place; a place seen before (in an earlier chunk of the same file) is answered
+        from memory, up to ``REMEMBERED`` places per locator."""
+        place = (district, address, postcode, x, y)
+        found = self._seen.get(place)
+        if found is None:
+            found = self._locate(district=district, address=address, postcode=postcode, x=x, y=y)
+            if len(self._seen) < self.REMEMBERED:
+                self._seen[place] = found
+        return found
+
+    def _locate(self, *, district: str, address: str, postcode: str, x: float | None, y: float | None) -> Located:
         if district:
             found = self.district_named(district)
             if found is not None:

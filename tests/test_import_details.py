@@ -211,6 +211,23 @@ def test_locator_sides_letters_and_postcode():
     assert locator.locate(district="Midt", address="Vej A 7").method == "street"
 
 
+def test_locator_works_out_each_place_once_and_remembers_a_bounded_number(monkeypatch):
+    """The chunks of a streamed file share their locators: a place seen in an earlier chunk is not
+    worked out again, and the memory stops growing at ``REMEMBERED`` places."""
+    locator = DistrictLocator(districts={"Vester": 1}, boundaries={}, ranges=[
+        {"street_name": "Vej A", "house_from": 1, "house_to": 99, "side": "begge", "postcode": "", "district_id": 1}])
+    worked_out = []
+    original = locator._locate
+    monkeypatch.setattr(locator, "_locate", lambda **place: worked_out.append(place) or original(**place))
+    monkeypatch.setattr(DistrictLocator, "REMEMBERED", 2)
+    for _chunk in range(3):
+        assert locator.locate(address="Vej A 7").district_id == 1
+        assert locator.locate(address="Vej A 8", x=1.0, y=2.0).district_id == 1
+        assert locator.locate(district="vester").method == "column"
+    assert [p["address"] or p["district"] for p in worked_out] == ["Vej A 7", "Vej A 8", "vester", "vester", "vester"]
+    assert len(locator._seen) == 2
+
+
 # --- batches: dry run, same file, progress, failure -------------------------------------------------
 
 
