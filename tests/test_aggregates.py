@@ -144,6 +144,37 @@ def test_a_date_moved_to_another_year_leaves_no_count_behind(reference, import_d
     assert 2019 in per_year
 
 
+def test_a_reimport_regroups_only_the_months_of_the_rows_it_changes(reference, import_data, file_import, monkeypatch):
+    """Unchanged rows change no figure: a file imported again regroups nothing, and a file with one
+    corrected row regroups the months of that row's old and new dates, not the whole file's span."""
+    from reports import aggregates
+
+    windows = []
+
+    def refresh(*, municipality_ids, window=None):
+        windows.append(window)
+        return aggregates.aggregates_refresh(municipality_ids=municipality_ids, window=window)
+
+    for module in (importers, stream):
+        monkeypatch.setattr(module, "aggregates_refresh", refresh)
+    albertslund = reference["165"]
+    original = import_data("anmeldelser_cp1252.csv")
+    assert file_import(data=original, file_name="a.csv").ok
+    assert file_import(data=import_data("sigtelser_cpr.csv"), file_name="s.csv").ok
+    windows.clear()
+
+    header, *rows = original.rstrip(b"\r\n").split(b"\r\n")
+    again = file_import(data=b"\r\n".join([header, *reversed(rows)]) + b"\r\n", file_name="igen.csv")  # same rows
+    assert again.ok and again.rows_unchanged == 5
+    assert windows == [(None, None)]
+
+    corrected = original.replace(b"20-07-2016;20-07-2016;84110", b"20-07-2016;02-06-2016;84110")
+    result = file_import(data=corrected, file_name="rettet.csv")
+    assert result.rows_updated == 1 and result.rows_unchanged == 4
+    assert [tuple(map(str, w)) for w in windows[1:]] == [("2016-06-02", "2016-07-20")]  # not 2016-02-01 … 2016-10-01
+    assert_consistent(albertslund)
+
+
 def test_an_offence_moved_in_the_admin_leaves_no_count_behind(rf, admin_user, town):
     """The admin recomputes the municipality a row had before the edit as well as the one it has now."""
     from django.contrib import admin

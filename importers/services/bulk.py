@@ -267,8 +267,10 @@ def staged_merge(
     Give either ``frame`` (loaded here) or a ``stage`` already loaded chunk by chunk with
     ``rows`` rows (a streamed file); the staging table is dropped when the merge is done.
 
-    ``window`` are SQL queries (``{merged}`` names the merged rows, with ``existing_id``) that
-    each return the first and last date the merge may touch; ``Staged.window`` spans them all.
+    ``window`` are SQL queries (``{merged}`` names the merged rows, with ``existing_id`` and
+    ``changed``: new, or differing in a ``compare`` field) that each return the first and last
+    date the merge may touch; ``Staged.window`` spans them all. Rows the file leaves as they are
+    change no figure, so the queries should look at the changed ones only.
     ``on_merged(cursor, merged, result)`` runs after the writes, while the merged rows exist.
     """
     compare = list(fields if compare is None else compare)
@@ -292,10 +294,14 @@ def staged_merge(
                 for i, lk in enumerate(lookups)
             )
             extra = "".join(f", lk{i}.id AS {_q(lk.column)}" for i, lk in enumerate(lookups))
+            given = {lk.column: f"lk{i}.id" for i, lk in enumerate(lookups)}  # each field's value in the file
+            changes_row = " OR ".join(["t.id IS NULL", *(_distinct(f"t.{_q(f)}", given.get(f, f"s.{_q(f)}"))
+                                                          for f in compare)])
             on_key = _on(key, "t", "s")
             cursor.execute(f"DROP TABLE IF EXISTS {merged}")
             cursor.execute(
-                f"CREATE TEMPORARY TABLE {merged} AS SELECT {', '.join(f's.{_q(c)}' for c in stage.columns)}{extra}, t.id AS existing_id "
+                f"CREATE TEMPORARY TABLE {merged} AS SELECT {', '.join(f's.{_q(c)}' for c in stage.columns)}{extra}, "
+                f"t.id AS existing_id, ({changes_row}) AS changed "
                 f"FROM {stage.name} s LEFT JOIN {target} t ON {on_key} {joins}"
             )
             for lk in lookups:

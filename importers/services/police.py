@@ -151,9 +151,9 @@ def offences_merge(
     replace = None
     offence = connection.ops.quote_name(ReportedOffence._meta.db_table)
     dates = ("report_date", "offence_date")
-    new_and_old = " UNION ALL ".join(
-        [f"SELECT {d} AS x FROM {{merged}}" for d in dates]
-        + [f"SELECT t.{d} FROM {{merged}} m JOIN {offence} t ON t.id = m.existing_id" for d in dates]
+    new_and_old = " UNION ALL ".join(  # of the rows the merge creates or changes: unchanged rows change no figure
+        [f"SELECT {d} AS x FROM {{merged}} WHERE changed" for d in dates]
+        + [f"SELECT t.{d} FROM {{merged}} m JOIN {offence} t ON t.id = m.existing_id WHERE m.changed" for d in dates]
     )
     window = [f"SELECT MIN(x), MAX(x) FROM ({new_and_old}) d"]
     if replace_period:
@@ -269,9 +269,9 @@ CHARGE_LOOKUPS = [Lookup("offence_id", ReportedOffence, (("journal_number", "jou
 
 
 _CHARGE_WINDOW = "SELECT MIN(x), MAX(x) FROM (" + " UNION ALL ".join(
-    f"SELECT o.{d} AS x FROM {{merged}} m JOIN {ReportedOffence._meta.db_table} o ON o.id = m.offence_id"
+    f"SELECT o.{d} AS x FROM {{merged}} m JOIN {ReportedOffence._meta.db_table} o ON o.id = m.offence_id WHERE m.changed"
     for d in ("report_date", "offence_date")
-) + ") d"  # charges count in the months of their offences
+) + ") d"  # charges count in the months of their offences; unchanged charges change no figure
 
 
 def _charges_counted(cursor, merged: str, result, *, batch: ImportBatch) -> None:
