@@ -45,24 +45,37 @@ def _month(column: str) -> str:
     return f"date({column}, 'start of month')"
 
 
+def month_ranges(months: Iterable[dt.date]) -> list[tuple[dt.date, dt.date]]:
+    """Months (their first days) as few ranges as possible: (first day, first day after), adjacent months joined."""
+    ranges: list[tuple[dt.date, dt.date]] = []
+    for month in sorted(set(months)):
+        after = (month + dt.timedelta(days=32)).replace(day=1)
+        if ranges and ranges[-1][1] == month:
+            ranges[-1] = (ranges[-1][0], after)
+        else:
+            ranges.append((month, after))
+    return ranges
+
+
 @transaction.atomic
-def aggregates_refresh(*, municipality_ids: Iterable[int], window: tuple | None = None) -> int:
+def aggregates_refresh(*, municipality_ids: Iterable[int], months: Iterable[dt.date] | None = None) -> int:
     """Recompute the aggregate rows and charge facts of these municipalities from the offences and charges.
 
-    ``window`` (first date, last date) limits the work to the months it spans: an import
-    gives the dates it may have changed (new and previous values), so a quarterly file
-    regroups a few months, not ten years. Without a window everything is recomputed.
+    ``months`` (their first days) limits the work to them: an import gives the months of the
+    rows it created or changed (new and previous dates), so a quarterly file regroups the
+    quarter and the few older months its late-reported offences fall in, not ten years.
+    Without ``months`` everything is recomputed.
     """
     ids = sorted({int(m) for m in municipality_ids})
     if not ids:
         return 0
-    months, params = "", []
-    if window is not None:
-        if window[0] is None or window[1] is None:
+    within, params = "", []
+    if months is not None:
+        ranges = month_ranges(months)
+        if not ranges:
             return 0  # the write touched no dated rows
-        first = window[0].replace(day=1)
-        after = (window[1].replace(day=1) + dt.timedelta(days=32)).replace(day=1)
-        months, params = " AND {column} >= %s AND {column} < %s", [first.isoformat(), after.isoformat()]
+        within = " AND (" + " OR ".join("({column} >= %s AND {column} < %s)" for _range in ranges) + ")"
+        params = [day.isoformat() for month_range in ranges for day in month_range]
     q = connection.ops.quote_name
     aggregate, offence, charge, facts = (q(m._meta.db_table) for m in (OffenceAggregate, ReportedOffence, Charge,
                                                                          ChargeFact))
@@ -70,12 +83,12 @@ def aggregates_refresh(*, municipality_ids: Iterable[int], window: tuple | None 
     written = 0
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {aggregate} WHERE municipality_id IN ({marks})"
-                       + months.format(column="month"), [*ids, *params])
+                       + within.format(column="month"), [*ids, *params])
         cursor.execute(f"DELETE FROM {facts} WHERE municipality_id IN ({marks})"
-                       + months.format(column="date"), [*ids, *params])
+                       + within.format(column="date"), [*ids, *params])
         for basis, field in DATE_FIELDS.items():
             month = _month(f"o.{field}")
-            dated = months.format(column=f"o.{field}")
+            dated = within.format(column=f"o.{field}")
             cursor.execute(
                 f"INSERT INTO {aggregate} (municipality_id, district_id, code, month, basis, reports, charges) "
                 f"SELECT municipality_id, district_id, code, month, %s, SUM(r), SUM(c) FROM ("
@@ -90,10 +103,54 @@ def aggregates_refresh(*, municipality_ids: Iterable[int], window: tuple | None 
             )
             written += max(cursor.rowcount, 0)
         facts_insert(cursor, charges=f"{charge} c JOIN {offence} o ON o.id = c.offence_id",
-                     where=f" AND o.municipality_id IN ({marks})" + months.format(column="{date}"),
+                     where=f" AND o.municipality_id IN ({marks})" + within.format(column="{date}"),
                      params=[*ids, *params])
     data_changed()
     return written
+
+
+def _groups_add(cursor, *, rows: str, column: str, create: bool) -> bool:
+    """Group ``rows`` (SQL naming the offence of each row ``o``) per date basis, month, municipality,
+    district and code, and add each group's count to ``column`` of its aggregate row. ``create``
+    makes the rows no group had yet; otherwise a missing row stops it: False."""
+    q = connection.ops.quote_name
+    aggregate = q(OffenceAggregate._meta.db_table)
+    same_district = ("a.district_id IS NOT DISTINCT FROM x.district_id" if connection.vendor == "postgresql"
+                     else "a.district_id IS x.district_id")
+    same_group = (f"a.municipality_id = x.municipality_id AND {same_district} AND a.code = x.code "
+                  "AND a.month = x.month AND a.basis = %s")
+    for basis, field in DATE_FIELDS.items():  # the rows are grouped once per basis, into a small table
+        month = _month(f"o.{field}")
+        cursor.execute("DROP TABLE IF EXISTS added_groups")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE added_groups AS SELECT o.municipality_id, o.district_id, o.code, {month} AS month, "
+            f"COUNT(*) AS n FROM {rows} WHERE o.{field} IS NOT NULL "
+            f"GROUP BY o.municipality_id, o.district_id, o.code, {month}")
+        cursor.execute("SELECT COUNT(*) FROM added_groups")
+        wanted = cursor.fetchone()[0]
+        cursor.execute(f"UPDATE {aggregate} AS a SET {column} = a.{column} + x.n FROM added_groups x "
+                       f"WHERE {same_group}", [basis])
+        updated = cursor.rowcount
+        if create:
+            other = "charges" if column == "reports" else "reports"
+            cursor.execute(
+                f"INSERT INTO {aggregate} (municipality_id, district_id, code, month, basis, {column}, {other}) "
+                f"SELECT x.municipality_id, x.district_id, x.code, x.month, %s, x.n, 0 FROM added_groups x "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {aggregate} a WHERE {same_group})", [basis, basis])
+            updated += cursor.rowcount
+        cursor.execute("DROP TABLE added_groups")
+        if updated != wanted:
+            return False
+    return True
+
+
+def aggregates_add_offences(cursor, *, offences: str) -> None:
+    """Add new offences to the aggregate rows of their groups, creating the groups they start, without
+    regrouping anything else. ``offences`` is SQL yielding the new offences' rows (a new quarter: its
+    late-reported offences would otherwise make a refresh regroup every month back to theirs). New
+    offences have no charges yet; charges linked to them afterwards are added with ``aggregates_add_charges``."""
+    _groups_add(cursor, rows=f"({offences}) o", column="reports", create=True)
+    data_changed()
 
 
 def aggregates_add_charges(cursor, *, charges: str) -> bool:
@@ -104,30 +161,12 @@ def aggregates_add_charges(cursor, *, charges: str) -> bool:
     offences are already counted, so each group's aggregate row exists; if one does not (the table is out of
     step), nothing is changed and False tells the caller to refresh instead.
     """
-    q = connection.ops.quote_name
-    aggregate, offence, charge = (q(m._meta.db_table) for m in (OffenceAggregate, ReportedOffence, Charge))
-    same_district = ("a.district_id IS NOT DISTINCT FROM x.district_id" if connection.vendor == "postgresql"
-                     else "a.district_id IS x.district_id")
+    offence = connection.ops.quote_name(ReportedOffence._meta.db_table)
     cursor.execute("SAVEPOINT add_charges")
-    for basis, field in DATE_FIELDS.items():  # the charges are grouped once per basis, into a small table
-        cursor.execute("DROP TABLE IF EXISTS charge_groups")
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE charge_groups AS "
-            f"SELECT o.municipality_id, o.district_id, o.code, {_month(f'o.{field}')} AS month, COUNT(*) AS n "
-            f"FROM ({charges}) c JOIN {offence} o ON o.id = c.offence_id WHERE o.{field} IS NOT NULL "
-            f"GROUP BY o.municipality_id, o.district_id, o.code, {_month(f'o.{field}')}")
-        cursor.execute("SELECT COUNT(*) FROM charge_groups")
-        wanted = cursor.fetchone()[0]
-        cursor.execute(
-            f"UPDATE {aggregate} AS a SET charges = a.charges + x.n FROM charge_groups x "
-            f"WHERE a.municipality_id = x.municipality_id AND {same_district} AND a.code = x.code "
-            f"AND a.month = x.month AND a.basis = %s", [basis],
-        )
-        updated = cursor.rowcount
-        cursor.execute("DROP TABLE charge_groups")
-        if updated != wanted:
-            cursor.execute("ROLLBACK TO SAVEPOINT add_charges")
-            return False
+    if not _groups_add(cursor, rows=f"({charges}) c JOIN {offence} o ON o.id = c.offence_id", column="charges",
+                       create=False):
+        cursor.execute("ROLLBACK TO SAVEPOINT add_charges")
+        return False
     facts_insert(cursor, charges=f"({charges}) c JOIN {offence} o ON o.id = c.offence_id")
     cursor.execute("RELEASE SAVEPOINT add_charges")
     data_changed()

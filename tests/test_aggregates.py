@@ -145,15 +145,17 @@ def test_a_date_moved_to_another_year_leaves_no_count_behind(reference, import_d
 
 
 def test_a_reimport_regroups_only_the_months_of_the_rows_it_changes(reference, import_data, file_import, monkeypatch):
-    """Unchanged rows change no figure: a file imported again regroups nothing, and a file with one
-    corrected row regroups the months of that row's old and new dates, not the whole file's span."""
+    """Unchanged rows change no figure: a file imported again regroups nothing. New offences (a new
+    quarter, with offences reported years after they happened) are added to their groups as they are.
+    A corrected row's old and new months are regrouped, not every month between the file's first and
+    last date."""
     from reports import aggregates
 
-    windows = []
+    regrouped = []
 
-    def refresh(*, municipality_ids, window=None):
-        windows.append(window)
-        return aggregates.aggregates_refresh(municipality_ids=municipality_ids, window=window)
+    def refresh(*, municipality_ids, months=None):
+        regrouped.append(sorted(f"{m:%Y-%m}" for m in months))
+        return aggregates.aggregates_refresh(municipality_ids=municipality_ids, months=months)
 
     for module in (importers, stream):
         monkeypatch.setattr(module, "aggregates_refresh", refresh)
@@ -161,18 +163,33 @@ def test_a_reimport_regroups_only_the_months_of_the_rows_it_changes(reference, i
     original = import_data("anmeldelser_cp1252.csv")
     assert file_import(data=original, file_name="a.csv").ok
     assert file_import(data=import_data("sigtelser_cpr.csv"), file_name="s.csv").ok
-    windows.clear()
+    regrouped.clear()
 
     header, *rows = original.rstrip(b"\r\n").split(b"\r\n")
     again = file_import(data=b"\r\n".join([header, *reversed(rows)]) + b"\r\n", file_name="igen.csv")  # same rows
     assert again.ok and again.rows_unchanged == 5
-    assert windows == [(None, None)]
+    assert regrouped == [[]]
 
     corrected = original.replace(b"20-07-2016;20-07-2016;84110", b"20-07-2016;02-06-2016;84110")
     result = file_import(data=corrected, file_name="rettet.csv")
     assert result.rows_updated == 1 and result.rows_unchanged == 4
-    assert [tuple(map(str, w)) for w in windows[1:]] == [("2016-06-02", "2016-07-20")]  # not 2016-02-01 … 2016-10-01
+    assert regrouped[1] == ["2016-06", "2016-07"]  # not every month from 2016-02 to 2016-10
     assert_consistent(albertslund)
+
+    late = corrected.rstrip(b"\r\n") + b"\r\n0400-70211-00005-20;1;12-03-2020;28-12-2012;73241;Simpel vold;;2620;165;;N\r\n"
+    assert file_import(data=late, file_name="sent.csv").rows_created == 1
+    assert regrouped[2] == []  # only new offences: added to their groups as they are, nothing regrouped
+    assert_consistent(albertslund)
+    assert OffenceAggregate.objects.filter(basis="offence", month=dt.date(2012, 12, 1), reports=1).exists()
+
+    later = (late.replace(b"01-10-2016;30-09-2016;99999", b"01-10-2016;30-09-2016;73241")
+             + b"0400-70211-00006-21;1;02-01-2021;05-05-2014;71100;Bedrageri;;2620;165;;N\r\n")
+    result = file_import(data=later, file_name="senere.csv")
+    assert result.rows_created == 1 and result.rows_updated == 1
+    assert regrouped[3] == ["2016-09", "2016-10"]  # the corrected row's months; the new row is added as it is
+    assert_consistent(albertslund)
+    assert aggregates.month_ranges([dt.date(2012, 12, 1), dt.date(2020, 3, 1), dt.date(2020, 2, 1)]) == [
+        (dt.date(2012, 12, 1), dt.date(2013, 1, 1)), (dt.date(2020, 2, 1), dt.date(2020, 4, 1))]
 
 
 def test_an_offence_moved_in_the_admin_leaves_no_count_behind(rf, admin_user, town):

@@ -486,7 +486,7 @@ def _prepare_police(kind, *, sheets, file_name, names, objects, default, options
             touched |= police.charge_municipalities(batch=batch)
         if replace:
             touched |= {batch.municipality_id} if batch.municipality_id else set()
-        aggregates_refresh(municipality_ids=touched, window=counts.window)
+        aggregates_refresh(municipality_ids=touched, months=counts.months)
         return counts, notes
 
     def forecast() -> list[str]:

@@ -26,7 +26,7 @@ from django.db import OperationalError, connection, models, transaction
 
 from importers.models import ImportBatch, ImportChange
 
-from .results import Counts, window_union
+from .results import Counts, months_of
 from .writer import model_label
 
 LOAD_CHUNK = 200_000  # rows per executemany / COPY call (a streamed file's chunk in one): bounded memory for the text buffer
@@ -68,8 +68,9 @@ class Staged:
     counts: Counts
     lookups_missing: dict[str, int] = field(default_factory=dict)
     deleted_ids: list[int] = field(default_factory=list)
-    window: tuple[dt.date | None, dt.date | None] = (None, None)  # the dates the merge may have touched
-    counted: bool = False  # the aggregate table was brought up to date during the merge (on_merged)
+    months: frozenset[dt.date] = frozenset()  # the months whose figures the merge may have changed
+    counted: bool = False  # the derived tables were brought up to date during the merge (on_merged)
+    added: frozenset[dt.date] = frozenset()  # the months of the rows on_merged counted as they are
 
 
 
@@ -252,7 +253,7 @@ def staged_merge(
     frame: pd.DataFrame | None = None, stage: StagingTable | None = None, rows: int = 0,
     compare: list[str] | None = None, lookups: Iterable[Lookup] = (),
     replace: Callable[[str], str] | None = None, progress: Callable[[int], None] | None = None,
-    window: Iterable[str] = (),
+    dates: Iterable[str] = (),
     on_merged: Callable[[object, str, Staged], None] | None = None,
 ) -> Staged:
     """Create the rows of ``frame`` whose key is new and update those whose ``compare`` fields differ.
@@ -267,10 +268,10 @@ def staged_merge(
     Give either ``frame`` (loaded here) or a ``stage`` already loaded chunk by chunk with
     ``rows`` rows (a streamed file); the staging table is dropped when the merge is done.
 
-    ``window`` are SQL queries (``{merged}`` names the merged rows, with ``existing_id`` and
-    ``changed``: new, or differing in a ``compare`` field) that each return the first and last
-    date the merge may touch; ``Staged.window`` spans them all. Rows the file leaves as they are
-    change no figure, so the queries should look at the changed ones only.
+    ``dates`` are SQL queries (``{merged}`` names the merged rows, with ``existing_id`` and
+    ``changed``: new, or differing in a ``compare`` field) that each return, in one column, the
+    dates whose figures the merge may change; ``Staged.months`` are their months. Rows the file
+    leaves as they are change no figure, so the queries should look at the changed ones only.
     ``on_merged(cursor, merged, result)`` runs after the writes, while the merged rows exist.
     """
     compare = list(fields if compare is None else compare)
@@ -307,11 +308,9 @@ def staged_merge(
             for lk in lookups:
                 cursor.execute(f"SELECT COUNT(*) FROM {merged} WHERE {_q(lk.column)} IS NULL")
                 result.lookups_missing[lk.column] = cursor.fetchone()[0]
-            spans = []
-            for sql in window:
+            for sql in dates:
                 cursor.execute(sql.format(merged=merged))
-                spans.append(cursor.fetchone())
-            result.window = window_union(*spans)
+                result.months |= months_of(row[0] for row in cursor.fetchall())
             differs = " OR ".join(_distinct(f"t.{_q(f)}", f"m.{_q(f)}") for f in compare) or "FALSE"
             previous = _json_object((f, f"t.{_q(f)}") for f in [*compare, "batch_id"])
             cursor.execute(

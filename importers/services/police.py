@@ -15,13 +15,13 @@ from districts.addresses import DistrictLocator
 from districts.models import District, Municipality
 from importers.models import ImportBatch, ImportChange
 from importers.parsers.common import distinct_rows, per_distinct
-from reports.aggregates import aggregates_add_charges
+from reports.aggregates import aggregates_add_charges, aggregates_add_offences
 from reports.categories import offence_codes_register
 from reports.models import CategoryCode, Charge, ChargeFact, ReportedOffence
 
 from . import bulk
 from .bulk import Lookup, StagingTable, staged_merge, upkeep_deferred, upkeep_deferred_when_large
-from .results import Counts
+from .results import Counts, months_of
 from .writer import model_label
 
 OFFENCE_KEY = ("journal_number", "forhold")
@@ -151,11 +151,11 @@ def offences_merge(
     replace = None
     offence = connection.ops.quote_name(ReportedOffence._meta.db_table)
     dates = ("report_date", "offence_date")
-    new_and_old = " UNION ALL ".join(  # of the rows the merge creates or changes: unchanged rows change no figure
-        [f"SELECT {d} AS x FROM {{merged}} WHERE changed" for d in dates]
+    new_and_old = " UNION ALL ".join(  # of the stored rows the merge changes (new rows are counted as they are)
+        [f"SELECT {d} AS x FROM {{merged}} WHERE changed AND existing_id IS NOT NULL" for d in dates]
         + [f"SELECT t.{d} FROM {{merged}} m JOIN {offence} t ON t.id = m.existing_id WHERE m.changed" for d in dates]
     )
-    window = [f"SELECT MIN(x), MAX(x) FROM ({new_and_old}) d"]
+    touched = [f"SELECT DISTINCT x FROM ({new_and_old}) d"]
     if replace_period:
         start, end = replace_period
         replaced = municipality_ids or ({batch.municipality_id} if batch.municipality_id else set())
@@ -166,19 +166,34 @@ def offences_merge(
                     f"AND {alias}.report_date <= '{end.isoformat()}'")
 
         replaced_rows = " UNION ALL ".join(f"SELECT t.{d} AS x FROM {offence} t WHERE {replace('t')}" for d in dates)
-        window.append(f"SELECT MIN(x), MAX(x) FROM ({replaced_rows}) d")
+        touched.append(f"SELECT DISTINCT x FROM ({replaced_rows}) d")
 
     merged = staged_merge(
         model=ReportedOffence, frame=frame, stage=stage, rows=rows, key=OFFENCE_KEY, fields=OFFENCE_FIELDS,
         batch=batch, compare=fields_from_columns(fields=OFFENCE_FIELDS, sources=OFFENCE_FIELD_SOURCES, columns=columns),
-        replace=replace, progress=progress, window=window,
+        replace=replace, progress=progress, dates=touched, on_merged=_offences_counted,
     )
-    merged.counts.window = merged.window
-    return merged.counts, warnings + _offences_stored(codes)
+    notes, linked = _offences_stored(codes)
+    # the months of changed and removed rows are regrouped; new rows were counted as they are, unless
+    # waiting charges were linked to them: then their months are regrouped too
+    merged.counts.months = merged.months | (merged.added if linked else frozenset())
+    return merged.counts, warnings + notes
 
 
-def _offences_stored(codes: dict[str, str]) -> list[str]:
-    """After offences are written: register their codes, link waiting charges; the warnings for both."""
+def _offences_counted(cursor, merged: str, result) -> None:
+    """New offences (a new quarter) are added to the aggregate table as they are. Regrouping their months
+    instead would regroup every month back to the offence dates of late-reported offences."""
+    if not result.counts.created:
+        return
+    new = f"SELECT * FROM {merged} WHERE existing_id IS NULL"
+    aggregates_add_offences(cursor, offences=new)
+    cursor.execute(" UNION ".join(f"SELECT {d} FROM ({new}) n" for d in ("report_date", "offence_date")))
+    result.added = months_of(row[0] for row in cursor.fetchall())
+
+
+def _offences_stored(codes: dict[str, str]) -> tuple[list[str], int]:
+    """After offences are written: register their codes, link waiting charges; the warnings for both and
+    the number of charges linked."""
     warnings = []
     offence_codes_register(source="politi", codes=codes)
     mapped = set(CategoryCode.objects.filter(source="politi", code__in=list(codes)).values_list("code", flat=True))
@@ -191,7 +206,7 @@ def _offences_stored(codes: dict[str, str]) -> list[str]:
     linked = charges_link()
     if linked:
         warnings.append(f"{linked} tidligere indlæste sigtelser er nu knyttet til deres anmeldelse.")
-    return warnings
+    return warnings, linked
 
 
 FIRST_LOAD_COLUMNS = [*OFFENCE_KEY, *OFFENCE_FIELDS, "batch_id"]
@@ -221,14 +236,14 @@ def offences_first_load(*, rows: int) -> Iterator[StagingTable | None]:
             yield StagingTable.into(model=ReportedOffence, columns=FIRST_LOAD_COLUMNS) if deferred else None
 
 
-def offences_first_loaded(*, batch: ImportBatch, count: int, window: tuple, codes: dict[str, str]) -> tuple[Counts, list[str]]:
+def offences_first_loaded(*, batch: ImportBatch, count: int, months: frozenset, codes: dict[str, str]) -> tuple[Counts, list[str]]:
     """The bookkeeping of a first load: one change record for the created rows, fresh planner
     statistics, codes registered and waiting charges linked (as ``offences_merge`` does)."""
     ImportChange.objects.create(batch=batch, model=model_label(ReportedOffence), object_id=count,
                                 action=ImportChange.Action.BULK_CREATED)
     with connection.cursor() as cursor:
         bulk.analyze(cursor, ReportedOffence._meta.db_table)
-    return Counts(read=count, created=count, window=window), _offences_stored(codes)
+    return Counts(read=count, created=count, months=months), _offences_stored(codes)[0]
 
 
 def charges_link() -> int:
@@ -268,7 +283,7 @@ def charges_rows(frame: pd.DataFrame, *, municipalities: dict[str, Municipality]
 CHARGE_LOOKUPS = [Lookup("offence_id", ReportedOffence, (("journal_number", "journal_number"), ("forhold", "forhold")))]
 
 
-_CHARGE_WINDOW = "SELECT MIN(x), MAX(x) FROM (" + " UNION ALL ".join(
+_CHARGE_DATES = "SELECT DISTINCT x FROM (" + " UNION ALL ".join(
     f"SELECT o.{d} AS x FROM {{merged}} m JOIN {ReportedOffence._meta.db_table} o ON o.id = m.offence_id WHERE m.changed"
     for d in ("report_date", "offence_date")
 ) + ") d"  # charges count in the months of their offences; unchanged charges change no figure
@@ -298,9 +313,9 @@ def charges_write(*, rows: pd.DataFrame | None, batch: ImportBatch, progress=Non
     merged = staged_merge(
         model=Charge, frame=rows, stage=stage, rows=count, key=CHARGE_KEY, fields=CHARGE_FIELDS, batch=batch,
         compare=fields_from_columns(fields=CHARGE_FIELDS, sources=CHARGE_FIELD_SOURCES, columns=columns),
-        lookups=CHARGE_LOOKUPS, progress=progress, window=[_CHARGE_WINDOW], on_merged=partial(_charges_counted, batch=batch),
+        lookups=CHARGE_LOOKUPS, progress=progress, dates=[_CHARGE_DATES], on_merged=partial(_charges_counted, batch=batch),
     )
-    merged.counts.window = (None, None) if merged.counted else merged.window
+    merged.counts.months = frozenset() if merged.counted else merged.months
     notes = []
     orphans = merged.lookups_missing.get("offence_id", 0)
     if orphans:

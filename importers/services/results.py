@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from importers.models import ImportBatch
@@ -16,13 +17,13 @@ class Counts:
     updated: int = 0
     unchanged: int = 0
     removed: int = 0
-    # first and last date (report or offence date) whose figures the write may have changed
-    window: tuple[dt.date | None, dt.date | None] = (None, None)
+    # the months (their first days) whose figures the write may have changed, by report or offence date
+    months: frozenset[dt.date] = frozenset()
 
     def add(self, other: Counts) -> None:
         for name in ("created", "updated", "unchanged", "removed"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.window = window_union(self.window, other.window)
+        self.months = self.months | other.months
 
 
 def as_date(value) -> dt.date | None:
@@ -30,6 +31,11 @@ def as_date(value) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
         return value
     return dt.date.fromisoformat(str(value)[:10])
+
+
+def months_of(dates: Iterable) -> frozenset[dt.date]:
+    """The months (their first days) of some dates, as a database or a frame gives them; no date is skipped."""
+    return frozenset(as_date(d).replace(day=1) for d in dates if d is not None and d == d and d != "")
 
 
 def window_union(*windows: tuple) -> tuple[dt.date | None, dt.date | None]:

@@ -35,6 +35,7 @@ from .results import (
     Counts,
     Plan,
     frame_preview,
+    months_of,
     replace_period_dates,
     window_union,
 )
@@ -108,7 +109,7 @@ class _Loaded:
     columns: set[str] | None = None  # the file's canonical columns
     codes: dict[str, str] = field(default_factory=dict)  # offence code → code text
     municipality_ids: set[int] = field(default_factory=set)
-    window: tuple = (None, None)  # first and last report or offence date
+    months: frozenset = frozenset()  # the months of the report and offence dates
 
 
 class StreamPlan(Plan):
@@ -162,7 +163,7 @@ class StreamPlan(Plan):
                 stage.close()
         # a first load's keys and indexes exist again here: the bookkeeping below may use them
         if first_load:
-            counts, notes = police.offences_first_loaded(batch=batch, count=self.rows_read, window=loaded.window,
+            counts, notes = police.offences_first_loaded(batch=batch, count=self.rows_read, months=loaded.months,
                                                          codes=loaded.codes)
             touched = loaded.municipality_ids
         elif offences:
@@ -177,7 +178,7 @@ class StreamPlan(Plan):
             counts, notes = police.charges_write(rows=None, stage=stage, count=self.rows_read, batch=batch,
                                                  columns=loaded.columns)
             touched = police.charge_municipalities(batch=batch)
-        aggregates_refresh(municipality_ids=touched, window=counts.window)
+        aggregates_refresh(municipality_ids=touched, months=counts.months)
         return counts, notes
 
     def _stage(self) -> StagingTable:
@@ -218,7 +219,7 @@ class StreamPlan(Plan):
                 rows, notes = police.offences_rows(frame, municipalities=self.objects, locators=locators)
                 reported = _span(rows["report_date"])
                 period = window_union(period, reported)
-                loaded.window = window_union(loaded.window, reported, _span(rows["offence_date"]))
+                loaded.months |= months_of(pd.unique(rows["report_date"])) | months_of(pd.unique(rows["offence_date"]))
                 loaded.codes |= {c: t for c, t in police.offence_codes(rows).items() if t or c not in loaded.codes}
                 loaded.municipality_ids |= set(rows["municipality_id"].dropna().astype(int).tolist())
             else:
