@@ -188,6 +188,13 @@ def test_a_reimport_regroups_only_the_months_of_the_rows_it_changes(reference, i
     assert result.rows_created == 1 and result.rows_updated == 1
     assert regrouped[3] == ["2016-09", "2016-10"]  # the corrected row's months; the new row is added as it is
     assert_consistent(albertslund)
+
+    charges = (import_data("sigtelser_cpr.csv").replace(b"010203-1234;Anders And;12-03-2016;169", b"010203-1234;Anders And;12-03-2016;165")
+               + "0400-70211-00005-20;1;150570-1236;Eva E;20-03-2020;Albertslund;Øster\r\n".encode("cp1252"))
+    result = file_import(data=charges, file_name="s3.csv")
+    assert result.rows_created == 1 and result.rows_updated == 1
+    assert regrouped[4] == ["2016-02"]  # the changed charge's offence month; the new charge (2012/2020) is added
+    assert_consistent(albertslund)
     assert aggregates.month_ranges([dt.date(2012, 12, 1), dt.date(2020, 3, 1), dt.date(2020, 2, 1)]) == [
         (dt.date(2012, 12, 1), dt.date(2013, 1, 1)), (dt.date(2020, 2, 1), dt.date(2020, 4, 1))]
 

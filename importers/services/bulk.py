@@ -69,8 +69,8 @@ class Staged:
     lookups_missing: dict[str, int] = field(default_factory=dict)
     deleted_ids: list[int] = field(default_factory=list)
     months: frozenset[dt.date] = frozenset()  # the months whose figures the merge may have changed
-    counted: bool = False  # the derived tables were brought up to date during the merge (on_merged)
-    added: frozenset[dt.date] = frozenset()  # the months of the rows on_merged counted as they are
+    counted: bool = False  # on_merged brought the derived tables up to date for the created rows
+    added: frozenset[dt.date] = frozenset()  # the months of the created rows (their offences'), when on_merged says
 
 
 

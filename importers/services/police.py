@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -187,6 +186,7 @@ def _offences_counted(cursor, merged: str, result) -> None:
         return
     new = f"SELECT * FROM {merged} WHERE existing_id IS NULL"
     aggregates_add_offences(cursor, offences=new)
+    result.counted = True
     cursor.execute(" UNION ".join(f"SELECT {d} FROM ({new}) n" for d in ("report_date", "offence_date")))
     result.added = months_of(row[0] for row in cursor.fetchall())
 
@@ -283,25 +283,28 @@ def charges_rows(frame: pd.DataFrame, *, municipalities: dict[str, Municipality]
 CHARGE_LOOKUPS = [Lookup("offence_id", ReportedOffence, (("journal_number", "journal_number"), ("forhold", "forhold")))]
 
 
-_CHARGE_DATES = "SELECT DISTINCT x FROM (" + " UNION ALL ".join(
-    f"SELECT o.{d} AS x FROM {{merged}} m JOIN {ReportedOffence._meta.db_table} o ON o.id = m.offence_id WHERE m.changed"
-    for d in ("report_date", "offence_date")
-) + ") d"  # charges count in the months of their offences; unchanged charges change no figure
+def _charge_dates(which: str) -> str:
+    """SQL for the dates of the offences of the merged charges matching ``which`` (``m``): charges count in
+    the months of their offences."""
+    offence = ReportedOffence._meta.db_table
+    return "SELECT DISTINCT x FROM (" + " UNION ALL ".join(
+        f"SELECT o.{d} AS x FROM {{merged}} m JOIN {offence} o ON o.id = m.offence_id WHERE {which}"
+        for d in ("report_date", "offence_date")) + ") d"
 
 
-def _charges_counted(cursor, merged: str, result, *, batch: ImportBatch) -> None:
-    """Only new charges: add them to the aggregate table and the charge facts as they are (no regrouping
+def _charges_counted(cursor, merged: str, result) -> None:
+    """New charges are added to the aggregate table and the charge facts as they are (no regrouping
     needed). A large load of charges builds the facts' indexes afterwards, as the offences' do."""
-    if result.counts.updated or result.counts.removed:
-        result.counted = False
+    if not result.counts.created:
         return
-    # with nothing updated or removed, the rows that carry this batch's number are the new ones
-    new = (f"SELECT * FROM {connection.ops.quote_name(Charge._meta.db_table)} "
-           f"WHERE batch_id = {int(batch.pk)} AND offence_id IS NOT NULL")
+    new = f"SELECT * FROM {merged} WHERE existing_id IS NULL AND offence_id IS NOT NULL"
     with upkeep_deferred_when_large(cursor, table=ChargeFact._meta.db_table, rows=result.counts.created) as deferred:
         result.counted = aggregates_add_charges(cursor, charges=new)
     if deferred:
         bulk.analyze(cursor, ChargeFact._meta.db_table)
+    if not result.counted:  # the aggregate table is out of step with them: their months are regrouped instead
+        cursor.execute(_charge_dates("m.existing_id IS NULL").format(merged=merged))
+        result.added = months_of(row[0] for row in cursor.fetchall())
 
 
 def charges_write(*, rows: pd.DataFrame | None, batch: ImportBatch, progress=None, columns: set[str] | None = None,
@@ -313,9 +316,10 @@ def charges_write(*, rows: pd.DataFrame | None, batch: ImportBatch, progress=Non
     merged = staged_merge(
         model=Charge, frame=rows, stage=stage, rows=count, key=CHARGE_KEY, fields=CHARGE_FIELDS, batch=batch,
         compare=fields_from_columns(fields=CHARGE_FIELDS, sources=CHARGE_FIELD_SOURCES, columns=columns),
-        lookups=CHARGE_LOOKUPS, progress=progress, dates=[_CHARGE_DATES], on_merged=partial(_charges_counted, batch=batch),
+        lookups=CHARGE_LOOKUPS, progress=progress, dates=[_charge_dates("m.changed AND m.existing_id IS NOT NULL")],
+        on_merged=_charges_counted,
     )
-    merged.counts.months = frozenset() if merged.counted else merged.months
+    merged.counts.months = merged.months | merged.added  # changed charges' months, and new ones' not counted
     notes = []
     orphans = merged.lookups_missing.get("offence_id", 0)
     if orphans:
