@@ -305,25 +305,25 @@ def staged_merge(
                 f"t.id AS existing_id, ({changes_row}) AS changed "
                 f"FROM {stage.name} s LEFT JOIN {target} t ON {on_key} {joins}"
             )
+            analyze(cursor, merged)  # a temporary table has no statistics: the joins on it would be planned blind
             for lk in lookups:
                 cursor.execute(f"SELECT COUNT(*) FROM {merged} WHERE {_q(lk.column)} IS NULL")
                 result.lookups_missing[lk.column] = cursor.fetchone()[0]
             for sql in dates:
                 cursor.execute(sql.format(merged=merged))
                 result.months |= months_of(row[0] for row in cursor.fetchall())
-            differs = " OR ".join(_distinct(f"t.{_q(f)}", f"m.{_q(f)}") for f in compare) or "FALSE"
             previous = _json_object((f, f"t.{_q(f)}") for f in [*compare, "batch_id"])
             cursor.execute(
                 f"INSERT INTO {changes} (batch_id, model, object_id, action, previous) "
                 f"SELECT %s, %s, t.id, %s, {previous} FROM {merged} m JOIN {target} t ON t.id = m.existing_id "
-                f"WHERE {differs}",
+                "WHERE m.changed",
                 [batch.pk, label, ImportChange.Action.UPDATED],
             )
             if compare:
                 assignments = ", ".join(f"{_q(f)} = m.{_q(f)}" for f in compare)
                 cursor.execute(
                     f"UPDATE {target} AS t SET {assignments}, batch_id = %s FROM {merged} m "
-                    f"WHERE t.id = m.existing_id AND ({differs})",
+                    "WHERE t.id = m.existing_id AND m.changed",
                     [batch.pk],
                 )
                 result.counts.updated = max(cursor.rowcount, 0)
