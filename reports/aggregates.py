@@ -45,6 +45,16 @@ def _month(column: str) -> str:
     return f"date({column}, 'start of month')"
 
 
+def derived_tables_lock(cursor) -> None:
+    """Writers of the derived tables take turns until they commit (PostgreSQL; SQLite has one writer at a
+    time anyway). Two imports regrouping the same months would otherwise each delete what the other has
+    not committed yet and insert their own rows: every count twice. Readers are not held up."""
+    if connection.vendor == "postgresql":
+        q = connection.ops.quote_name
+        cursor.execute(f"LOCK TABLE {q(OffenceAggregate._meta.db_table)}, {q(ChargeFact._meta.db_table)} "
+                       "IN SHARE ROW EXCLUSIVE MODE")
+
+
 def month_ranges(months: Iterable[dt.date]) -> list[tuple[dt.date, dt.date]]:
     """Months (their first days) as few ranges as possible: (first day, first day after), adjacent months joined."""
     ranges: list[tuple[dt.date, dt.date]] = []
@@ -82,6 +92,7 @@ def aggregates_refresh(*, municipality_ids: Iterable[int], months: Iterable[dt.d
     marks = ", ".join(["%s"] * len(ids))
     written = 0
     with connection.cursor() as cursor:
+        derived_tables_lock(cursor)
         cursor.execute(f"DELETE FROM {aggregate} WHERE municipality_id IN ({marks})"
                        + within.format(column="month"), [*ids, *params])
         cursor.execute(f"DELETE FROM {facts} WHERE municipality_id IN ({marks})"
@@ -119,6 +130,7 @@ def _groups_add(cursor, *, rows: str, column: str, create: bool) -> bool:
                      else "a.district_id IS x.district_id")
     same_group = (f"a.municipality_id = x.municipality_id AND {same_district} AND a.code = x.code "
                   "AND a.month = x.month AND a.basis = %s")
+    derived_tables_lock(cursor)
     for basis, field in DATE_FIELDS.items():  # the rows are grouped once per basis, into a small table
         month = _month(f"o.{field}")
         cursor.execute("DROP TABLE IF EXISTS added_groups")

@@ -255,3 +255,44 @@ def test_a_deleted_district_leaves_its_offences_counted_as_unknown(rf, admin_use
         expected.append((dt.date(2016, 11, 1), 1, 1))  # Lund's L2 with p3's charge: a new row
     assert sorted(unknown.values_list("month", "reports", "charges")) == expected
     assert not ChargeFact.objects.filter(home_district_id=vester_id).exists()
+
+
+@pytest.mark.django_db(transaction=True)  # two connections, each committing
+def test_two_writers_regrouping_the_same_months_take_turns(town):
+    """Two imports regrouping the same months at once: the second waits for the first to commit and then
+    replaces its rows, instead of adding a second copy of every count (PostgreSQL; SQLite writes one at a time)."""
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    from reports.aggregates import aggregates_refresh
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite lets one writer at a time in")
+    first_done, errors = threading.Event(), []
+
+    def writer(before=None, after=None):
+        try:
+            if before:
+                before.wait(5)
+            with transaction.atomic():
+                aggregates_refresh(municipality_ids={town.pk})
+                if after:
+                    after.set()
+                    time.sleep(0.5)  # still uncommitted while the other writer starts
+        except Exception as exc:  # noqa: BLE001 - reported by the test below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=writer, kwargs={"after": first_done}),
+               threading.Thread(target=writer, kwargs={"before": first_done})]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert not errors
+    groups = OffenceAggregate.objects.values_list("municipality_id", "district_id", "code", "month", "basis")
+    assert len(groups) == len(set(groups)) > 0
+    assert_consistent(town)
