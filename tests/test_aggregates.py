@@ -127,6 +127,18 @@ def test_offences_loaded_after_their_charges_count_them(reference, import_data, 
     assert_consistent(albertslund)
 
 
+def test_new_charges_whose_aggregate_rows_are_missing_regroup_their_months(reference, import_data, file_import):
+    """A table out of step (rows removed by hand, say): new charges cannot be added to rows that are not
+    there, so the months of their offences are regrouped from the row tables instead."""
+    assert file_import(data=import_data("anmeldelser_cp1252.csv"), file_name="a.csv").ok
+    OffenceAggregate.objects.all().delete()
+    assert file_import(data=import_data("sigtelser_cpr.csv"), file_name="s.csv").ok
+    charged = OffenceAggregate.objects.filter(basis="report", charges__gt=0)
+    assert sorted((a.month, a.code, a.reports, a.charges) for a in charged) == [
+        (dt.date(2016, 2, 1), "73241", 1, 2), (dt.date(2016, 7, 1), "84110", 1, 1)]
+    assert ChargeFact.objects.filter(basis="report").count() == 3
+
+
 def test_a_date_moved_to_another_year_leaves_no_count_behind(reference, import_data):
     """The aggregate refresh covers the months an import touched, including a row's old dates."""
     file_import = importers.file_import

@@ -69,8 +69,9 @@ class Staged:
     lookups_missing: dict[str, int] = field(default_factory=dict)
     deleted_ids: list[int] = field(default_factory=list)
     months: frozenset[dt.date] = frozenset()  # the months whose figures the merge may have changed
-    counted: bool = False  # on_merged brought the derived tables up to date for the created rows
-    added: frozenset[dt.date] = frozenset()  # the months of the created rows (their offences'), when on_merged says
+    # the months of the created rows (of their offences, for charges), where on_merged leaves the caller to
+    # decide whether they are regrouped
+    added: frozenset[dt.date] = frozenset()
 
 
 

@@ -186,7 +186,6 @@ def _offences_counted(cursor, merged: str, result) -> None:
         return
     new = f"SELECT * FROM {merged} WHERE existing_id IS NULL"
     aggregates_add_offences(cursor, offences=new)
-    result.counted = True
     cursor.execute(" UNION ".join(f"SELECT {d} FROM ({new}) n" for d in ("report_date", "offence_date")))
     result.added = months_of(row[0] for row in cursor.fetchall())
 
@@ -299,10 +298,10 @@ def _charges_counted(cursor, merged: str, result) -> None:
         return
     new = f"SELECT * FROM {merged} WHERE existing_id IS NULL AND offence_id IS NOT NULL"
     with upkeep_deferred_when_large(cursor, table=ChargeFact._meta.db_table, rows=result.counts.created) as deferred:
-        result.counted = aggregates_add_charges(cursor, charges=new)
+        counted = aggregates_add_charges(cursor, charges=new)
     if deferred:
         bulk.analyze(cursor, ChargeFact._meta.db_table)
-    if not result.counted:  # the aggregate table is out of step with them: their months are regrouped instead
+    if not counted:  # the aggregate table is out of step with them: their months are regrouped instead
         cursor.execute(_charge_dates("m.existing_id IS NULL").format(merged=merged))
         result.added = months_of(row[0] for row in cursor.fetchall())
 
@@ -319,7 +318,7 @@ def charges_write(*, rows: pd.DataFrame | None, batch: ImportBatch, progress=Non
         lookups=CHARGE_LOOKUPS, progress=progress, dates=[_charge_dates("m.changed AND m.existing_id IS NOT NULL")],
         on_merged=_charges_counted,
     )
-    merged.counts.months = merged.months | merged.added  # changed charges' months, and new ones' not counted
+    merged.counts.months = merged.months | merged.added  # changed charges' months, and new ones' if not counted
     notes = []
     orphans = merged.lookups_missing.get("offence_id", 0)
     if orphans:
