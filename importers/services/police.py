@@ -71,6 +71,12 @@ def _locate_distinct(frame: pd.DataFrame, locators: dict[str, DistrictLocator]) 
     return numbers, distinct
 
 
+def _municipality_ids(codes: pd.Series, municipalities: dict[str, Municipality]) -> pd.Series:
+    """Municipality codes → their ids (missing where unknown), each distinct code looked up once."""
+    ids = {c: m.pk for c, m in municipalities.items()}
+    return per_distinct(codes, lambda distinct: distinct.map(ids)).astype("Int64")
+
+
 def offences_rows(frame: pd.DataFrame, *, municipalities: dict[str, Municipality],
                   locators: dict[str, DistrictLocator] | None = None) -> tuple[pd.DataFrame, list[str]]:
     """Canonical offence frame → the stored columns, districts assigned; warnings for unknowns.
@@ -90,7 +96,7 @@ def offences_rows(frame: pd.DataFrame, *, municipalities: dict[str, Municipality
         "code": frame["code"], "code_text": per_distinct(frame["code_text"], lambda t: t.str.slice(0, 200)),
         "address": per_distinct(frame["address"], lambda t: t.str.slice(0, 200)),
         "postcode": per_distinct(frame["postcode"], lambda t: t.str.slice(0, 4)),
-        "municipality_id": frame["municipality"].map({c: m.pk for c, m in municipalities.items()}).astype("Int64"),
+        "municipality_id": _municipality_ids(frame["municipality"], municipalities),
         "district_id": places["district_id"].array.take(numbers),
         "district_method": places["method"].to_numpy()[numbers],
         "x": frame["x"] if "x" in frame else float("nan"), "y": frame["y"] if "y" in frame else float("nan"),
@@ -258,7 +264,7 @@ def charges_rows(frame: pd.DataFrame, *, municipalities: dict[str, Municipality]
     """Canonical charge frame → the stored columns; the offence is found when the rows are written."""
     warnings: list[str] = []
     districts = {(d.municipality_id, d.name.casefold()): d.pk for d in District.objects.all()}
-    home = frame["home_municipality"].map({c: m.pk for c, m in municipalities.items()}).astype("Int64")
+    home = _municipality_ids(frame["home_municipality"], municipalities)
     named = per_distinct(frame["home_district"].fillna(""), lambda t: t.str.strip())
     numbers, first = distinct_rows(pd.DataFrame({"home": home, "name": named}))  # each (home, bydel) looked up once
     pairs = [(h, n) for h, n in zip(home.iloc[first], named.iloc[first], strict=True) if n and not pd.isna(h)]
