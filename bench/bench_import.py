@@ -5,7 +5,8 @@
 Creates a fresh schema (migrate + load_reference), generates the extract with
 bench/generate.py (or takes --data), imports offences then charges from disk (streamed when
 larger than IMPORT_STREAM_BYTES), then re-imports the last quarter as an analyst would and
-imports a new quarter (``new_quarter_extract``), and prints seconds, rows/s and peak RSS. On PostgreSQL it first times psql \\copy of the same
+imports a new quarter (``new_quarter_extract``), and prints seconds, rows/s, peak RSS and where
+the time went (``StatementPhases``). On PostgreSQL it first times psql \\copy of the same
 offences file into a bare table: the floor.
 """
 
