@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.access import ANALYST, user_municipalities
 from districts.models import Municipality
 from importers.parsers.police import HEADER_LABELS
+from reports.models import ReportedOffence
 from reports.warm import dashboards_warm_later
 
 from . import quality
@@ -71,8 +72,11 @@ PREVIEW_LABELS = {
 @require_GET
 def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
     batch = get_object_or_404(_batches(request.user), pk=batch_id)
+    methods = dict(ReportedOffence.DistrictMethod.choices)  # stored as codes, shown in the reader's language
+    preview = [{**row, "district_method": methods[row["district_method"]]} if row.get("district_method") in methods
+               else row for row in batch.options.get("_preview", [])]
     return render(request, "importers/batch.html", {
-        "batch": batch, "preview": batch.options.get("_preview", []), "columns": batch.options.get("_columns", []),
+        "batch": batch, "preview": preview, "columns": batch.options.get("_columns", []),
         "column_labels": PREVIEW_LABELS,
         "message": batch.options.get("_message", ""),
         "running": batch.status in (ImportBatch.Status.QUEUED, ImportBatch.Status.RUNNING),

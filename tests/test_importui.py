@@ -39,6 +39,18 @@ def test_upload_preview_confirm_and_batch_page(analyst, import_data):
     assert f"/import/{batch.pk}/" in analyst.get("/import/").content.decode()
 
 
+def test_the_batch_page_shows_how_districts_were_found_in_the_readers_language(analyst, import_data):
+    """Found by hand: a preview made by an English-speaking analyst showed "street table" on the Danish page."""
+    analyst.cookies.load({"django_language": "en"})
+    upload(analyst, "anmeldelser.csv", import_data("anmeldelser_cp1252.csv"))
+    batch = ImportBatch.objects.get()
+    english = analyst.get(f"/import/{batch.pk}/").content.decode()
+    assert "<td>street table</td>" in english
+    analyst.cookies.load({"django_language": "da"})
+    danish = analyst.get(f"/import/{batch.pk}/").content.decode()
+    assert "<td>vejtabel</td>" in danish and "street table" not in danish
+
+
 def test_rejected_file_lists_errors_and_cannot_be_confirmed(analyst):
     data = "Journalnummer;Anmeldt dato;Gerningskode;Kommunekode\n0400-1;31-02-2016;73241;165\n".encode()
     upload(analyst, "fejl.csv", data)

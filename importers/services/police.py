@@ -123,11 +123,10 @@ def offences_rows(frame: pd.DataFrame, *, municipalities: dict[str, Municipality
 def preview_districts(preview: list[dict], columns: list[str], rows: pd.DataFrame) -> tuple[list[dict], list[str]]:
     """Add to the preview the district each offence will be counted in, and how it was found."""
     names = dict(District.objects.values_list("pk", "name"))
-    methods = dict(ReportedOffence.DistrictMethod.choices)
     head = rows.head(len(preview))
     for row, district_id, method in zip(preview, head["district_id"], head["district_method"], strict=True):
         row["assigned_district"] = names.get(district_id, "Ukendt bydel") if not pd.isna(district_id) else "Ukendt bydel"
-        row["district_method"] = str(methods.get(method, method))
+        row["district_method"] = method  # its label in the reader's language when the page is shown
     return preview, [*columns, "assigned_district", "district_method"]
 
 
