@@ -26,6 +26,7 @@ class ImportBatch(models.Model):
         UNCHANGED = "unchanged", _("uændret (samme fil)")
         REJECTED = "rejected", _("afvist")
         FAILED = "failed", _("fejlet")
+        ROLLING_BACK = "rolling_back", _("rulles tilbage")
         ROLLED_BACK = "rolled_back", _("rullet tilbage")
 
     kind = models.CharField(_("type"), max_length=12, choices=Kind.choices)

@@ -1,4 +1,8 @@
-"""Running a confirmed import: a Celery task on Redis when configured, else a thread."""
+"""Running a confirmed import or a rollback: a Celery task on Redis when configured, else a thread.
+
+A rollback regroups the derived tables of the months its rows touch; for a large batch that takes
+longer than a web request may (gunicorn's default timeout is 30 s), so it runs in the background too.
+"""
 
 from __future__ import annotations
 
@@ -44,15 +48,63 @@ def import_run(batch_id: int) -> None:
     import_execute(batch_id)
 
 
+def rollback_execute(batch_id: int, user_id: int | None = None) -> None:
+    """Roll a batch back; its outcome is kept on the batch for its page. A batch that cannot be rolled
+    back (a later batch changed its rows) or whose rollback fails stays as it was."""
+    from django.contrib.auth import get_user_model
+
+    from importers.services import batch_rollback
+
+    batch = ImportBatch.objects.get(pk=batch_id)
+    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    try:
+        result = batch_rollback(batch=batch, user=user)
+    except Exception:
+        log.exception("Rollback of batch %s failed", batch_id)
+        _rollback_outcome(batch_id, ok=False, message=f"Tilbagerulningen af kørsel #{batch_id} fejlede; intet er "
+                                                        "ændret. Prøv igen, eller kontakt driften.")
+        raise
+    _rollback_outcome(batch_id, ok=result.ok, message=result.message)
+    if result.ok:
+        dashboards_warm_later()
+
+
+def _rollback_outcome(batch_id: int, *, ok: bool, message: str) -> None:
+    batch = ImportBatch.objects.get(pk=batch_id)
+    batch.options = {**batch.options, "_rollback": {"ok": ok, "message": message}}
+    if not ok:
+        batch.status = ImportBatch.Status.DONE
+    batch.save(update_fields=["options", "status"])
+
+
+@shared_task(name="importers.rollback_run")
+def rollback_run(batch_id: int, user_id: int | None = None) -> None:
+    rollback_execute(batch_id, user_id)
+
+
+def _run(task, execute, *args, name: str) -> str:
+    """Run ``execute(*args)`` as the Celery ``task``, inline or in a thread; returns which."""
+    if settings.CELERY_BROKER_URL:
+        task.delay(*args)
+        return "celery"
+    if settings.IMPORT_RUN_INLINE:
+        execute(*args)
+        return "inline"
+    thread_start(lambda: execute(*args), name=name)
+    return "thread"
+
+
 def import_start(batch: ImportBatch) -> str:
     """Queue the import; returns how it runs ("celery", "thread" or "inline")."""
     batch.status = ImportBatch.Status.QUEUED
     batch.save(update_fields=["status"])
-    if settings.CELERY_BROKER_URL:
-        import_run.delay(batch.pk)
-        return "celery"
-    if settings.IMPORT_RUN_INLINE:
-        import_execute(batch.pk)
-        return "inline"
-    thread_start(lambda: import_execute(batch.pk), name=f"import-{batch.pk}")
-    return "thread"
+    return _run(import_run, import_execute, batch.pk, name=f"import-{batch.pk}")
+
+
+def rollback_start(batch: ImportBatch, user=None) -> str:
+    """Queue the rollback of a batch; returns how it runs ("celery", "thread" or "inline")."""
+    batch.status = ImportBatch.Status.ROLLING_BACK
+    batch.options = {k: v for k, v in batch.options.items() if k != "_rollback"}
+    batch.save(update_fields=["status", "options"])
+    user_id = user.pk if getattr(user, "is_authenticated", False) else None
+    return _run(rollback_run, rollback_execute, batch.pk, user_id, name=f"rollback-{batch.pk}")

@@ -11,14 +11,13 @@ from accounts.access import ANALYST, user_municipalities
 from districts.models import Municipality
 from importers.parsers.police import HEADER_LABELS
 from reports.models import ReportedOffence
-from reports.warm import dashboards_warm_later
 
 from . import quality
 from .forms import UploadForm
 from .models import ImportBatch
-from .services import batch_rollback, file_import, progress_get
+from .services import file_import, progress_get
 from .storage import upload_path, upload_store, uploads_purge
-from .tasks import import_start
+from .tasks import import_start, rollback_start
 
 
 def _analyst_municipalities(user):
@@ -79,7 +78,9 @@ def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
         "batch": batch, "preview": preview, "columns": batch.options.get("_columns", []),
         "column_labels": PREVIEW_LABELS,
         "message": batch.options.get("_message", ""),
-        "running": batch.status in (ImportBatch.Status.QUEUED, ImportBatch.Status.RUNNING),
+        "running": batch.status in (ImportBatch.Status.QUEUED, ImportBatch.Status.RUNNING,
+                                    ImportBatch.Status.ROLLING_BACK),
+        "rollback": batch.options.get("_rollback"),
     })
 
 
@@ -100,9 +101,10 @@ def confirm(request: HttpRequest, batch_id: int) -> HttpResponse:
 @require_GET
 def status(request: HttpRequest, batch_id: int) -> JsonResponse:
     batch = get_object_or_404(_batches(request.user), pk=batch_id)
-    progress = 100 if batch.status in ("done", "unchanged") else (progress_get(batch.pk) or batch.progress)
+    progress = (100 if batch.status in ("done", "unchanged") else None if batch.status == "rolling_back"
+                else (progress_get(batch.pk) or batch.progress))  # a rollback has no measure of progress
     return JsonResponse({"status": batch.status, "status_display": batch.get_status_display(), "progress": progress,
-                         "done": batch.status not in ("queued", "running", "preview")})
+                         "done": batch.status not in ("queued", "running", "preview", "rolling_back")})
 
 
 @require_POST
@@ -111,10 +113,10 @@ def rollback(request: HttpRequest, batch_id: int) -> HttpResponse:
     if request.POST.get("confirm") != "ja":
         messages.warning(request, "Bekræft tilbagerulningen ved at sætte flueben.")
         return redirect("import_batch_detail", batch_id=batch.pk)
-    result = batch_rollback(batch=batch, user=request.user)
-    (messages.success if result.ok else messages.error)(request, result.message)
-    if result.ok:
-        dashboards_warm_later()
+    if batch.status != ImportBatch.Status.DONE:
+        messages.error(request, f"Kørsel #{batch.pk} kan ikke rulles tilbage (status: {batch.get_status_display()}).")
+        return redirect("import_batch_detail", batch_id=batch.pk)
+    rollback_start(batch, request.user)  # its outcome is shown on the batch's page
     return redirect("import_batch_detail", batch_id=batch.pk)
 
 

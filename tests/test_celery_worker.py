@@ -1,4 +1,4 @@
-"""One import through a real Celery worker on the Redis broker (127.0.0.1:6379)."""
+"""One import, and its rollback, through a real Celery worker on the Redis broker (127.0.0.1:6379)."""
 
 import socket
 import time
@@ -27,13 +27,13 @@ pytestmark = [
 
 
 @pytest.mark.django_db(transaction=True)
-def test_import_runs_on_a_real_celery_worker(reference, import_data, settings, tmp_path):
+def test_import_and_rollback_run_on_a_real_celery_worker(reference, import_data, settings, tmp_path):
     from celery.contrib.testing.worker import start_worker
 
     from dke_dashboard.celery import app
     from importers.services import file_import
     from importers.storage import upload_store
-    from importers.tasks import import_start
+    from importers.tasks import import_start, rollback_start
 
     settings.CELERY_BROKER_URL = BROKER
     settings.MEDIA_ROOT = tmp_path
@@ -50,13 +50,21 @@ def test_import_runs_on_a_real_celery_worker(reference, import_data, settings, t
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=[queue]):
             assert import_start(preview.batch) == "celery"
-            for _ in range(600):
-                if ImportBatch.objects.get(pk=preview.batch.pk).status == "done":
-                    break
-                time.sleep(0.1)
+            wait_for(preview.batch.pk, "done")
+            imported = ReportedOffence.objects.count()
+            assert rollback_start(ImportBatch.objects.get(pk=preview.batch.pk)) == "celery"  # a rollback too
+            wait_for(preview.batch.pk, "rolled_back")
     finally:
         app.conf.update(task_always_eager=True, task_default_queue=default_queue)
         app._pool = None
         app.amqp._producer_pool = None
-    assert ImportBatch.objects.get(pk=preview.batch.pk).status == "done"
-    assert ReportedOffence.objects.count() == 2
+    assert imported == 2
+    assert ImportBatch.objects.get(pk=preview.batch.pk).status == "rolled_back"
+    assert ReportedOffence.objects.count() == 0
+
+
+def wait_for(batch_id: int, status: str) -> None:
+    for _ in range(600):
+        if ImportBatch.objects.get(pk=batch_id).status == status:
+            return
+        time.sleep(0.1)

@@ -84,6 +84,49 @@ def test_rollback_through_the_view(analyst, import_data):
     assert batch.status == "rolled_back" and ReportedOffence.objects.count() == 0
 
 
+def test_a_rollback_runs_in_the_background_and_its_page_shows_the_outcome(analyst, import_data, settings, monkeypatch):
+    """A large batch takes longer to roll back than a web request may last: the view starts it in the
+    background (a thread here, a Celery task with a broker) and the batch's page follows it."""
+    from importers import tasks
+
+    upload(analyst, "a.csv", import_data("anmeldelser_cp1252.csv"))
+    batch = ImportBatch.objects.get()
+    analyst.post(f"/import/{batch.pk}/godkend/")
+    settings.IMPORT_RUN_INLINE = False
+    started = []
+    monkeypatch.setattr(tasks, "thread_start", lambda target, *, name: started.append((name, target)))
+    response = analyst.post(f"/import/{batch.pk}/rul-tilbage/", {"confirm": "ja"})
+    assert response.status_code == 302 and [name for name, _target in started] == [f"rollback-{batch.pk}"]
+    batch.refresh_from_db()
+    assert batch.status == "rolling_back" and ReportedOffence.objects.count() == 5
+    page = analyst.get(f"/import/{batch.pk}/").content.decode()
+    assert "Ruller tilbage" in page and "rulles tilbage" in page and "Rul tilbage</button>" not in page
+    assert analyst.get(f"/import/{batch.pk}/status.json").json() == {
+        "status": "rolling_back", "status_display": "rulles tilbage", "progress": None, "done": False}
+    assert "kan ikke rulles tilbage" in analyst.post(f"/import/{batch.pk}/rul-tilbage/", {"confirm": "ja"},
+                                                     follow=True).content.decode()  # not twice at once
+
+    started[0][1]()  # the background job
+    batch.refresh_from_db()
+    assert batch.status == "rolled_back" and ReportedOffence.objects.count() == 0
+    assert analyst.get(f"/import/{batch.pk}/status.json").json()["done"] is True
+    assert "er rullet tilbage på" in analyst.get(f"/import/{batch.pk}/").content.decode()
+
+
+def test_a_rollback_a_later_batch_blocks_leaves_the_batch_as_it_was(analyst, import_data):
+    upload(analyst, "a.csv", import_data("anmeldelser_cp1252.csv"))
+    first = ImportBatch.objects.get()
+    analyst.post(f"/import/{first.pk}/godkend/")
+    corrected = import_data("anmeldelser_cp1252.csv").replace(b"73241;Simpel vold", b"73251;Alvorligere vold")
+    upload(analyst, "b.csv", corrected)
+    analyst.post(f"/import/{ImportBatch.objects.latest('pk').pk}/godkend/")
+    analyst.post(f"/import/{first.pk}/rul-tilbage/", {"confirm": "ja"})
+    first.refresh_from_db()
+    page = analyst.get(f"/import/{first.pk}/").content.decode()
+    assert first.status == "done" and "senere kørsler" in page and 'role="alert"' in page
+    assert "Rul tilbage</button>" in page
+
+
 def test_same_file_twice_says_unchanged(analyst, import_data):
     for _ in range(2):
         upload(analyst, "a.csv", import_data("anmeldelser_cp1252.csv"))

@@ -30,17 +30,16 @@ def test_a_confirmed_web_import_warms_the_dashboards(client, reference, member, 
 
     settings.IMPORT_RUN_INLINE, settings.MEDIA_ROOT = True, tmp_path
     warmed = []
-    monkeypatch.setattr("importers.tasks.dashboards_warm_later", lambda: warmed.append("import"))
-    monkeypatch.setattr("importers.views.dashboards_warm_later", lambda: warmed.append("rollback"))
+    monkeypatch.setattr("importers.tasks.dashboards_warm_later", lambda: warmed.append("warm"))
     client.force_login(member("Analytiker", reference["165"]))
     client.post("/import/", {"file": SimpleUploadedFile("a.csv", import_data("anmeldelser_cp1252.csv")),
                              "kind": "auto"})
     assert warmed == []  # a preview changes nothing
     batch = ImportBatch.objects.get()
     client.post(f"/import/{batch.pk}/godkend/")
-    assert warmed == ["import"]
+    assert warmed == ["warm"]  # after the import
     client.post(f"/import/{batch.pk}/rul-tilbage/", {"confirm": "ja"})
-    assert warmed == ["import", "rollback"]
+    assert warmed == ["warm", "warm"]  # and after its rollback
 
 
 def test_warming_runs_in_the_background_and_can_be_switched_off(settings, monkeypatch):
@@ -73,7 +72,8 @@ def test_a_celery_worker_knows_every_task():
     code = ("import django; django.setup(); from dke_dashboard.celery import app; "
             "app.loader.import_default_modules(); print(sorted(t for t in app.tasks if not t.startswith('celery.')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "['importers.import_run', 'reports.dashboards_warm', 'reports.report_pdf_render']"
+    assert out.strip() == ("['importers.import_run', 'importers.rollback_run', 'reports.dashboards_warm', "
+                           "'reports.report_pdf_render']")
 
 
 def test_an_unreachable_broker_does_not_fail_the_import_that_asked_for_warming(settings, monkeypatch):

@@ -11,8 +11,10 @@ from django.utils import timezone
 
 from importers.models import ImportBatch, ImportChange
 
-from .results import ImportResult
+from .results import ImportResult, months_of
 from .writer import CHUNK
+
+OFFENCE_DATES = ("report_date", "offence_date")
 
 
 def _restore_values(model: type[models.Model], values: dict) -> dict:
@@ -70,7 +72,8 @@ def _later_batches(batch: ImportBatch, changes: list[ImportChange]) -> list[int]
 
     A row ``batch`` created set-wise is recognised in a later change by its previous batch number.
     """
-    later = ImportChange.objects.filter(batch__pk__gt=batch.pk, batch__status=ImportBatch.Status.DONE)
+    later = ImportChange.objects.filter(batch__pk__gt=batch.pk, batch__status__in=[  # in force, or leaving
+        ImportBatch.Status.DONE, ImportBatch.Status.ROLLING_BACK])
     ids: dict[str, list[int]] = {}
     bulk = set()
     for change in changes:
@@ -87,10 +90,50 @@ def _later_batches(batch: ImportBatch, changes: list[ImportChange]) -> list[int]
     return sorted(found)
 
 
+def _months_touched(batch: ImportBatch, by_model: dict[str, list[ImportChange]]) -> frozenset[dt.date]:
+    """The months whose figures rolling ``batch`` back changes: those of the offences it wrote, as they are
+    now (the rows carrying its number) and as they were (the values its change records keep). A charge
+    counts in the months of its offence. Read before anything is rolled back."""
+    from django.db import connection
+
+    from reports.models import Charge, ReportedOffence
+
+    q = connection.ops.quote_name
+    offence, charge = q(ReportedOffence._meta.db_table), q(Charge._meta.db_table)
+    dates: list = []
+    previous_offences: set[int] = set()
+    with connection.cursor() as cursor:
+        for label, changes in by_model.items():
+            if label not in ("reports.reportedoffence", "reports.charge"):
+                continue
+            written = [c.object_id for c in changes if c.action == ImportChange.Action.CREATED]
+            rows = f"o.batch_id = %s OR o.id IN ({', '.join(['%s'] * len(written)) or 'NULL'})"
+            if label == "reports.charge":
+                rows = rows.replace("o.", "c.")
+            source = f"{offence} o" if label == "reports.reportedoffence" else \
+                f"{charge} c JOIN {offence} o ON o.id = c.offence_id"
+            for field in OFFENCE_DATES:
+                cursor.execute(f"SELECT DISTINCT o.{field} FROM {source} WHERE {rows}", [batch.pk, *written])
+                dates += [row[0] for row in cursor.fetchall()]
+            for change in changes:
+                previous = change.previous or {}
+                if label == "reports.reportedoffence":
+                    dates += [previous.get(field) for field in OFFENCE_DATES]
+                elif previous.get("offence_id"):
+                    previous_offences.add(int(previous["offence_id"]))
+        ids = sorted(previous_offences)
+        for start in range(0, len(ids), CHUNK):
+            part = ids[start:start + CHUNK]
+            cursor.execute(f"SELECT {', '.join(OFFENCE_DATES)} FROM {offence} WHERE id IN ({', '.join(['%s'] * len(part))})",
+                           part)
+            dates += [day for row in cursor.fetchall() for day in row]
+    return months_of(dates)
+
+
 def batch_rollback(*, batch: ImportBatch, user=None) -> ImportResult:
     started = time.perf_counter()
     result = ImportResult(batch=batch, ok=False, kind=batch.kind)
-    if batch.status != ImportBatch.Status.DONE:
+    if batch.status not in (ImportBatch.Status.DONE, ImportBatch.Status.ROLLING_BACK):
         result.message = f"Kørsel #{batch.pk} kan ikke rulles tilbage (status: {batch.get_status_display()})."
         return result
     changes = list(ImportChange.objects.filter(batch=batch).order_by("-pk"))
@@ -107,6 +150,7 @@ def batch_rollback(*, batch: ImportBatch, user=None) -> ImportResult:
         by_model: dict[str, list[ImportChange]] = {}
         for change in changes:
             by_model.setdefault(change.model, []).append(change)
+        months = _months_touched(batch, by_model)
         # charges before offences when deleting created rows; offences before charges when restoring
         order = sorted(by_model, key=lambda label: 0 if label == "reports.charge" else 1)
         for label in order:
@@ -131,10 +175,10 @@ def batch_rollback(*, batch: ImportBatch, user=None) -> ImportResult:
             from reports.aggregates import aggregates_refresh
             from reports.models import ChargeFact, OffenceAggregate, ReportedOffence
 
-            # rollbacks are rare: recompute every municipality that has offences or derived rows
+            # every municipality that has offences or derived rows, in the months the batch touched
             aggregates_refresh(municipality_ids=set().union(*(
                 model.objects.values_list("municipality_id", flat=True).distinct().order_by()
-                for model in (ReportedOffence, OffenceAggregate, ChargeFact))))
+                for model in (ReportedOffence, OffenceAggregate, ChargeFact))), months=months)
         if "reports.categoryrule" in by_model:
             from reports.categories import category_membership_refresh
 

@@ -10,7 +10,7 @@
     fetch(box.getAttribute("data-status-url"), { credentials: "same-origin" })
       .then(function (r) { return r.json(); })
       .then(function (data) {
-        bar.value = data.progress; text.textContent = data.progress + " %";
+        if (data.progress !== null) { bar.value = data.progress; text.textContent = data.progress + " %"; }
         status.textContent = data.status_display;
         if (data.done) { window.location.reload(); } else { window.setTimeout(poll, 700); }
       })
