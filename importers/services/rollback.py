@@ -107,11 +107,9 @@ def _months_touched(batch: ImportBatch, by_model: dict[str, list[ImportChange]])
             if label not in ("reports.reportedoffence", "reports.charge"):
                 continue
             written = [c.object_id for c in changes if c.action == ImportChange.Action.CREATED]
-            rows = f"o.batch_id = %s OR o.id IN ({', '.join(['%s'] * len(written)) or 'NULL'})"
-            if label == "reports.charge":
-                rows = rows.replace("o.", "c.")
-            source = f"{offence} o" if label == "reports.reportedoffence" else \
-                f"{charge} c JOIN {offence} o ON o.id = c.offence_id"
+            mine, source = (("o", f"{offence} o") if label == "reports.reportedoffence"
+                            else ("c", f"{charge} c JOIN {offence} o ON o.id = c.offence_id"))
+            rows = f"{mine}.batch_id = %s OR {mine}.id IN ({', '.join(['%s'] * len(written)) or 'NULL'})"
             for field in OFFENCE_DATES:
                 cursor.execute(f"SELECT DISTINCT o.{field} FROM {source} WHERE {rows}", [batch.pk, *written])
                 dates += [row[0] for row in cursor.fetchall()]
