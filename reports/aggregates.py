@@ -120,10 +120,10 @@ def aggregates_refresh(*, municipality_ids: Iterable[int], months: Iterable[dt.d
     return written
 
 
-def _groups_add(cursor, *, rows: str, column: str, create: bool) -> bool:
+def _groups_add(cursor, *, rows: str, column: str, create: bool, sign: int = 1) -> bool:
     """Group ``rows`` (SQL naming the offence of each row ``o``) per date basis, month, municipality,
-    district and code, and add each group's count to ``column`` of its aggregate row. ``create``
-    makes the rows no group had yet; otherwise a missing row stops it: False."""
+    district and code, and add each group's count to ``column`` of its aggregate row (``sign`` -1:
+    take it off). ``create`` makes the rows no group had yet; otherwise a missing row stops it: False."""
     q = connection.ops.quote_name
     aggregate = q(OffenceAggregate._meta.db_table)
     same_district = ("a.district_id IS NOT DISTINCT FROM x.district_id" if connection.vendor == "postgresql"
@@ -140,8 +140,8 @@ def _groups_add(cursor, *, rows: str, column: str, create: bool) -> bool:
             f"GROUP BY o.municipality_id, o.district_id, o.code, {month}")
         cursor.execute("SELECT COUNT(*) FROM added_groups")
         wanted = cursor.fetchone()[0]
-        cursor.execute(f"UPDATE {aggregate} AS a SET {column} = a.{column} + x.n FROM added_groups x "
-                       f"WHERE {same_group}", [basis])
+        cursor.execute(f"UPDATE {aggregate} AS a SET {column} = a.{column} {'+' if sign > 0 else '-'} x.n "
+                       f"FROM added_groups x WHERE {same_group}", [basis])
         updated = cursor.rowcount
         if create:
             other = "charges" if column == "reports" else "reports"
@@ -181,6 +181,36 @@ def aggregates_add_charges(cursor, *, charges: str) -> bool:
         return False
     facts_insert(cursor, charges=f"({charges}) c JOIN {offence} o ON o.id = c.offence_id")
     cursor.execute("RELEASE SAVEPOINT add_charges")
+    data_changed()
+    return True
+
+
+def aggregates_subtract(cursor, *, offences: str, charges: str) -> bool:
+    """Take rows about to be deleted out of the aggregate table and the charge facts, without regrouping
+    anything (a rollback of the rows an import created).
+
+    ``offences`` is SQL yielding the offences that go, ``charges`` the charges whose counts go: those of
+    the offences that go, and others that go themselves. If a group's row is missing (the table is out
+    of step), nothing is changed and False tells the caller to regroup instead.
+    """
+    q = connection.ops.quote_name
+    aggregate, offence, facts = (q(m._meta.db_table) for m in (OffenceAggregate, ReportedOffence, ChargeFact))
+    cursor.execute("SAVEPOINT subtract")
+    cursor.execute("DROP TABLE IF EXISTS charges_gone")
+    cursor.execute(f"CREATE TEMPORARY TABLE charges_gone AS {charges}")  # read once, used three times
+    cursor.execute("SELECT COUNT(*) FROM charges_gone")
+    some_charges = cursor.fetchone()[0] > 0
+    if not ((not some_charges or _groups_add(cursor, rows=f"charges_gone c JOIN {offence} o ON o.id = c.offence_id",
+                                             column="charges", create=False, sign=-1))
+            and _groups_add(cursor, rows=f"({offences}) o", column="reports", create=False, sign=-1)):
+        cursor.execute("ROLLBACK TO SAVEPOINT subtract")
+        return False
+    if some_charges:
+        cursor.execute(f"DELETE FROM {facts} WHERE (journal_number, forhold, person_key) IN "
+                       "(SELECT journal_number, forhold, person_key FROM charges_gone)")
+    cursor.execute("DROP TABLE charges_gone")
+    cursor.execute(f"DELETE FROM {aggregate} WHERE reports = 0 AND charges = 0")  # groups nothing is left in
+    cursor.execute("RELEASE SAVEPOINT subtract")
     data_changed()
     return True
 

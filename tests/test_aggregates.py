@@ -139,6 +139,40 @@ def test_new_charges_whose_aggregate_rows_are_missing_regroup_their_months(refer
     assert ChargeFact.objects.filter(basis="report").count() == 3
 
 
+def test_a_rollback_takes_the_rows_it_created_out_as_they_are(reference, import_data, file_import, monkeypatch):
+    """Rolling back new offences (a quarter with an offence reported years late) or new charges regroups no
+    month: their counts, and the facts of their charges, are taken out as they are. Charges that waited for
+    the offences lose them again."""
+    from reports import aggregates
+
+    regrouped, refresh = [], aggregates.aggregates_refresh
+    monkeypatch.setattr(aggregates, "aggregates_refresh", lambda *, municipality_ids, months=None: (
+        regrouped.append(sorted(f"{m:%Y-%m}" for m in months)), refresh(municipality_ids=municipality_ids,
+                                                                         months=months))[1])
+    albertslund = reference["165"]
+    charges = file_import(data=import_data("sigtelser_cpr.csv"), file_name="s.csv")
+    offences = file_import(data=import_data("anmeldelser_cp1252.csv"), file_name="a.csv")
+    assert ChargeFact.objects.count() == 6  # 3 linked charges, 2 date bases
+    late = import_data("anmeldelser_cp1252.csv").split(b"\r\n")[0] + (
+        b"\r\n0400-70211-00005-20;1;12-03-2020;28-12-2012;73241;Simpel vold;;2620;165;;N\r\n")
+    quarter = file_import(data=late, file_name="sent.csv")
+    regrouped.clear()
+
+    for batch in (quarter, offences):
+        assert batch_rollback(batch=batch.batch).ok
+        assert_consistent(albertslund)
+    assert regrouped == [[], []]
+    assert not OffenceAggregate.objects.exists() and not ChargeFact.objects.exists()
+    assert Charge.objects.filter(offence__isnull=True).count() == 4  # waiting for their offences again
+
+    offences = file_import(data=import_data("anmeldelser_cp1252.csv"), file_name="a2.csv")
+    regrouped.clear()
+    assert batch_rollback(batch=charges.batch).ok
+    assert regrouped == [[]] and not ChargeFact.objects.exists()
+    assert_consistent(albertslund)
+    assert sum(OffenceAggregate.objects.values_list("charges", flat=True)) == 0
+
+
 def test_a_date_moved_to_another_year_leaves_no_count_behind(reference, import_data):
     """The aggregate refresh covers the months an import touched, including a row's old dates."""
     file_import = importers.file_import

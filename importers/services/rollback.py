@@ -57,14 +57,9 @@ def _delete_bulk_created(model: type[models.Model], batch: ImportBatch) -> int:
 
     from .bulk import rows_delete_where
 
-    changes = connection.ops.quote_name(ImportChange._meta.db_table)
     with connection.cursor() as cursor:
-        return rows_delete_where(
-            cursor, model=model,
-            condition=(f"batch_id = %s AND id NOT IN (SELECT object_id FROM {changes} "
-                       "WHERE batch_id = %s AND model = %s AND action = %s)"),
-            params=[batch.pk, batch.pk, model._meta.label_lower, ImportChange.Action.UPDATED],
-        )
+        return rows_delete_where(cursor, model=model, condition=_created(model, batch, [], _q(model._meta.db_table)),
+                                 params=[])
 
 
 def _later_batches(batch: ImportBatch, changes: list[ImportChange]) -> list[int]:
@@ -90,30 +85,70 @@ def _later_batches(batch: ImportBatch, changes: list[ImportChange]) -> list[int]
     return sorted(found)
 
 
-def _months_touched(batch: ImportBatch, by_model: dict[str, list[ImportChange]]) -> frozenset[dt.date]:
-    """The months whose figures rolling ``batch`` back changes: those of the offences it wrote, as they are
-    now (the rows carrying its number) and as they were (the values its change records keep). A charge
-    counts in the months of its offence. Read before anything is rolled back."""
+def _created(model: type[models.Model], batch: ImportBatch, changes: list[ImportChange], alias: str) -> str:
+    """SQL condition on ``alias`` for the rows of ``model`` that ``batch`` created: set-wise (they carry its
+    number, and it did not update them) or one by one (their change records name them)."""
+    updated = (f"SELECT object_id FROM {_q(ImportChange._meta.db_table)} WHERE batch_id = {int(batch.pk)} "
+               f"AND model = '{model._meta.label_lower}' AND action = '{ImportChange.Action.UPDATED}'")
+    one_by_one = ", ".join(str(int(c.object_id)) for c in changes if c.action == ImportChange.Action.CREATED)
+    return (f"(({alias}.batch_id = {int(batch.pk)} AND {alias}.id NOT IN ({updated}))"
+            + (f" OR {alias}.id IN ({one_by_one}))" if one_by_one else ")"))
+
+
+def _q(name: str) -> str:
+    from django.db import connection
+
+    return connection.ops.quote_name(name)
+
+
+def _created_subtracted(batch: ImportBatch, by_model: dict[str, list[ImportChange]]) -> bool:
+    """Take the offences and charges ``batch`` created out of the derived tables as they are (the charges
+    of those offences with them), before they are deleted. False when the tables are out of step."""
+    from django.db import connection
+
+    from reports.aggregates import aggregates_subtract
+    from reports.models import Charge, ReportedOffence
+
+    offence, charge = _q(ReportedOffence._meta.db_table), _q(Charge._meta.db_table)
+    offences = (f"SELECT * FROM {offence} o WHERE "
+                + (_created(ReportedOffence, batch, by_model["reports.reportedoffence"], "o")
+                   if "reports.reportedoffence" in by_model else "FALSE"))
+    own = (_created(Charge, batch, by_model["reports.charge"], "c") if "reports.charge" in by_model else "FALSE")
+    charges = (f"SELECT * FROM {charge} c WHERE c.offence_id IS NOT NULL AND "
+               f"(c.offence_id IN (SELECT id FROM ({offences}) x) OR {own})")
+    with connection.cursor() as cursor:
+        return aggregates_subtract(cursor, offences=offences, charges=charges)
+
+
+def _months_touched(batch: ImportBatch, by_model: dict[str, list[ImportChange]], *,
+                    created: bool) -> frozenset[dt.date]:
+    """The months whose figures rolling ``batch`` back changes: of the offences it updated, as they are now
+    and as they were, and of those it removed, as they were; with ``created`` also of those it created. A
+    charge counts in the months of its offence. Read before anything is rolled back."""
     from django.db import connection
 
     from reports.models import Charge, ReportedOffence
 
-    q = connection.ops.quote_name
-    offence, charge = q(ReportedOffence._meta.db_table), q(Charge._meta.db_table)
+    offence, charge = _q(ReportedOffence._meta.db_table), _q(Charge._meta.db_table)
     dates: list = []
     previous_offences: set[int] = set()
     with connection.cursor() as cursor:
         for label, changes in by_model.items():
             if label not in ("reports.reportedoffence", "reports.charge"):
                 continue
-            written = [c.object_id for c in changes if c.action == ImportChange.Action.CREATED]
+            model = apps.get_model(label)
             mine, source = (("o", f"{offence} o") if label == "reports.reportedoffence"
                             else ("c", f"{charge} c JOIN {offence} o ON o.id = c.offence_id"))
-            rows = f"{mine}.batch_id = %s OR {mine}.id IN ({', '.join(['%s'] * len(written)) or 'NULL'})"
-            for field in OFFENCE_DATES:
-                cursor.execute(f"SELECT DISTINCT o.{field} FROM {source} WHERE {rows}", [batch.pk, *written])
-                dates += [row[0] for row in cursor.fetchall()]
-            for change in changes:
+            updated = [c.object_id for c in changes if c.action == ImportChange.Action.UPDATED]
+            conditions = [f"{mine}.id IN ({', '.join(str(int(i)) for i in updated[start:start + CHUNK])})"
+                          for start in range(0, len(updated), CHUNK)]
+            if created:
+                conditions.append(_created(model, batch, changes, mine))
+            for condition in conditions:  # the rows as they are now
+                cursor.execute(f"SELECT DISTINCT {', '.join(f'o.{d}' for d in OFFENCE_DATES)} FROM {source} "
+                               f"WHERE {condition}")
+                dates += [day for row in cursor.fetchall() for day in row]
+            for change in changes:  # and as they were
                 previous = change.previous or {}
                 if label == "reports.reportedoffence":
                     dates += [previous.get(field) for field in OFFENCE_DATES]
@@ -148,7 +183,11 @@ def batch_rollback(*, batch: ImportBatch, user=None) -> ImportResult:
         by_model: dict[str, list[ImportChange]] = {}
         for change in changes:
             by_model.setdefault(change.model, []).append(change)
-        months = _months_touched(batch, by_model)
+        # created rows are taken out of the derived tables as they are; the months of the rows whose old
+        # values come back are regrouped (all of them, created ones too, if the tables are out of step)
+        derived = {"reports.reportedoffence", "reports.charge"} & set(by_model)
+        months = (_months_touched(batch, by_model, created=not _created_subtracted(batch, by_model))
+                  if derived else frozenset())
         # charges before offences when deleting created rows; offences before charges when restoring
         order = sorted(by_model, key=lambda label: 0 if label == "reports.charge" else 1)
         for label in order:
@@ -169,7 +208,7 @@ def batch_rollback(*, batch: ImportBatch, user=None) -> ImportResult:
             from .police import charges_link
 
             charges_link()
-        if {"reports.reportedoffence", "reports.charge"} & set(by_model):
+        if derived:
             from reports.aggregates import aggregates_refresh
             from reports.models import ChargeFact, OffenceAggregate, ReportedOffence
 
