@@ -29,6 +29,8 @@ class ImportBatch(models.Model):
         ROLLING_BACK = "rolling_back", _("rulles tilbage")
         ROLLED_BACK = "rolled_back", _("rullet tilbage")
 
+    WORKING = (Status.QUEUED, Status.RUNNING, Status.ROLLING_BACK)  # a job for the batch is under way
+
     kind = models.CharField(_("type"), max_length=12, choices=Kind.choices)
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.PREVIEW

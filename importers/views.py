@@ -78,8 +78,7 @@ def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
         "batch": batch, "preview": preview, "columns": batch.options.get("_columns", []),
         "column_labels": PREVIEW_LABELS,
         "message": batch.options.get("_message", ""),
-        "running": batch.status in (ImportBatch.Status.QUEUED, ImportBatch.Status.RUNNING,
-                                    ImportBatch.Status.ROLLING_BACK),
+        "running": batch.status in ImportBatch.WORKING,
         "rollback": batch.options.get("_rollback"),
     })
 
@@ -104,7 +103,7 @@ def status(request: HttpRequest, batch_id: int) -> JsonResponse:
     progress = (100 if batch.status in ("done", "unchanged") else None if batch.status == "rolling_back"
                 else (progress_get(batch.pk) or batch.progress))  # a rollback has no measure of progress
     return JsonResponse({"status": batch.status, "status_display": batch.get_status_display(), "progress": progress,
-                         "done": batch.status not in ("queued", "running", "preview", "rolling_back")})
+                         "done": batch.status != ImportBatch.Status.PREVIEW and batch.status not in ImportBatch.WORKING})
 
 
 @require_POST

@@ -6,11 +6,12 @@ import datetime as dt
 import time
 
 from django.apps import apps
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from importers.models import ImportBatch, ImportChange
 
+from .bulk import _q, rows_delete_where
 from .results import ImportResult, months_of
 from .writer import CHUNK
 
@@ -53,10 +54,6 @@ def _restore_deleted(model: type[models.Model], changes: list[ImportChange]) -> 
 
 def _delete_bulk_created(model: type[models.Model], batch: ImportBatch) -> int:
     """The rows ``batch`` created set-wise: they carry its number, and it did not update them."""
-    from django.db import connection
-
-    from .bulk import rows_delete_where
-
     with connection.cursor() as cursor:
         return rows_delete_where(cursor, model=model, condition=_created(model, batch, [], _q(model._meta.db_table)),
                                  params=[])
@@ -95,17 +92,9 @@ def _created(model: type[models.Model], batch: ImportBatch, changes: list[Import
             + (f" OR {alias}.id IN ({one_by_one}))" if one_by_one else ")"))
 
 
-def _q(name: str) -> str:
-    from django.db import connection
-
-    return connection.ops.quote_name(name)
-
-
 def _created_subtracted(batch: ImportBatch, by_model: dict[str, list[ImportChange]]) -> bool:
     """Take the offences and charges ``batch`` created out of the derived tables as they are (the charges
     of those offences with them), before they are deleted. False when the tables are out of step."""
-    from django.db import connection
-
     from reports.aggregates import aggregates_subtract
     from reports.models import Charge, ReportedOffence
 
@@ -125,8 +114,6 @@ def _months_touched(batch: ImportBatch, by_model: dict[str, list[ImportChange]],
     """The months whose figures rolling ``batch`` back changes: of the offences it updated, as they are now
     and as they were, and of those it removed, as they were; with ``created`` also of those it created. A
     charge counts in the months of its offence. Read before anything is rolled back."""
-    from django.db import connection
-
     from reports.models import Charge, ReportedOffence
 
     offence, charge = _q(ReportedOffence._meta.db_table), _q(Charge._meta.db_table)
