@@ -46,6 +46,7 @@ POLICY: dict[str, Rule] = {
     "import_status": Rule(roles=(ANALYST,)),
     "import_confirm": Rule(roles=(ANALYST,)),
     "import_rollback": Rule(roles=(ANALYST,)),
+    "import_resume": Rule(roles=(ANALYST,)),
     "data_quality": Rule(roles=(ANALYST,)),
     "report_list": Rule(roles=(MANAGER,)),
     "report_create": Rule(roles=(MANAGER,)),

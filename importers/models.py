@@ -57,6 +57,10 @@ class ImportBatch(models.Model):
     warnings = models.JSONField(_("advarsler"), default=list, blank=True)
     errors = models.JSONField(_("fejl"), default=list, blank=True)
     error_count = models.PositiveIntegerField(_("antal fejl"), default=0)
+    # when a job (import or rollback) was last queued for the batch, and when a job last took it up:
+    # with the job's lock they tell a job that is under way from one whose process died (importers.jobs)
+    job_queued_at = models.DateTimeField(_("job sat i kø"), null=True, blank=True)
+    job_started_at = models.DateTimeField(_("job startet"), null=True, blank=True)
     progress = models.PositiveSmallIntegerField(_("fremdrift (%)"), default=0)
     created_at = models.DateTimeField(_("tidspunkt"), auto_now_add=True)
     finished_at = models.DateTimeField(_("færdig"), null=True, blank=True)

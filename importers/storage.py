@@ -42,11 +42,14 @@ def upload_discard(sha256: str) -> bool:
 
 
 def uploads_purge(*, hours: float | None = None) -> int:
-    """Delete stored uploads older than ``hours`` (default the setting) whose import is not under way."""
+    """Delete stored uploads older than ``hours`` (default the setting) whose import is not under way
+    (an import whose job died is not: its file goes, and starting it again says so)."""
+    from .jobs import job_stalled
     from .models import ImportBatch
 
     limit = time.time() - 3600 * (settings.IMPORT_UPLOAD_KEEP_HOURS if hours is None else hours)
-    busy = set(ImportBatch.objects.filter(status__in=("queued", "running")).values_list("sha256", flat=True))
+    busy = {batch.sha256 for batch in ImportBatch.objects.filter(status__in=("queued", "running"))
+            if not job_stalled(batch)}
     removed = 0
     for path in _folder().iterdir():
         if path.is_file() and path.name not in busy and path.stat().st_mtime < limit:

@@ -10,10 +10,12 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
+from django.utils import timezone
 
 from dke_dashboard.background import thread_start
 from reports.warm import dashboards_warm_later
 
+from .jobs import job_claim, job_hold
 from .models import ImportBatch
 from .storage import upload_discard, upload_path
 
@@ -25,20 +27,23 @@ def import_execute(batch_id: int) -> None:
     from districts.models import Municipality
     from importers.services import file_import
 
-    batch = ImportBatch.objects.select_related("user", "municipality").get(pk=batch_id)
-    options = {k: v for k, v in batch.options.items() if not k.startswith("_")}
-    try:
-        result = file_import(
-            path=upload_path(batch.sha256), file_name=batch.file_name, kind=batch.kind,
-            municipality=Municipality.objects.filter(pk=batch.municipality_id).first(), user=batch.user,
-            options=options, batch=batch,
-        )
-    except Exception:  # a crash must not leave the batch "running" forever
-        log.exception("Import of batch %s failed", batch_id)
-        ImportBatch.objects.filter(pk=batch_id).update(status=ImportBatch.Status.FAILED)
-        raise
-    finally:  # the file may hold personal data: it is kept no longer than its import
-        upload_discard(batch.sha256)
+    with job_hold(batch_id):  # a second delivery of the task waits here, then finds the batch done
+        batch = job_claim(batch_id, ImportBatch.Status.QUEUED)
+        if batch is None:
+            return
+        options = {k: v for k, v in batch.options.items() if not k.startswith("_")}
+        try:
+            result = file_import(
+                path=upload_path(batch.sha256), file_name=batch.file_name, kind=batch.kind,
+                municipality=Municipality.objects.filter(pk=batch.municipality_id).first(), user=batch.user,
+                options=options, batch=batch,
+            )
+        except Exception:  # a crash must not leave the batch "running" forever
+            log.exception("Import of batch %s failed", batch_id)
+            ImportBatch.objects.filter(pk=batch_id).update(status=ImportBatch.Status.FAILED)
+            raise
+        finally:  # the file may hold personal data: it is kept no longer than its import
+            upload_discard(batch.sha256)
     if result.batch.status == ImportBatch.Status.DONE:  # after the import, never part of its outcome
         dashboards_warm_later()
 
@@ -55,21 +60,25 @@ def rollback_execute(batch_id: int, user_id: int | None = None) -> None:
 
     from importers.services import batch_rollback
 
-    batch = ImportBatch.objects.get(pk=batch_id)
-    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
-    try:
-        result = batch_rollback(batch=batch, user=user)
-    except Exception:
-        log.exception("Rollback of batch %s failed", batch_id)
-        _rollback_outcome(batch_id, ok=False, message=f"Tilbagerulningen af kørsel #{batch_id} fejlede; intet er "
-                                                        "ændret. Prøv igen, eller kontakt driften.")
-        raise
-    _rollback_outcome(batch_id, ok=result.ok, message=result.message)
+    with job_hold(batch_id):
+        batch = job_claim(batch_id, ImportBatch.Status.ROLLING_BACK)
+        if batch is None:
+            return
+        user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+        try:
+            result = batch_rollback(batch=batch, user=user)
+        except Exception:
+            log.exception("Rollback of batch %s failed", batch_id)
+            rollback_outcome(batch_id, ok=False, message=f"Tilbagerulningen af kørsel #{batch_id} fejlede; intet er "
+                                                           "ændret. Prøv igen, eller kontakt driften.")
+            raise
+        rollback_outcome(batch_id, ok=result.ok, message=result.message)
     if result.ok:
         dashboards_warm_later()
 
 
-def _rollback_outcome(batch_id: int, *, ok: bool, message: str) -> None:
+def rollback_outcome(batch_id: int, *, ok: bool, message: str) -> None:
+    """Keep the outcome of a rollback on the batch for its page; a batch not rolled back is "indlæst" again."""
     batch = ImportBatch.objects.get(pk=batch_id)
     batch.options = {**batch.options, "_rollback": {"ok": ok, "message": message}}
     if not ok:
@@ -96,15 +105,15 @@ def _run(task, execute, *args, name: str) -> str:
 
 def import_start(batch: ImportBatch) -> str:
     """Queue the import; returns how it runs ("celery", "thread" or "inline")."""
-    batch.status = ImportBatch.Status.QUEUED
-    batch.save(update_fields=["status"])
+    batch.status, batch.job_queued_at = ImportBatch.Status.QUEUED, timezone.now()
+    batch.save(update_fields=["status", "job_queued_at"])
     return _run(import_run, import_execute, batch.pk, name=f"import-{batch.pk}")
 
 
 def rollback_start(batch: ImportBatch, user=None) -> str:
     """Queue the rollback of a batch; returns how it runs ("celery", "thread" or "inline")."""
-    batch.status = ImportBatch.Status.ROLLING_BACK
+    batch.status, batch.job_queued_at = ImportBatch.Status.ROLLING_BACK, timezone.now()
     batch.options = {k: v for k, v in batch.options.items() if k != "_rollback"}
-    batch.save(update_fields=["status", "options"])
+    batch.save(update_fields=["status", "options", "job_queued_at"])
     user_id = user.pk if getattr(user, "is_authenticated", False) else None
     return _run(rollback_run, rollback_execute, batch.pk, user_id, name=f"rollback-{batch.pk}")

@@ -8,5 +8,6 @@ urlpatterns = [
     path("import/<int:batch_id>/godkend/", views.confirm, name="import_confirm"),
     path("import/<int:batch_id>/status.json", views.status, name="import_status"),
     path("import/<int:batch_id>/rul-tilbage/", views.rollback, name="import_rollback"),
+    path("import/<int:batch_id>/genstart/", views.resume, name="import_resume"),
     path("datakvalitet/", views.data_quality, name="data_quality"),
 ]

@@ -14,6 +14,7 @@ from reports.models import ReportedOffence
 
 from . import quality
 from .forms import UploadForm
+from .jobs import job_resume, job_stalled
 from .models import ImportBatch
 from .services import file_import, progress_get
 from .storage import upload_path, upload_store, uploads_purge
@@ -54,6 +55,8 @@ def upload(request: HttpRequest) -> HttpResponse:
         batch.save(update_fields=["options"])
         return redirect("import_batch_detail", batch_id=batch.pk)
     page = Paginator(_batches(request.user), 25).get_page(request.GET.get("side"))
+    for batch in page:
+        batch.stalled = job_stalled(batch)  # looks for a lock only for batches a job is due for
     return render(request, "importers/upload.html", {"form": form, "page": page},
                   status=400 if form.errors else 200)
 
@@ -71,6 +74,7 @@ PREVIEW_LABELS = {
 @require_GET
 def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
     batch = get_object_or_404(_batches(request.user), pk=batch_id)
+    stalled = job_stalled(batch)
     methods = dict(ReportedOffence.DistrictMethod.choices)  # stored as codes, shown in the reader's language
     preview = [{**row, "district_method": methods[row["district_method"]]} if row.get("district_method") in methods
                else row for row in batch.options.get("_preview", [])]
@@ -78,7 +82,8 @@ def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
         "batch": batch, "preview": preview, "columns": batch.options.get("_columns", []),
         "column_labels": PREVIEW_LABELS,
         "message": batch.options.get("_message", ""),
-        "running": batch.status in ImportBatch.WORKING,
+        "running": batch.status in ImportBatch.WORKING and not stalled,
+        "stalled": stalled,
         "rollback": batch.options.get("_rollback"),
     })
 
@@ -102,8 +107,11 @@ def status(request: HttpRequest, batch_id: int) -> JsonResponse:
     batch = get_object_or_404(_batches(request.user), pk=batch_id)
     progress = (100 if batch.status in ("done", "unchanged") else None if batch.status == "rolling_back"
                 else (progress_get(batch.pk) or batch.progress))  # a rollback has no measure of progress
+    stalled = job_stalled(batch)  # the page then offers to start the job again
     return JsonResponse({"status": batch.status, "status_display": batch.get_status_display(), "progress": progress,
-                         "done": batch.status != ImportBatch.Status.PREVIEW and batch.status not in ImportBatch.WORKING})
+                         "done": batch.status != ImportBatch.Status.PREVIEW and (
+                             batch.status not in ImportBatch.WORKING or stalled),
+                         "stalled": stalled})
 
 
 @require_POST
@@ -116,6 +124,19 @@ def rollback(request: HttpRequest, batch_id: int) -> HttpResponse:
         messages.error(request, f"Kørsel #{batch.pk} kan ikke rulles tilbage (status: {batch.get_status_display()}).")
         return redirect("import_batch_detail", batch_id=batch.pk)
     rollback_start(batch, request.user)  # its outcome is shown on the batch's page
+    return redirect("import_batch_detail", batch_id=batch.pk)
+
+
+@require_POST
+def resume(request: HttpRequest, batch_id: int) -> HttpResponse:
+    """Start a stalled import or rollback again, or give it up."""
+    batch = get_object_or_404(_batches(request.user), pk=batch_id)
+    action = request.POST.get("action")
+    if action not in ("retry", "abandon"):
+        messages.error(request, "Vælg om kørslen skal startes igen eller opgives.")
+    else:
+        done, message = job_resume(batch, retry=action == "retry", user=request.user)
+        (messages.success if done else messages.error)(request, message)
     return redirect("import_batch_detail", batch_id=batch.pk)
 
 

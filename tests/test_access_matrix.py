@@ -37,7 +37,7 @@ EXPECTED = {
     "report_preview": (LOGIN, DENY, DENY, OK, DENY, OK),
     "report_pdf": (LOGIN, DENY, DENY, OK, DENY, OK),
 }
-POST_ONLY = {"import_confirm", "import_rollback", "report_section", "report_publish", "report_copy"}
+POST_ONLY = {"import_confirm", "import_rollback", "import_resume", "report_section", "report_publish", "report_copy"}
 SKIP = {"set_language", "logout"}  # POST-only actions, tested elsewhere
 KWARGS = {"code": "165", "slug": "reports-per-1000", "fmt": "csv"}
 

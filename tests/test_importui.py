@@ -34,7 +34,7 @@ def test_upload_preview_confirm_and_batch_page(analyst, import_data):
     batch.refresh_from_db()
     assert batch.status == "done" and ReportedOffence.objects.count() == 5
     assert analyst.get(f"/import/{batch.pk}/status.json").json() == {
-        "status": "done", "status_display": "indlæst", "progress": 100, "done": True}
+        "status": "done", "status_display": "indlæst", "progress": 100, "done": True, "stalled": False}
     assert "Rul tilbage" in analyst.get(f"/import/{batch.pk}/").content.decode()
     assert f"/import/{batch.pk}/" in analyst.get("/import/").content.decode()
 
@@ -102,7 +102,8 @@ def test_a_rollback_runs_in_the_background_and_its_page_shows_the_outcome(analys
     page = analyst.get(f"/import/{batch.pk}/").content.decode()
     assert "Ruller tilbage" in page and "rulles tilbage" in page and "Rul tilbage</button>" not in page
     assert analyst.get(f"/import/{batch.pk}/status.json").json() == {
-        "status": "rolling_back", "status_display": "rulles tilbage", "progress": None, "done": False}
+        "status": "rolling_back", "status_display": "rulles tilbage", "progress": None, "done": False,
+        "stalled": False}
     assert "kan ikke rulles tilbage" in analyst.post(f"/import/{batch.pk}/rul-tilbage/", {"confirm": "ja"},
                                                      follow=True).content.decode()  # not twice at once
 

@@ -18,6 +18,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from districts.models import Municipality
+from importers.jobs import job_hold
 from importers.models import ImportBatch
 from importers.parsers.common import ParseError, Problem, decode_bytes, normalise_header
 from importers.parsers.police import CHARGE_ALIASES, OFFENCE_ALIASES, charges_parse, offences_parse
@@ -248,50 +249,53 @@ def file_import(
     batch.status = ImportBatch.Status.RUNNING
     batch.progress = 0
     batch.save()
-    tracker = _Progress(batch, plan.expected_rows, progress)
-    try:
-        with transaction.atomic():
-            counts, notes = plan.write(batch=batch, progress=tracker)
-            if dry_run:  # a streamed file was validated by writing it; nothing may stay
-                transaction.set_rollback(True)
-    except stream.Rejected as exc:
-        result.rows_read, result.warnings, result.preview = plan.rows_read, plan.warnings, plan.preview
-        result.errors, result.error_total = exc.problems, exc.total
-        result.rows_rejected = len({p.row for p in exc.problems})
-        return _finish(result, status=ImportBatch.Status.REJECTED, started=started, dry_run=dry_run,
-                       message=f"Filen er afvist: {exc.total} fejl. Intet er gemt.")
-    except ParseError as exc:
-        result.errors = [Problem(None, "", "", str(exc))]
-        result.error_total = 1
-        return _finish(result, status=ImportBatch.Status.REJECTED, started=started, dry_run=False, message=str(exc))
-    except Exception as exc:  # the transaction is rolled back; the batch must not stay "running"
-        log.exception("Import batch %s failed", batch.pk)
-        message = (f"Indlæsningen af {file_name} fejlede uventet ({type(exc).__name__}); intet er gemt. "
-                   "Kontakt en administrator, hvis det sker igen.")
-        result.errors = [Problem(None, "", "", message)]
-        result.error_total = 1
-        _finish(result, status=ImportBatch.Status.FAILED, started=started, dry_run=False, message=message)
-        raise
-    finally:
-        tracker.close()
-    if plan.streamed:
-        result.rows_read, result.warnings, result.period_from, result.period_to = (
-            plan.rows_read, list(plan.warnings), *plan.period)
-    result.warnings += notes
-    result.rows_created, result.rows_updated = counts.created, counts.updated
-    result.rows_unchanged, result.rows_removed = counts.unchanged, counts.removed
-    result.ok = True
-    if dry_run:
-        return _finish(result, status=ImportBatch.Status.PREVIEW, started=started, dry_run=True,
-                       message=(f"{plan.rows_read} rækker klar til indlæsning: {counts.created} nye, "
-                                f"{counts.updated} ændrede, {counts.unchanged} uændrede, {counts.removed} fjernes."))
-    from accounts.services import audit_log
+    with job_hold(batch.pk):  # released once the outcome is saved; its process's death releases it too
+        batch.job_started_at = timezone.now()
+        ImportBatch.objects.filter(pk=batch.pk).update(job_started_at=batch.job_started_at)
+        tracker = _Progress(batch, plan.expected_rows, progress)
+        try:
+            with transaction.atomic():
+                counts, notes = plan.write(batch=batch, progress=tracker)
+                if dry_run:  # a streamed file was validated by writing it; nothing may stay
+                    transaction.set_rollback(True)
+        except stream.Rejected as exc:
+            result.rows_read, result.warnings, result.preview = plan.rows_read, plan.warnings, plan.preview
+            result.errors, result.error_total = exc.problems, exc.total
+            result.rows_rejected = len({p.row for p in exc.problems})
+            return _finish(result, status=ImportBatch.Status.REJECTED, started=started, dry_run=dry_run,
+                           message=f"Filen er afvist: {exc.total} fejl. Intet er gemt.")
+        except ParseError as exc:
+            result.errors = [Problem(None, "", "", str(exc))]
+            result.error_total = 1
+            return _finish(result, status=ImportBatch.Status.REJECTED, started=started, dry_run=False, message=str(exc))
+        except Exception as exc:  # the transaction is rolled back; the batch must not stay "running"
+            log.exception("Import batch %s failed", batch.pk)
+            message = (f"Indlæsningen af {file_name} fejlede uventet ({type(exc).__name__}); intet er gemt. "
+                       "Kontakt en administrator, hvis det sker igen.")
+            result.errors = [Problem(None, "", "", message)]
+            result.error_total = 1
+            _finish(result, status=ImportBatch.Status.FAILED, started=started, dry_run=False, message=message)
+            raise
+        finally:
+            tracker.close()
+        if plan.streamed:
+            result.rows_read, result.warnings, result.period_from, result.period_to = (
+                plan.rows_read, list(plan.warnings), *plan.period)
+        result.warnings += notes
+        result.rows_created, result.rows_updated = counts.created, counts.updated
+        result.rows_unchanged, result.rows_removed = counts.unchanged, counts.removed
+        result.ok = True
+        if dry_run:
+            return _finish(result, status=ImportBatch.Status.PREVIEW, started=started, dry_run=True,
+                           message=(f"{plan.rows_read} rækker klar til indlæsning: {counts.created} nye, "
+                                    f"{counts.updated} ændrede, {counts.unchanged} uændrede, {counts.removed} fjernes."))
+        from accounts.services import audit_log
 
-    audit_log(user=user, action="import", municipality=municipality, target=f"#{batch.pk} {file_name}",
-              details={"kind": kind, "created": counts.created, "updated": counts.updated, "removed": counts.removed})
-    return _finish(result, status=ImportBatch.Status.DONE, started=started, dry_run=False,
-                   message=(f"Indlæst: {counts.created} oprettet, {counts.updated} opdateret, "
-                            f"{counts.unchanged} uændret, {counts.removed} fjernet."))
+        audit_log(user=user, action="import", municipality=municipality, target=f"#{batch.pk} {file_name}",
+                  details={"kind": kind, "created": counts.created, "updated": counts.updated, "removed": counts.removed})
+        return _finish(result, status=ImportBatch.Status.DONE, started=started, dry_run=False,
+                       message=(f"Indlæst: {counts.created} oprettet, {counts.updated} opdateret, "
+                                f"{counts.unchanged} uændret, {counts.removed} fjernet."))
 
 
 def _jsonable_options(options: dict) -> dict:

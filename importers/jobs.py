@@ -1,0 +1,153 @@
+"""Is the job of a batch still alive? Recovering imports and rollbacks whose process died.
+
+An import or rollback runs in one transaction in a Celery worker or a thread of the web process.
+If that process dies (a deploy restarts the web server, a worker is killed, Redis loses the queue),
+the database rolls the transaction back, but the batch would stay "indlæses" or "rulles tilbage"
+for ever, and its upload, which may hold CPR numbers, would stay on disk.
+
+So a running job holds a lock that the death of its process releases:
+- PostgreSQL: a session-level advisory lock on a connection of the job's own. Every web node sees it
+  in ``pg_locks``; the server drops it when the connection goes.
+- SQLite (one machine): an ``flock`` on a file under ``MEDIA_ROOT/jobs``; the kernel drops it when
+  the process goes.
+
+A batch is *stalled* when a job is due for it, no job holds its lock, and either a job had claimed it
+(so that job is gone) or it has waited in the queue longer than ``IMPORT_QUEUE_PATIENCE_MINUTES``.
+An analyst can then start it again or give it up (``job_resume``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from .models import ImportBatch
+
+log = logging.getLogger(__name__)
+
+LOCK_CLASS = 0x444B45  # the advisory lock's first key ("DKE"); the second is the batch's id
+_held = threading.local()  # batch ids whose lock this thread holds (a job may enter twice)
+
+
+def _lock_path(batch_id: int) -> Path:
+    folder = Path(settings.MEDIA_ROOT) / "jobs"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"batch-{batch_id}.lock"
+
+
+@contextmanager
+def job_hold(batch_id: int) -> Iterator[None]:
+    """Hold the lock of ``batch_id``'s job while the block runs; waits while another job holds it."""
+    held: set[int] = _held.__dict__.setdefault("ids", set())
+    if batch_id in held:
+        yield
+        return
+    held.add(batch_id)
+    try:
+        if connection.vendor == "postgresql":
+            side = connection.get_new_connection(connection.get_connection_params())
+            side.autocommit = True
+            try:
+                with side.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_lock(%s, %s)", [LOCK_CLASS, batch_id])
+                yield
+            finally:
+                side.close()  # the server releases the lock with the session
+        else:
+            with _lock_path(batch_id).open("ab") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+                yield  # closing the file releases the lock
+    finally:
+        held.discard(batch_id)
+
+
+def job_alive(batch_id: int) -> bool:
+    """Whether a live process holds the lock of ``batch_id``'s job."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                " AND classid = %s::oid AND objid = %s::oid AND objsubid = 2)", [LOCK_CLASS, batch_id])
+            return bool(cursor.fetchone()[0])
+    path = _lock_path(batch_id)
+    if not path.exists():
+        return False
+    with path.open("rb") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        return False  # closing the file releases the probe's lock
+
+
+def job_stalled(batch: ImportBatch) -> bool:
+    """Whether ``batch`` waits for a job that is gone: its process died, or the queue lost it."""
+    if batch.status not in ImportBatch.WORKING or job_alive(batch.pk):
+        return False
+    claimed = batch.job_started_at is not None and (
+        batch.job_queued_at is None or batch.job_started_at >= batch.job_queued_at)
+    if not claimed:
+        waiting = timezone.now() - (batch.job_queued_at or batch.created_at)
+        if waiting <= dt.timedelta(minutes=settings.IMPORT_QUEUE_PATIENCE_MINUTES):
+            return False
+    # the job may have finished between reading the batch and looking for its lock
+    return ImportBatch.objects.filter(pk=batch.pk, status__in=ImportBatch.WORKING).exists()
+
+
+def job_claim(batch_id: int, status: str) -> ImportBatch | None:
+    """Inside ``job_hold``: the batch, marked as taken by this job, if it still waits in ``status``.
+
+    A task delivered twice, or started again by an analyst while the first run was only slow, finds
+    the batch done and does nothing."""
+    batch = ImportBatch.objects.select_related("user", "municipality").get(pk=batch_id)
+    if batch.status != status:
+        log.info("Batch %s is %s, not %s: nothing to do", batch_id, batch.status, status)
+        return None
+    batch.job_started_at = timezone.now()
+    ImportBatch.objects.filter(pk=batch_id).update(job_started_at=batch.job_started_at)
+    return batch
+
+
+def job_resume(batch: ImportBatch, *, retry: bool, user=None) -> tuple[bool, str]:
+    """Start a stalled batch's job again (``retry``) or give it up; returns (done, message in Danish).
+
+    Nothing of the dead job is stored: its transaction was rolled back with its connection."""
+    from accounts.services import audit_log
+
+    from .parsers.common import Problem
+    from .storage import upload_discard, upload_path
+    from .tasks import import_start, rollback_outcome, rollback_start
+
+    if not job_stalled(batch):
+        return False, f"Kørsel #{batch.pk} er ikke gået i stå (status: {batch.get_status_display()})."
+    rolling_back = batch.status == ImportBatch.Status.ROLLING_BACK
+    audit_log(user=user, action="import_retry" if retry else "import_abandon", municipality=batch.municipality,
+              target=f"#{batch.pk} {batch.file_name}", details={"status": batch.status})
+    if retry and rolling_back:
+        rollback_start(batch, user)
+        return True, f"Tilbagerulningen af kørsel #{batch.pk} er startet igen."
+    if rolling_back:
+        rollback_outcome(batch.pk, ok=False, message=f"Tilbagerulningen af kørsel #{batch.pk} blev afbrudt og "
+                                                     "opgivet; intet er ændret.")
+        return True, f"Tilbagerulningen af kørsel #{batch.pk} er opgivet; kørslens data er som før."
+    if retry and upload_path(batch.sha256).exists():
+        import_start(batch)
+        return True, f"Indlæsningen af kørsel #{batch.pk} er startet igen."
+    reason = ("Indlæsningen blev afbrudt og opgivet" if retry is False else
+              "Indlæsningen blev afbrudt, og filen er ikke længere gemt")
+    message = f"{reason}; intet er gemt. Upload filen igen for at indlæse den."
+    batch.status, batch.finished_at = ImportBatch.Status.FAILED, timezone.now()
+    batch.errors, batch.error_count = [Problem(None, "", "", message).as_dict()], 1
+    batch.save(update_fields=["status", "finished_at", "errors", "error_count"])
+    upload_discard(batch.sha256)
+    return not retry, message
