@@ -50,3 +50,65 @@ def test_two_writers_regrouping_the_same_months_take_turns(town):
     groups = OffenceAggregate.objects.values_list("municipality_id", "district_id", "code", "month", "basis")
     assert len(groups) == len(set(groups)) > 0
     assert_consistent(town)
+
+
+@pytest.mark.django_db(transaction=True)  # two imports in two threads, each committing
+def test_imports_take_turns_from_the_start_of_their_transactions(reference, import_data, monkeypatch):
+    """An offence import links the waiting charges that a charges import of the same quarter updates: side
+    by side, each could hold a row the other needs and PostgreSQL would abort one as a deadlock. The second
+    import waits for its turn before it writes anything, then both are stored."""
+    import threading
+    import time
+
+    from django.db import connection
+
+    from importers.jobs import TURN_CLASS
+    from importers.models import ImportBatch
+    from importers.services import file_import, police
+    from reports.models import Charge, ReportedOffence
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite lets one writer at a time in")
+    paused, release, errors = threading.Event(), threading.Event(), []
+    offences_write = police.offences_write
+
+    def offences_write_then_wait(*args, **kwargs):
+        counts = offences_write(*args, **kwargs)
+        paused.set()  # written, not committed
+        release.wait(20)
+        return counts
+
+    monkeypatch.setattr(police, "offences_write", offences_write_then_wait)
+
+    def run(file_name):
+        try:
+            file_import(data=import_data(file_name), file_name=file_name)
+        except Exception as exc:  # noqa: BLE001 - reported by the test below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    offences = threading.Thread(target=run, args=("anmeldelser_cp1252.csv",))
+    offences.start()
+    try:
+        assert paused.wait(20)
+        charges = threading.Thread(target=run, args=("sigtelser_cpr.csv",))
+        charges.start()
+        waiting = 0
+        for _ in range(100):
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+                               " AND classid = %s::oid", [TURN_CLASS])
+                waiting = cursor.fetchone()[0]
+            if waiting:
+                break
+            time.sleep(0.1)
+        assert waiting == 1 and ImportBatch.objects.filter(status="running").count() == 2
+    finally:
+        release.set()
+        offences.join(30)
+    charges.join(30)
+    assert not errors
+    assert sorted(ImportBatch.objects.values_list("kind", "status")) == [("charges", "done"), ("offences", "done")]
+    assert ReportedOffence.objects.count() == 5 and Charge.objects.count() == 4
+    assert_consistent(reference["165"])

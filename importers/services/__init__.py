@@ -18,7 +18,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from districts.models import Municipality
-from importers.jobs import job_hold
+from importers.jobs import job_hold, writers_turn
 from importers.models import ImportBatch
 from importers.parsers.common import ParseError, Problem, decode_bytes, normalise_header
 from importers.parsers.police import CHARGE_ALIASES, OFFENCE_ALIASES, charges_parse, offences_parse
@@ -255,6 +255,7 @@ def file_import(
         tracker = _Progress(batch, plan.expected_rows, progress)
         try:
             with transaction.atomic():
+                writers_turn()
                 counts, notes = plan.write(batch=batch, progress=tracker)
                 if dry_run:  # a streamed file was validated by writing it; nothing may stay
                     transaction.set_rollback(True)

@@ -9,6 +9,7 @@ from django.apps import apps
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from importers.jobs import writers_turn
 from importers.models import ImportBatch, ImportChange
 
 from .bulk import _q, rows_delete_where
@@ -167,6 +168,7 @@ def batch_rollback(*, batch: ImportBatch, user=None) -> ImportResult:
         return result
     counts = {"created": 0, "updated": 0, "deleted": 0}
     with transaction.atomic():
+        writers_turn()
         by_model: dict[str, list[ImportChange]] = {}
         for change in changes:
             by_model.setdefault(change.model, []).append(change)
