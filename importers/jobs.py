@@ -29,6 +29,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .models import ImportBatch
 
@@ -36,7 +37,8 @@ log = logging.getLogger(__name__)
 
 LOCK_CLASS = 0x444B45  # the advisory lock's first key ("DKE"); the second is the batch's id
 TURN_CLASS = 0x444B54  # the first key of the writers' turn ("DKT")
-_held = threading.local()  # batch ids whose lock this thread holds (a job may enter twice)
+WAIT_CLASS = 0x444B57  # held by a job's lock connection while the job waits for its turn ("DKW")
+_held = threading.local()  # the batches whose lock this thread holds (a job may enter twice)
 
 
 def _lock_path(batch_id: int) -> Path:
@@ -48,51 +50,85 @@ def _lock_path(batch_id: int) -> Path:
 @contextmanager
 def job_hold(batch_id: int) -> Iterator[None]:
     """Hold the lock of ``batch_id``'s job while the block runs; waits while another job holds it."""
-    held: set[int] = _held.__dict__.setdefault("ids", set())
+    held: dict[int, object] = _held.__dict__.setdefault("sides", {})  # batch id → its lock's connection
     if batch_id in held:
         yield
         return
-    held.add(batch_id)
     try:
         if connection.vendor == "postgresql":
             side = connection.get_new_connection(connection.get_connection_params())
             side.autocommit = True
+            held[batch_id] = side
             try:
-                with side.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_lock(%s, %s)", [LOCK_CLASS, batch_id])
+                _advisory(side, "pg_advisory_lock", LOCK_CLASS, batch_id)
                 yield
             finally:
                 side.close()  # the server releases the lock with the session
         else:
+            held[batch_id] = None
             with _lock_path(batch_id).open("ab") as handle:
                 fcntl.flock(handle, fcntl.LOCK_EX)
                 yield  # closing the file releases the lock
     finally:
-        held.discard(batch_id)
+        held.pop(batch_id, None)
 
 
-def writers_turn() -> None:
+def _advisory(conn, function: str, klass: int, key: int) -> None:
+    with conn.cursor() as cursor:
+        cursor.execute(f"SELECT {function}(%s, %s)", [klass, key])
+
+
+def writers_turn(batch_id: int | None = None) -> None:
     """At the start of an import's or a rollback's transaction: wait until no other one is writing, and
     keep the turn until commit (PostgreSQL; SQLite lets one writer at a time in anyway).
 
     They write offences, charges and the derived tables in different orders: an offence import links
     the waiting charges that a charges import of the same quarter updates. Running side by side, each
     could hold a row the other needs, and PostgreSQL would abort one of them as a deadlock. Taking turns
-    from the start, they never wait for each other halfway. Readers are not held up."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+    from the start, they never wait for each other halfway. Readers are not held up.
+
+    While batch ``batch_id`` waits, its job's lock connection says so (``job_waiting``)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s, 0)", [TURN_CLASS])
+        if cursor.fetchone()[0]:
+            return
+        side = _held.__dict__.get("sides", {}).get(batch_id)
+        if side is not None:
+            _advisory(side, "pg_advisory_lock", WAIT_CLASS, batch_id)
+        try:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, 0)", [TURN_CLASS])
+        finally:
+            if side is not None:
+                _advisory(side, "pg_advisory_unlock", WAIT_CLASS, batch_id)
+
+
+def _advisory_held(klass: int, key: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            " AND classid = %s::oid AND objid = %s::oid AND objsubid = 2)", [klass, key])
+        return bool(cursor.fetchone()[0])
+
+
+def job_waiting(batch_id: int) -> bool:
+    """Whether ``batch_id``'s job waits for another import or rollback to finish (``writers_turn``)."""
+    return connection.vendor == "postgresql" and _advisory_held(WAIT_CLASS, batch_id)
+
+
+def job_status_display(batch: ImportBatch) -> str:
+    """The batch's status as its page shows it, saying when its job waits for its turn."""
+    if batch.status in ImportBatch.WORKING and job_waiting(batch.pk):
+        return _("%(status)s – venter på, at en anden kørsel bliver færdig") % {"status": batch.get_status_display()}
+    return batch.get_status_display()
 
 
 def job_alive(batch_id: int) -> bool:
     """Whether a live process holds the lock of ``batch_id``'s job."""
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
-                " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-                " AND classid = %s::oid AND objid = %s::oid AND objsubid = 2)", [LOCK_CLASS, batch_id])
-            return bool(cursor.fetchone()[0])
+        return _advisory_held(LOCK_CLASS, batch_id)
     path = _lock_path(batch_id)
     if not path.exists():
         return False

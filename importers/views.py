@@ -14,7 +14,7 @@ from reports.models import ReportedOffence
 
 from . import quality
 from .forms import UploadForm
-from .jobs import job_resume, job_stalled
+from .jobs import job_resume, job_stalled, job_status_display
 from .models import ImportBatch
 from .services import file_import, progress_get
 from .storage import upload_path, upload_store, uploads_purge
@@ -84,6 +84,7 @@ def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
         "message": batch.options.get("_message", ""),
         "running": batch.status in ImportBatch.WORKING and not stalled,
         "stalled": stalled,
+        "status_display": job_status_display(batch),
         "rollback": batch.options.get("_rollback"),
     })
 
@@ -108,7 +109,7 @@ def status(request: HttpRequest, batch_id: int) -> JsonResponse:
     progress = (100 if batch.status in ("done", "unchanged") else None if batch.status == "rolling_back"
                 else (progress_get(batch.pk) or batch.progress))  # a rollback has no measure of progress
     stalled = job_stalled(batch)  # the page then offers to start the job again
-    return JsonResponse({"status": batch.status, "status_display": batch.get_status_display(), "progress": progress,
+    return JsonResponse({"status": batch.status, "status_display": job_status_display(batch), "progress": progress,
                          "done": batch.status != ImportBatch.Status.PREVIEW and (
                              batch.status not in ImportBatch.WORKING or stalled),
                          "stalled": stalled})

@@ -62,7 +62,7 @@ def test_imports_take_turns_from_the_start_of_their_transactions(reference, impo
 
     from django.db import connection
 
-    from importers.jobs import TURN_CLASS
+    from importers.jobs import TURN_CLASS, job_status_display, job_waiting
     from importers.models import ImportBatch
     from importers.services import file_import, police
     from reports.models import Charge, ReportedOffence
@@ -104,6 +104,9 @@ def test_imports_take_turns_from_the_start_of_their_transactions(reference, impo
                 break
             time.sleep(0.1)
         assert waiting == 1 and ImportBatch.objects.filter(status="running").count() == 2
+        waits = ImportBatch.objects.get(kind="charges")  # and its page says why it does not move
+        assert job_waiting(waits.pk) and not job_waiting(ImportBatch.objects.get(kind="offences").pk)
+        assert job_status_display(waits) == "indlæses – venter på, at en anden kørsel bliver færdig"
     finally:
         release.set()
         offences.join(30)
@@ -111,4 +114,6 @@ def test_imports_take_turns_from_the_start_of_their_transactions(reference, impo
     assert not errors
     assert sorted(ImportBatch.objects.values_list("kind", "status")) == [("charges", "done"), ("offences", "done")]
     assert ReportedOffence.objects.count() == 5 and Charge.objects.count() == 4
+    waits.refresh_from_db()
+    assert not job_waiting(waits.pk) and job_status_display(waits) == "indlæst"
     assert_consistent(reference["165"])

@@ -255,7 +255,7 @@ def file_import(
         tracker = _Progress(batch, plan.expected_rows, progress)
         try:
             with transaction.atomic():
-                writers_turn()
+                writers_turn(batch.pk)
                 counts, notes = plan.write(batch=batch, progress=tracker)
                 if dry_run:  # a streamed file was validated by writing it; nothing may stay
                     transaction.set_rollback(True)
