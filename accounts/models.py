@@ -36,6 +36,22 @@ class Membership(models.Model):
 class AuditEntry(models.Model):
     """An audit line: who did what, to what, when. Written by ``accounts.services.audit_log``."""
 
+    # what the log page shows for each action (an action not listed shows as its code)
+    ACTIONS = {
+        "login": _("logget ind"),
+        "login_failed": _("forkert adgangskode"),
+        "login_locked_out": _("spærret efter for mange forsøg"),
+        "import": _("fil indlæst"),
+        "import_rollback": _("kørsel rullet tilbage"),
+        "import_retry": _("kørsel startet igen"),
+        "import_abandon": _("kørsel opgivet"),
+        "mapping_created": _("referencedata oprettet"),
+        "mapping_changed": _("referencedata ændret"),
+        "mapping_deleted": _("referencedata slettet"),
+        "report_publish": _("rapport udgivet"),
+        "report_export": _("rapport hentet som PDF"),
+    }
+
     at = models.DateTimeField(_("tidspunkt"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
@@ -57,3 +73,7 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.target}"
+
+    @property
+    def action_display(self) -> str:
+        return str(self.ACTIONS.get(self.action, self.action))

@@ -1,5 +1,6 @@
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -16,15 +17,16 @@ class LoginView(auth_views.LoginView):
 
 @require_GET
 def audit_log(request: HttpRequest) -> HttpResponse:
-    """Superusers see everything; analysts see the entries of their municipalities."""
+    """Superusers see everything; analysts see the entries of their municipalities and their own (an
+    import of a file covering several municipalities belongs to none)."""
     entries = AuditEntry.objects.select_related("municipality")
     if not request.user.is_superuser:
         codes = request.user.memberships.filter(role__name=ANALYST).values_list("municipality", flat=True)
-        entries = entries.filter(municipality__in=list(codes))
+        entries = entries.filter(Q(municipality__in=list(codes)) | Q(user=request.user))
     action = request.GET.get("handling", "")
     if action:
         entries = entries.filter(action=action)
     page = Paginator(entries, 50).get_page(request.GET.get("side"))
-    actions = AuditEntry.objects.order_by().values_list("action", flat=True).distinct()
-    return render(request, "accounts/audit_log.html", {"page": page, "actions": sorted(set(actions)),
-                                                        "action": action})
+    codes = set(AuditEntry.objects.order_by().values_list("action", flat=True).distinct())
+    actions = sorted(((code, str(AuditEntry.ACTIONS.get(code, code))) for code in codes), key=lambda a: a[1])
+    return render(request, "accounts/audit_log.html", {"page": page, "actions": actions, "action": action})

@@ -73,6 +73,23 @@ def test_audit_log_page_scoped_to_analysts_municipalities(client, town, member):
     assert "egen kommune" in page and "anden kommune" not in page
 
 
+def test_the_audit_log_names_actions_in_words_and_shows_an_analyst_their_own(client, town, member):
+    """A file covering several municipalities belongs to none of them: its importer still sees the entry."""
+    from accounts.services import audit_log
+
+    analyst = member("Analytiker", town)
+    audit_log(user=analyst, action="import", municipality=None, target="#7 hele kredsen.csv")
+    audit_log(user=None, action="import", municipality=None, target="#8 en andens fil.csv")
+    audit_log(user=analyst, action="import_abandon", municipality=town, target="#9 afbrudt.csv")
+    client.force_login(analyst)
+    page = client.get("/revision/").content.decode()
+    assert "#7 hele kredsen.csv" in page and "#9 afbrudt.csv" in page and "#8 en andens fil.csv" not in page
+    assert "<td>fil indlæst</td>" in page and "<td>kørsel opgivet</td>" in page and "<td>import</td>" not in page
+    assert '<option value="import_abandon">kørsel opgivet</option>' in page
+    filtered = client.get("/revision/?handling=import_abandon").content.decode()
+    assert "#9 afbrudt.csv" in filtered and "#7 hele kredsen.csv" not in filtered
+
+
 def test_error_pages_show_no_stack_traces(client, settings):
     settings.DEBUG = False
     response = client.get("/findes-ikke/")
