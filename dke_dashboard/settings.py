@@ -213,6 +213,9 @@ CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", CELERY_BROKER_UR
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
+# Imports and PDFs take seconds to minutes: a worker process reserves one task at a time, so a task
+# does not wait behind a long import on a busy worker while another worker is idle.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 
 # Import progress travels through the cache: with a Redis broker, web and workers share it.
 CACHE_URL = os.environ.get("CACHE_URL", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "")
