@@ -123,6 +123,7 @@ def test_a_stalled_import_is_shown_and_started_again(analyst, previewed, setting
     page = analyst.get(f"/import/{previewed.pk}/").content.decode()
     assert "Indlæsningen er gået i stå" in page and "Intet fra den afbrudte indlæsning er gemt" in page
     assert 'id="progress-box"' not in page and 'value="retry"' in page and 'value="abandon"' in page
+    assert "5 læst; intet er gemt endnu" in page and "Varighed" not in page  # not the preview's numbers
 
     page = analyst.post(f"/import/{previewed.pk}/genstart/", {"action": "retry"}, follow=True).content.decode()
     previewed.refresh_from_db()
