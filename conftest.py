@@ -144,6 +144,15 @@ def member(db, django_user_model):
     return make
 
 
+@pytest.fixture
+def analyst(client, reference, member, settings, tmp_path):
+    """The test client, logged in as Albertslund's analyst; imports run inline, uploads wait in ``tmp_path``."""
+    settings.IMPORT_RUN_INLINE = True
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(member("Analytiker", reference["165"]))
+    return client
+
+
 @pytest.fixture(autouse=True)
 def _no_background_warming(settings):
     """Dashboards are warmed in a background thread after imports; tests that want it call it themselves."""

@@ -26,14 +26,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def analyst(client, reference, member, settings, tmp_path):
-    settings.IMPORT_RUN_INLINE = True
-    settings.MEDIA_ROOT = tmp_path
-    client.force_login(member("Analytiker", reference["165"]))
-    return client
-
-
-@pytest.fixture
 def previewed(analyst, import_data):
     """A previewed upload of five offences; its import is queued but no job is run (the process 'died')."""
     analyst.post("/import/", {"file": SimpleUploadedFile("a.csv", import_data("anmeldelser_cp1252.csv")),

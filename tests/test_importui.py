@@ -10,14 +10,6 @@ from reports.models import Charge, ReportedOffence
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def analyst(client, reference, member, settings, tmp_path):
-    settings.IMPORT_RUN_INLINE = True
-    settings.MEDIA_ROOT = tmp_path
-    client.force_login(member("Analytiker", reference["165"]))
-    return client
-
-
 def upload(client, name, data, **fields):
     return client.post("/import/", {"file": SimpleUploadedFile(name, data), "kind": "auto", **fields})
 
