@@ -169,7 +169,8 @@ def job_claim(batch_id: int, status: str) -> ImportBatch | None:
 
 
 def job_resume(batch: ImportBatch, *, retry: bool, user=None) -> tuple[bool, str]:
-    """Start a stalled batch's job again (``retry``) or give it up; returns (done, message in Danish).
+    """Start a stalled batch's job again (``retry``) or give it up; returns (done, message in Danish, or
+    "" when the batch's page shows the outcome itself).
 
     Nothing of the dead job is stored: its transaction was rolled back with its connection."""
     from accounts.services import audit_log
@@ -189,7 +190,7 @@ def job_resume(batch: ImportBatch, *, retry: bool, user=None) -> tuple[bool, str
     if rolling_back:
         rollback_outcome(batch.pk, ok=False, message=f"Tilbagerulningen af kørsel #{batch.pk} blev afbrudt og "
                                                      "opgivet; intet er ændret.")
-        return True, f"Tilbagerulningen af kørsel #{batch.pk} er opgivet; kørslens data er som før."
+        return True, ""  # the page shows the outcome kept on the batch
     if retry and upload_path(batch.sha256).exists():
         import_start(batch)
         return True, f"Indlæsningen af kørsel #{batch.pk} er startet igen."

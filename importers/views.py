@@ -137,7 +137,8 @@ def resume(request: HttpRequest, batch_id: int) -> HttpResponse:
         messages.error(request, "Vælg om kørslen skal startes igen eller opgives.")
     else:
         done, message = job_resume(batch, retry=action == "retry", user=request.user)
-        (messages.success if done else messages.error)(request, message)
+        if message:
+            (messages.success if done else messages.error)(request, message)
     return redirect("import_batch_detail", batch_id=batch.pk)
 
 
