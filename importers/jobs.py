@@ -22,6 +22,7 @@ import datetime as dt
 import fcntl
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -78,7 +79,7 @@ def _advisory(conn, function: str, klass: int, key: int) -> None:
         cursor.execute(f"SELECT {function}(%s, %s)", [klass, key])
 
 
-def writers_turn(batch_id: int | None = None) -> None:
+def writers_turn(batch_id: int | None = None) -> float:
     """At the start of an import's or a rollback's transaction: wait until no other one is writing, and
     keep the turn until commit (PostgreSQL; SQLite lets one writer at a time in anyway).
 
@@ -87,13 +88,15 @@ def writers_turn(batch_id: int | None = None) -> None:
     could hold a row the other needs, and PostgreSQL would abort one of them as a deadlock. Taking turns
     from the start, they never wait for each other halfway. Readers are not held up.
 
-    While batch ``batch_id`` waits, its job's lock connection says so (``job_waiting``)."""
+    While batch ``batch_id`` waits, its job's lock connection says so (``job_waiting``). Returns the
+    seconds it waited, which are not the batch's own duration."""
     if connection.vendor != "postgresql":
-        return
+        return 0.0
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_xact_lock(%s, 0)", [TURN_CLASS])
         if cursor.fetchone()[0]:
-            return
+            return 0.0
+        started = time.perf_counter()
         side = _held.__dict__.get("sides", {}).get(batch_id)
         if side is not None:
             _advisory(side, "pg_advisory_lock", WAIT_CLASS, batch_id)
@@ -102,6 +105,7 @@ def writers_turn(batch_id: int | None = None) -> None:
         finally:
             if side is not None:
                 _advisory(side, "pg_advisory_unlock", WAIT_CLASS, batch_id)
+        return time.perf_counter() - started
 
 
 def _advisory_held(klass: int, key: int) -> bool:

@@ -168,7 +168,7 @@ def batch_rollback(*, batch: ImportBatch, user=None) -> ImportResult:
         return result
     counts = {"created": 0, "updated": 0, "deleted": 0}
     with transaction.atomic():
-        writers_turn(batch.pk)
+        started += writers_turn(batch.pk)
         by_model: dict[str, list[ImportChange]] = {}
         for change in changes:
             by_model.setdefault(change.model, []).append(change)
