@@ -79,7 +79,7 @@ def _advisory(conn, function: str, klass: int, key: int) -> None:
         cursor.execute(f"SELECT {function}(%s, %s)", [klass, key])
 
 
-def writers_turn(batch_id: int | None = None) -> float:
+def writers_turn(batch_id: int) -> float:
     """At the start of an import's or a rollback's transaction: wait until no other one is writing, and
     keep the turn until commit (PostgreSQL; SQLite lets one writer at a time in anyway).
 
@@ -198,8 +198,8 @@ def job_resume(batch: ImportBatch, *, retry: bool, user=None) -> tuple[bool, str
     if retry and upload_path(batch.sha256).exists():
         import_start(batch)
         return True, f"Indlæsningen af kørsel #{batch.pk} er startet igen."
-    reason = ("Indlæsningen blev afbrudt og opgivet" if retry is False else
-              "Indlæsningen blev afbrudt, og filen er ikke længere gemt")
+    reason = ("Indlæsningen blev afbrudt, og filen er ikke længere gemt" if retry else
+              "Indlæsningen blev afbrudt og opgivet")
     message = f"{reason}; intet er gemt. Upload filen igen for at indlæse den."
     batch.status, batch.finished_at = ImportBatch.Status.FAILED, timezone.now()
     batch.errors, batch.error_count = [Problem(None, "", "", message).as_dict()], 1

@@ -83,6 +83,8 @@ def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
         "column_labels": PREVIEW_LABELS,
         "message": batch.options.get("_message", ""),
         "running": batch.status in ImportBatch.WORKING and not stalled,
+        # the counts and duration on the batch are the preview's until the import has finished
+        "importing": batch.status in (ImportBatch.Status.QUEUED, ImportBatch.Status.RUNNING),
         "stalled": stalled,
         "status_display": job_status_display(batch),
         "rollback": batch.options.get("_rollback"),
