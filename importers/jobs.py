@@ -9,7 +9,8 @@ So a running job holds a lock that the death of its process releases:
 - PostgreSQL: a session-level advisory lock on a connection of the job's own. Every web node sees it
   in ``pg_locks``; the server drops it when the connection goes.
 - SQLite (one machine): an ``flock`` on a file under ``MEDIA_ROOT/jobs``; the kernel drops it when
-  the process goes.
+  the process goes. A job deletes its file as it ends; the first look at the file of a job that died
+  deletes it.
 
 A batch is *stalled* when a job is due for it, no job holds its lock, and either a job had claimed it
 (so that job is gone) or it has waited in the queue longer than ``IMPORT_QUEUE_PATIENCE_MINUTES``.
@@ -21,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import logging
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -67,11 +69,33 @@ def job_hold(batch_id: int) -> Iterator[None]:
                 side.close()  # the server releases the lock with the session
         else:
             held[batch_id] = None
-            with _lock_path(batch_id).open("ab") as handle:
-                fcntl.flock(handle, fcntl.LOCK_EX)
-                yield  # closing the file releases the lock
+            path = _lock_path(batch_id)
+            with _file_locked(path, fcntl.LOCK_EX):  # closing the file releases the lock
+                try:
+                    yield
+                finally:
+                    path.unlink(missing_ok=True)  # while still locked (see _file_locked)
     finally:
         held.pop(batch_id, None)
+
+
+@contextmanager
+def _file_locked(path: Path, operation: int) -> Iterator:
+    """``path`` opened (created when missing) and ``flock``-ed with ``operation``; ``BlockingIOError``
+    when ``operation`` does not wait and another process holds it.
+
+    A job deletes its lock file as it ends, still holding the lock. Whoever opened the file before that
+    and got the lock after it holds a file that is gone from the folder: they open the path again."""
+    while True:
+        with path.open("ab") as handle:
+            fcntl.flock(handle, operation)
+            try:
+                current = path.stat().st_ino == os.fstat(handle.fileno()).st_ino
+            except FileNotFoundError:
+                current = False
+            if current:
+                yield handle
+                return
 
 
 def _advisory(conn, function: str, klass: int, key: int) -> None:
@@ -136,12 +160,12 @@ def job_alive(batch_id: int) -> bool:
     path = _lock_path(batch_id)
     if not path.exists():
         return False
-    with path.open("rb") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        return False  # closing the file releases the probe's lock
+    try:
+        with _file_locked(path, fcntl.LOCK_SH | fcntl.LOCK_NB):
+            path.unlink(missing_ok=True)  # left by a job that died: no job holds it
+    except BlockingIOError:
+        return True
+    return False
 
 
 def job_stalled(batch: ImportBatch) -> bool:

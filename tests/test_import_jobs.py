@@ -66,9 +66,39 @@ def test_a_job_holds_its_lock_until_its_process_is_killed(settings, tmp_path):
                 break
             time.sleep(0.1)
         assert not job_alive(4711)
+        assert not list((tmp_path / "jobs").glob("*.lock"))  # SQLite: the dead job's file is cleared away
     finally:
         worker.kill()
         worker.stdout.close()
+
+
+@pytest.mark.skipif("connection.vendor != 'sqlite'")
+def test_sqlite_job_locks_leave_no_files_and_a_waiting_job_holds_a_live_one(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    events = {name: threading.Event() for name in ("first_held", "first_release", "second_held", "second_release")}
+
+    def job(held: str, release: str):
+        with job_hold(7):
+            events[held].set()
+            events[release].wait(10)
+
+    first = threading.Thread(target=job, args=("first_held", "first_release"))
+    second = threading.Thread(target=job, args=("second_held", "second_release"))
+    first.start()
+    assert events["first_held"].wait(10)
+    second.start()  # a task delivered twice: it opens the lock file and waits for the first job
+    time.sleep(0.3)
+    assert not events["second_held"].is_set()
+    events["first_release"].set()  # the first job deletes its file as it ends
+    try:
+        assert events["second_held"].wait(10)
+        assert job_alive(7)  # the second job holds a file that others find, not the deleted one
+    finally:
+        events["second_release"].set()
+        first.join(10)
+        second.join(10)
+    assert not job_alive(7)
+    assert not list((tmp_path / "jobs").glob("*"))
 
 
 def test_a_job_that_waits_in_the_queue_is_stalled_only_after_the_patience(previewed, settings, monkeypatch):
