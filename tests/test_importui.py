@@ -235,3 +235,18 @@ def test_an_unconfirmed_upload_is_purged_and_cannot_be_confirmed_later(analyst, 
     page = analyst.post(f"/import/{batch.pk}/godkend/", follow=True).content.decode()
     assert "er ikke længere gemt" in page and "Upload filen igen" in page
     assert ReportedOffence.objects.count() == 0
+
+
+def test_an_upload_no_parser_rule_foresaw_gets_a_danish_answer_not_a_server_error(analyst, settings, monkeypatch,
+                                                                                   caplog):
+    def crash(*args, **kwargs):  # stands for a shape of file the parsers do not foresee
+        raise TypeError("can only concatenate tuple (not \"int\") to tuple")
+
+    monkeypatch.setattr("importers.services.population_parse", crash)
+    response = upload(analyst, "befolkning.csv", "Bydel;Dato;Antal\nLund;01-07-2016;100\n".encode())
+    batch = ImportBatch.objects.get()
+    assert response.status_code == 302 and response.url == f"/import/{batch.pk}/"
+    assert batch.status == "rejected" and stored_uploads(settings) == []
+    assert "kunne ikke læses: den har en form, som indlæsningen ikke kender (TypeError)" in batch.errors[0]["reason"]
+    assert "kunne ikke læses: den har en form" in analyst.get(response.url).content.decode()
+    assert "Reading befolkning.csv as population failed" in caplog.text  # the traceback goes to the log

@@ -223,10 +223,14 @@ def file_import(
             data = Path(str(path)).read_bytes() if data is None else data
             plan = _prepare(kind, data=data, file_name=file_name, municipality=municipality, options=options)
     except ParseError as exc:
-        result.errors = [Problem(None, "", "", str(exc))]
-        result.error_total = 1
-        return _finish(result, status=ImportBatch.Status.REJECTED, started=started, dry_run=dry_run,
-                       message=str(exc))
+        return _rejected(result, str(exc), started=started, dry_run=dry_run)
+    except DatabaseError:
+        raise
+    except Exception as exc:  # a file no parser rule foresaw: the analyst still gets an answer, not a crash
+        log.exception("Reading %s as %s failed", file_name, kind)
+        return _rejected(result, f"Filen {file_name} kunne ikke læses: den har en form, som indlæsningen ikke "
+                         f"kender ({type(exc).__name__}). Intet er gemt. Kontrollér filens kolonner, datoer og tal, "
+                         "og kontakt en administrator, hvis den ser rigtig ud.", started=started, dry_run=dry_run)
     result.preview, result.columns = plan.preview, plan.columns
     result.rows_read, result.warnings = plan.rows_read, plan.warnings
     result.period_from, result.period_to = plan.period
@@ -266,9 +270,7 @@ def file_import(
             return _finish(result, status=ImportBatch.Status.REJECTED, started=started, dry_run=dry_run,
                            message=f"Filen er afvist: {exc.total} fejl. Intet er gemt.")
         except ParseError as exc:
-            result.errors = [Problem(None, "", "", str(exc))]
-            result.error_total = 1
-            return _finish(result, status=ImportBatch.Status.REJECTED, started=started, dry_run=False, message=str(exc))
+            return _rejected(result, str(exc), started=started, dry_run=False)
         except Exception as exc:  # the transaction is rolled back; the batch must not stay "running"
             log.exception("Import batch %s failed", batch.pk)
             message = (f"Indlæsningen af {file_name} fejlede uventet ({type(exc).__name__}); intet er gemt. "
@@ -297,6 +299,12 @@ def file_import(
         return _finish(result, status=ImportBatch.Status.DONE, started=started, dry_run=False,
                        message=(f"Indlæst: {counts.created} oprettet, {counts.updated} opdateret, "
                                 f"{counts.unchanged} uændret, {counts.removed} fjernet."))
+
+
+def _rejected(result: ImportResult, message: str, *, started: float, dry_run: bool) -> ImportResult:
+    """The file as a whole cannot be read: one error, nothing written."""
+    result.errors, result.error_total = [Problem(None, "", "", message)], 1
+    return _finish(result, status=ImportBatch.Status.REJECTED, started=started, dry_run=dry_run, message=message)
 
 
 def _jsonable_options(options: dict) -> dict:
