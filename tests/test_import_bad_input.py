@@ -102,3 +102,12 @@ def test_command_dry_run_writes_nothing(reference, tmp_path, capsys):
     call_command("import_file", str(path), "--dry-run")
     assert ReportedOffence.objects.count() == 0
     assert "1 rækker klar" in capsys.readouterr().out
+
+
+def test_command_importing_the_same_file_again_says_so_and_exits_0(reference, tmp_path, capsys):
+    path = tmp_path / "ok.csv"
+    path.write_text(HEADER + GOOD, encoding="utf-8")
+    call_command("import_file", str(path))
+    call_command("import_file", str(path))  # an analyst's re-run of a script: not an error
+    assert "allerede indlæst (samme indhold" in capsys.readouterr().out
+    assert ReportedOffence.objects.count() == 1

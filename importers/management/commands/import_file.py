@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from districts.models import Municipality
+from importers.models import ImportBatch
 from importers.parsers.common import parse_date
 from importers.services import file_import
 
@@ -67,6 +68,9 @@ class Command(BaseCommand):
         )
         for warning in result.warnings:
             self.stdout.write(f"  Advarsel: {warning}")
+        if batch.status == ImportBatch.Status.UNCHANGED:  # the same file again: nothing to do, nothing wrong
+            self.stdout.write(self.style.WARNING(result.message))
+            return
         if not result.ok:
             for problem in result.errors:
                 where = f"række {problem.row}" if problem.row else "filen"
