@@ -111,3 +111,10 @@ def test_command_importing_the_same_file_again_says_so_and_exits_0(reference, tm
     call_command("import_file", str(path))  # an analyst's re-run of a script: not an error
     assert "allerede indlæst (samme indhold" in capsys.readouterr().out
     assert ReportedOffence.objects.count() == 1
+
+
+def test_a_file_with_only_its_header_says_there_is_nothing_to_import(reference):
+    result = file_import(data=HEADER.encode(), file_name="tom.csv")
+    assert result.ok and result.rows_created == 0
+    assert result.warnings == ["Filen har ingen rækker under overskriften: der er intet at indlæse."]
+    assert result.batch.warnings == result.warnings

@@ -333,6 +333,8 @@ def _comparable_options(options: dict) -> dict:
 def _finish(result: ImportResult, *, status: str, started: float, dry_run: bool, message: str) -> ImportResult:
     batch = result.batch
     result.message = message
+    if status in (ImportBatch.Status.PREVIEW, ImportBatch.Status.DONE) and not result.rows_read:
+        result.warnings.append("Filen har ingen rækker under overskriften: der er intet at indlæse.")
     batch.status = status
     batch.rows_read, batch.rows_created, batch.rows_updated = result.rows_read, result.rows_created, result.rows_updated
     batch.rows_unchanged, batch.rows_removed = result.rows_unchanged, result.rows_removed
