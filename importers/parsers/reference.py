@@ -1,15 +1,25 @@
-"""Population by district, street table, boundaries, category rules, activity figures. Pure."""
+"""Population by district, street table, boundaries, category rules, activity figures. Pure.
+
+Pure as in no queries: the limits a value must respect (text lengths, integer ranges) are read
+from the model fields' metadata, so a value the database cannot hold is a row error here and
+never a crash (or a silent truncation) when the file is written.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import math
 import re
+from collections.abc import Sequence
+from typing import Any
 
 import pandas as pd
 
+from districts.streets import street_key
 from reports.periods import Period, PeriodError
 
-from .common import ParseError, Problem, parse_date, parse_decimal
+from .common import ParseError, Problem, decode_bytes, parse_date, parse_decimal
 from .police import Parsed, canonical_frame, municipality_resolve
 
 POPULATION_ALIASES = {
@@ -31,6 +41,80 @@ METRIC_ALIASES = {
 }
 _HOUSE = re.compile(r"^\s*(\d+)\s*([A-Za-zÆØÅæøå]?)\s*$")
 _AGE_BAND = re.compile(r"^\s*(\d+)\s*(?:-|–|til)\s*(\d+)\s*(?:år)?\s*$")
+_POSTCODE = re.compile(r"\d{4}")  # Danish postcodes are four digits (0800 Høje Taastrup … 9990 Skagen)
+SANE_YEARS = (1900, 2100)  # count dates and periods outside these years are typing errors
+POLICE_CODE_DIGITS = 6  # police gerningskoder have 5–6 digits (domain.md): a longer prefix matches nothing
+_YES = {"j", "ja", "y", "yes", "1", "sand", "true"}
+_NO = {"", "n", "nej", "no", "0", "falsk", "false"}
+
+
+def _model(label: str) -> Any:
+    """A model class, for its fields' limits (metadata only: no query)."""
+    from django.apps import apps
+
+    return apps.get_model(label)
+
+
+def _field(label: str, name: str) -> Any:
+    return _model(label)._meta.get_field(name)
+
+
+def _max_length(label: str, name: str) -> int:
+    return int(_field(label, name).max_length)
+
+
+def _integer_range(label: str, name: str) -> tuple[int, int]:
+    """The values an integer field holds on every supported database (the portable column range)."""
+    from django.db.backends.base.operations import BaseDatabaseOperations
+
+    low, high = BaseDatabaseOperations.integer_field_ranges[_field(label, name).get_internal_type()]
+    return int(low), int(high)
+
+
+def _number(value: int | float) -> str:
+    """A whole number in Danish notation (thousands dot)."""
+    return f"{value:,.0f}".replace(",", ".")
+
+
+def _decimal(value: float, places: int) -> str:
+    """A number with decimal comma (Danish)."""
+    return f"{value:.{places}f}".replace(".", ",")
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _too_long(frame: pd.DataFrame, column: str, label: str, limit: int, problems: list[Problem]) -> None:
+    """A row error for each cell of ``column`` longer than the model field holds."""
+    if column not in frame:
+        return
+    for row, value in zip(frame["row"], frame[column], strict=True):
+        if len(value) > limit:
+            problems.append(Problem(row, label, _short(value),
+                                    f"Teksten er {len(value)} tegn lang; der er plads til højst {limit} tegn"))
+
+
+def _required(frame: pd.DataFrame, column: str, label: str, problems: list[Problem]) -> None:
+    for row, value in zip(frame["row"], frame[column], strict=True):
+        if not value:
+            problems.append(Problem(row, label, "", f"{label} mangler"))
+
+
+def _duplicates(keys: Sequence[tuple | None], rows: pd.Series, column: str, reason: str, problems: list[Problem],
+                values: list[str] | None = None) -> None:
+    """A row error for each row whose key an earlier row already has; ``reason`` gets the earlier row.
+
+    A key of None (a row that cannot be compared) is skipped.
+    """
+    first: dict[tuple, int] = {}
+    for index, (key, row) in enumerate(zip(keys, rows, strict=True)):
+        if key is None:
+            continue
+        if key in first:
+            problems.append(Problem(row, column, values[index] if values else "", f"{reason} række {first[key]}"))
+        else:
+            first[key] = row
 
 
 def _municipality_column(frame, municipalities, default, problems):
@@ -52,11 +136,43 @@ def parse_count(text: str) -> float | None:
     return parse_decimal(text)
 
 
+def _sane_date(day: dt.date) -> dt.date:
+    if not SANE_YEARS[0] <= day.year <= SANE_YEARS[1]:
+        raise ValueError(f"Datoen {day:%d-%m-%Y} ligger uden for årene {SANE_YEARS[0]}–{SANE_YEARS[1]}")
+    return day
+
+
+def _age_band(text: str, highest: int) -> tuple[int, int]:
+    """An Alder cell → (from, to); empty or "i alt" → all ages. Raises ValueError (Danish)."""
+    text = text.strip().casefold()
+    if not text or text in ("i alt", "alder i alt", "ialt"):
+        return 0, highest
+    single = re.fullmatch(r"(\d+)\s*(?:år)?", text)
+    ranged = _AGE_BAND.match(text)
+    if single:
+        band = (int(single[1]), int(single[1]))
+    elif ranged:
+        band = (int(ranged[1]), int(ranged[2]))
+    else:
+        raise ValueError("Alder skal være et tal eller et interval som 15-17")
+    if band[0] > band[1]:
+        raise ValueError(f"Aldersintervallet er vendt om: {band[0]} er større end {band[1]} (skriv fx 15-17)")
+    if band[1] > highest:
+        raise ValueError(f"Alder skal ligge mellem 0 og {highest} år")
+    return band
+
+
 def population_parse(raw, *, file_name, municipalities, default_municipality) -> Parsed:
     frame = canonical_frame(raw, POPULATION_ALIASES, required=["district", "date", "count"],
                             what="befolkningstal", file_name=file_name)
     problems: list[Problem] = []
     frame["municipality"] = _municipality_column(frame, municipalities, default_municipality, problems)
+    # A district population file: a row without its district would overwrite the municipality's
+    # own total (the DST series, stored without a district).
+    _required(frame, "district", "Bydel", problems)
+    model = "districts.PopulationCount"
+    lowest, highest = _integer_range(model, "count")
+    oldest = min(_integer_range(model, "age_to")[1], _model(model).ALL_AGES[1])
     dates: list = []
     counts: list[int | None] = []
     sexes: list[str] = []
@@ -70,14 +186,17 @@ def population_parse(raw, *, file_name, municipalities, default_municipality) ->
             day = parse_date(date_text)
             if day is None:
                 raise ValueError("Dato mangler")
+            day = _sane_date(day)
         except ValueError as exc:
             problems.append(Problem(row, "Dato", date_text, str(exc)))
             day = None
         dates.append(day)
         try:
             number = parse_count(count_text)
-            if number is None or number < 0 or number != int(number):
-                raise ValueError(f"'{count_text}' er ikke et antal")
+            if number is None or not math.isfinite(number) or number < lowest or number != int(number):
+                raise ValueError(f"'{count_text}' er ikke et antal (et helt tal, 0 eller derover)")
+            if number > highest:
+                raise ValueError(f"Antallet {count_text} er for stort; højst {_number(highest)} kan gemmes")
             counts.append(int(number))
         except ValueError as exc:
             problems.append(Problem(row, "Antal", count_text, str(exc)))
@@ -87,33 +206,29 @@ def population_parse(raw, *, file_name, municipalities, default_municipality) ->
         if sex_code is None:
             problems.append(Problem(row, "Køn", sex, "Køn skal være M, K eller tomt"))
         sexes.append(sex_code or "")
-        band = (0, 125)
-        text = age.strip().casefold()
-        if text and text not in ("i alt", "alder i alt", "ialt"):
-            single = re.fullmatch(r"(\d+)\s*(?:år)?", text)
-            ranged = _AGE_BAND.match(text)
-            if single:
-                band = (int(single[1]), int(single[1]))
-            elif ranged:
-                band = (int(ranged[1]), int(ranged[2]))
-            else:
-                problems.append(Problem(row, "Alder", age, "Alder skal være et tal eller et interval som 15-17"))
+        try:
+            band = _age_band(age, oldest)
+        except ValueError as exc:
+            problems.append(Problem(row, "Alder", age, str(exc)))
+            band = (0, oldest)
         bands.append(band)
     frame["date"], frame["count"], frame["sex"] = dates, counts, sexes
     frame["age_from"] = [b[0] for b in bands]
     frame["age_to"] = [b[1] for b in bands]
-    dup = frame.duplicated(subset=["municipality", "district", "date", "sex", "age_from", "age_to"])
-    for row in frame.loc[dup, "row"]:
-        problems.append(Problem(row, "Bydel/Dato", "", "Samme bydel, dato, køn og alder står to gange"))
+    # District names are matched case-insensitively, so "Vester" and "vester" are the same district.
+    keys = [key if key[1] else None  # a row without its district already has its error
+            for key in zip(frame["municipality"], frame["district"].str.casefold(), frame["date"], frame["sex"],
+                           frame["age_from"], frame["age_to"], strict=True)]
+    _duplicates(keys, frame["row"], "Bydel/Dato", "Samme bydel, dato, køn og alder står også i", problems,
+                list(frame["district"]))
     return Parsed(frame, problems)
 
 
-def streets_parse(raw, *, file_name, municipalities, default_municipality) -> Parsed:
-    frame = canonical_frame(raw, STREET_ALIASES, required=["street_name", "house_from", "house_to", "district"],
-                            what="vejtabellen", file_name=file_name)
-    problems: list[Problem] = []
-    frame["municipality"] = _municipality_column(frame, municipalities, default_municipality, problems)
+def _house_numbers(frame: pd.DataFrame, problems: list[Problem]) -> None:
+    """Husnr fra/til → number and letter columns; a number the column cannot hold is a row error."""
+    model = "districts.StreetRange"
     for column, label in (("house_from", "Husnr fra"), ("house_to", "Husnr til")):
+        lowest, highest = _integer_range(model, column)
         numbers, letters = [], []
         for row, text in zip(frame["row"], frame[column], strict=True):
             match = _HOUSE.match(text)
@@ -121,11 +236,98 @@ def streets_parse(raw, *, file_name, municipalities, default_municipality) -> Pa
                 problems.append(Problem(row, label, text, "Husnummer skal være et tal, evt. med bogstav (10A)"))
                 numbers.append(0)
                 letters.append("")
+            elif not lowest <= int(match[1]) <= highest:
+                problems.append(Problem(row, label, text, f"Husnummeret er for stort; højst {_number(highest)}"))
+                numbers.append(0)
+                letters.append("")
             else:
                 numbers.append(int(match[1]))
                 letters.append(match[2].upper())
         frame[column] = numbers
         frame[column + "_letter"] = letters
+
+
+def _range_bounds(record: dict) -> tuple[tuple[int, str], tuple[int, str]]:
+    """The addresses a street table row covers, as districts.addresses.DistrictLocator reads it."""
+    return ((record["house_from"], record["house_from_letter"]),
+            (record["house_to"], record["house_to_letter"] or "Å"))
+
+
+def _parities(side: str) -> set[int]:
+    return {"lige": {0}, "ulige": {1}}.get(side, {0, 1})
+
+
+def _share_address(one: dict, other: dict) -> bool:
+    """True when some address (number, letter) lies in both rows' ranges on a side both cover."""
+    if one["postcode"] and other["postcode"] and one["postcode"] != other["postcode"]:
+        return False
+    parities = _parities(one["side"]) & _parities(other["side"])
+    low = max(_range_bounds(one)[0], _range_bounds(other)[0])
+    high = min(_range_bounds(one)[1], _range_bounds(other)[1])
+    if not parities or low > high:
+        return False
+    return any(number % 2 in parities for number in range(low[0], min(high[0], low[0] + 1) + 1))
+
+
+def _describe_range(record: dict) -> str:
+    start = f"{record['house_from']}{record['house_from_letter']}"
+    end = f"{record['house_to']}{record['house_to_letter']}"
+    return f"{record['street_name']} {start}-{end} ({record['side']})"
+
+
+def _street_conflicts(frame: pd.DataFrame, problems: list[Problem]) -> None:
+    """Rows that map the same address to two districts, and rows that repeat a range."""
+    bad = {p.row for p in problems}  # rows already rejected are left out of the comparison
+    records = [r for r in frame.to_dict("records") if r["row"] not in bad]
+    _duplicates([(r["municipality"], r["street_name"], *_range_bounds(r), r["side"]) for r in records],
+                pd.Series([r["row"] for r in records], dtype=object), "Vejnavn/Husnr",
+                "Samme vej, husnumre og side står også i", problems, [_describe_range(r) for r in records])
+    repeated = {p.row for p in problems if p.column == "Vejnavn/Husnr"}
+    streets: dict[tuple, list[dict]] = {}
+    for record in records:
+        if record["street_name"] and record["row"] not in repeated:
+            streets.setdefault((record["municipality"], street_key(record["street_name"])), []).append(record)
+    for ranges in streets.values():
+        ranges.sort(key=lambda r: _range_bounds(r)[0])
+        reported: set[int] = set()
+        for index, one in enumerate(ranges):
+            for other in ranges[index + 1:]:
+                if _range_bounds(other)[0] > _range_bounds(one)[1]:
+                    break  # sorted by start: no later row reaches back into this one
+                if (one["district"].casefold() == other["district"].casefold()
+                        or not _share_address(one, other)):
+                    continue
+                first, later = sorted((one, other), key=lambda r: r["row"])
+                if later["row"] in reported:
+                    continue
+                reported.add(later["row"])
+                problems.append(Problem(later["row"], "Husnr fra/Husnr til", _describe_range(later),
+                                        f"Overlapper række {first['row']} ({_describe_range(first)}), som peger på "
+                                        f"bydel {first['district']}; samme adresse kan kun høre til én bydel"))
+
+
+def streets_parse(raw, *, file_name, municipalities, default_municipality) -> Parsed:
+    frame = canonical_frame(raw, STREET_ALIASES, required=["street_name", "house_from", "house_to", "district"],
+                            what="vejtabellen", file_name=file_name)
+    problems: list[Problem] = []
+    frame["municipality"] = _municipality_column(frame, municipalities, default_municipality, problems)
+    model = "districts.StreetRange"
+    _required(frame, "street_name", "Vejnavn", problems)
+    _too_long(frame, "street_name", "Vejnavn", _max_length(model, "street_name"), problems)
+    key_length = _max_length(model, "street_key")  # the normalised name can grow (casefold: ß → ss)
+    for row, name in zip(frame["row"], frame["street_name"], strict=True):
+        if len(name) <= _max_length(model, "street_name") and len(street_key(name)) > key_length:
+            problems.append(Problem(row, "Vejnavn", _short(name),
+                                    f"Vejnavnet er for langt; der er plads til højst {key_length} tegn"))
+    _house_numbers(frame, problems)
+    bad_numbers = {p.row for p in problems if p.column in ("Husnr fra", "Husnr til")}
+    for row, start, start_letter, end, end_letter in zip(
+        frame["row"], frame["house_from"], frame["house_from_letter"], frame["house_to"], frame["house_to_letter"],
+        strict=True,
+    ):
+        if row not in bad_numbers and (start, start_letter) > (end, end_letter):
+            problems.append(Problem(row, "Husnr fra", f"{start}{start_letter}",
+                                    f"Husnr fra er større end Husnr til ({end}{end_letter})"))
     side = frame["side"].str.casefold() if "side" in frame else pd.Series("begge", index=frame.index)
     side = side.replace({"": "begge", "alle": "begge", "both": "begge", "even": "lige", "odd": "ulige"})
     for row, value in zip(frame.loc[~side.isin(["lige", "ulige", "begge"]), "row"],
@@ -135,7 +337,18 @@ def streets_parse(raw, *, file_name, municipalities, default_municipality) -> Pa
     for column in ("postcode", "street_code"):
         if column not in frame:
             frame[column] = ""
+    for row, value in zip(frame["row"], frame["postcode"], strict=True):
+        if value and not (_POSTCODE.fullmatch(value) and len(value) <= _max_length(model, "postcode")):
+            problems.append(Problem(row, "Postnr", _short(value), "Postnummeret skal være fire cifre (fx 2620)"))
+    _too_long(frame, "street_code", "Vejkode", _max_length(model, "street_code"), problems)
+    _street_conflicts(frame, problems)
     return Parsed(frame, problems)
+
+
+def _exclude(text: str) -> bool | None:
+    """An Udelad cell → True/False; None when it is neither a yes nor a no."""
+    value = text.strip().casefold()
+    return True if value in _YES else False if value in _NO else None
 
 
 def categories_parse(raw, *, file_name, municipalities) -> Parsed:
@@ -147,16 +360,32 @@ def categories_parse(raw, *, file_name, municipalities) -> Parsed:
     for row, value in zip(frame.loc[~frame["source"].isin(["politi", "dst"]), "row"],
                           frame.loc[~frame["source"].isin(["politi", "dst"]), "source"], strict=True):
         problems.append(Problem(row, "Kilde", value, "Kilde skal være 'politi' eller 'dst'"))
-    bad = ~frame["code"].str.fullmatch(r"[0-9A-Za-z]{1,10}")
-    for row, value in zip(frame.loc[bad, "row"], frame.loc[bad, "code"], strict=True):
-        problems.append(Problem(row, "Kode", value, "Koden skal være et kodepræfiks (cifre)"))
-    bad = ~frame["category"].str.fullmatch(r"[a-z0-9æøå_-]{1,50}")
+    prefix_length = _max_length("reports.CategoryRule", "prefix")
+    for row, code, source in zip(frame["row"], frame["code"], frame["source"], strict=True):
+        if source == "politi" and not re.fullmatch(rf"\d{{1,{min(prefix_length, POLICE_CODE_DIGITS)}}}", code):
+            problems.append(Problem(row, "Kode", _short(code),
+                                    f"Politiets gerningskoder er cifre: koden skal være 1–{POLICE_CODE_DIGITS} "
+                                    "cifre (fx 7324 eller 73241)"))
+        elif source != "politi" and not re.fullmatch(rf"[0-9A-Za-z]{{1,{prefix_length}}}", code):
+            problems.append(Problem(row, "Kode", _short(code), "Koden skal være et kodepræfiks (cifre)"))
+    slug_length = _max_length("reports.OffenceCategory", "slug")
+    bad = ~frame["category"].str.fullmatch(rf"[a-z0-9æøå_-]{{1,{slug_length}}}")
     for row, value in zip(frame.loc[bad, "row"], frame.loc[bad, "category"], strict=True):
-        problems.append(Problem(row, "Kategori", value, "Kategori skal være et kort navn uden mellemrum (fx vold)"))
-    frame["exclude"] = (frame["exclude"].str.upper().str[:1].isin(["J", "Y", "1"])
-                        if "exclude" in frame else False)
+        problems.append(Problem(row, "Kategori", _short(value),
+                                "Kategori skal være et kort navn uden mellemrum (fx vold)"))
+    if "exclude" in frame:
+        excludes = []
+        for row, text in zip(frame["row"], frame["exclude"], strict=True):
+            value = _exclude(text)
+            if value is None:
+                problems.append(Problem(row, "Udelad", _short(text), "Udelad skal være J, N eller tom"))
+            excludes.append(bool(value))
+        frame["exclude"] = excludes
+    else:
+        frame["exclude"] = False
     if "name" not in frame:
         frame["name"] = ""
+    _too_long(frame, "name", "Navn", _max_length("reports.OffenceCategory", "name"), problems)
     if "municipality" in frame:
         by_name = {n.casefold(): c for c, n in municipalities.items()}
         codes = []
@@ -179,85 +408,251 @@ def metrics_parse(raw, *, file_name, municipalities, default_municipality) -> Pa
                             what="nøgletal", file_name=file_name)
     problems: list[Problem] = []
     frame["municipality"] = _municipality_column(frame, municipalities, default_municipality, problems)
-    values = []
-    for row, period, value in zip(frame["row"], frame["period"], frame["value"], strict=True):
+    _required(frame, "name", "Nøgletal", problems)
+    _too_long(frame, "name", "Nøgletal", _max_length("reports.ActivityFigure", "name"), problems)
+    given_unit = frame["unit"].str.casefold() if "unit" in frame else pd.Series("", index=frame.index)
+    units = given_unit.replace({"%": "procent", "pct": "procent", "pct.": "procent"})
+    values, periods, unit_list = [], [], []
+    for row, period, value, unit in zip(frame["row"], frame["period"], frame["value"], units, strict=True):
         try:
-            Period.parse(period)
+            parsed_period = Period.parse(period)
+            if not SANE_YEARS[0] <= parsed_period.year <= SANE_YEARS[1]:
+                raise PeriodError(f"Perioden '{period}' ligger uden for årene {SANE_YEARS[0]}–{SANE_YEARS[1]}")
+            period = str(parsed_period)
         except PeriodError as exc:
             problems.append(Problem(row, "Periode", period, str(exc)))
+        periods.append(period)
+        percent_sign = value.strip().endswith("%")
+        if percent_sign and unit == "antal":
+            problems.append(Problem(row, "Værdi", value, "Værdien har et %-tegn, men enheden er antal"))
+        unit = unit or ("procent" if percent_sign else "antal")
+        unit_list.append(unit)
         try:
-            number = parse_decimal(value.rstrip("%").strip())
+            number = parse_decimal(value.strip().rstrip("%").strip())
             if number is None:
                 raise ValueError("Værdi mangler")
+            if not math.isfinite(number):
+                raise ValueError(f"'{value}' er ikke et tal")
+            if unit == "procent" and not 0 <= number <= 100:
+                raise ValueError("En andel i procent skal ligge mellem 0 og 100")
         except ValueError as exc:
             problems.append(Problem(row, "Værdi", value, str(exc)))
             number = None
         values.append(number)
-    frame["value"] = values
-    frame["period"] = [str(Period.parse(p)) if _is_period(p) else p for p in frame["period"]]
-    unit = frame["unit"].str.casefold() if "unit" in frame else pd.Series("antal", index=frame.index)
-    frame["unit"] = unit.replace({"": "antal", "%": "procent", "pct": "procent", "pct.": "procent"})
+    frame["value"], frame["period"], frame["unit"] = values, periods, unit_list
     bad = ~frame["unit"].isin(["antal", "procent"])
     for row, value in zip(frame.loc[bad, "row"], frame.loc[bad, "unit"], strict=True):
         problems.append(Problem(row, "Enhed", value, "Enhed skal være antal eller procent"))
     if "district" not in frame:
         frame["district"] = ""
+    keys = list(zip(frame["municipality"], frame["district"].str.casefold(), frame["name"], frame["period"],
+                    strict=True))
+    _duplicates(keys, frame["row"], "Nøgletal/Periode", "Samme nøgletal, periode og bydel står også i", problems,
+                [f"{n} {p}" for n, p in zip(frame["name"], frame["period"], strict=True)])
     return Parsed(frame, problems)
 
 
-def _is_period(text: str) -> bool:
+# --- District boundaries (GeoJSON) -------------------------------------------------------------
+
+# Longitude/latitude box around Denmark with a margin (Bornholm and Christiansø included).
+DENMARK_WGS84 = (7.5, 54.4, 15.7, 58.0)
+_GEOGRAPHIC_EPSG = {4326, 4258}  # WGS84 and ETRS89 longitude/latitude: already what is stored
+_UTM32N_EPSG = {25832, 32632}
+_JSON_REASONS = {
+    "Expecting value": "her skulle der stå en værdi",
+    "Expecting property name enclosed in double quotes": "her skulle der stå et navn i dobbelte anførselstegn",
+    "Expecting ',' delimiter": "her mangler et komma",
+    "Expecting ':' delimiter": "her mangler et kolon",
+    "Unterminated string starting at": "en tekst mangler sit afsluttende anførselstegn",
+    "Extra data": "der står mere efter JSON-dokumentets slutning",
+    "Invalid control character at": "en tekst indeholder et ugyldigt kontroltegn",
+    "Invalid \\escape": "en tekst indeholder en ugyldig \\-sekvens",
+    "Invalid \\uXXXX escape": "en tekst indeholder en ugyldig \\u-sekvens",
+}
+_VALIDITY_REASONS = {
+    "Self-intersection": "kanten krydser sig selv",
+    "Ring Self-intersection": "en ring rører eller krydser sig selv",
+    "Too few points in geometry component": "for få forskellige punkter",
+    "Hole lies outside shell": "et hul ligger uden for polygonet",
+    "Nested holes": "et hul ligger inden i et andet hul",
+    "Interior is disconnected": "polygonets indre er delt i flere stykker",
+    "Nested shells": "et polygon ligger inden i et andet",
+    "Duplicate Rings": "den samme ring står to gange",
+    "Invalid Coordinate": "ugyldig koordinat",
+}
+
+
+def _json_load(text: str, file_name: str) -> Any:
     try:
-        Period.parse(text)
-    except PeriodError:
-        return False
-    return True
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        reason = _JSON_REASONS.get(exc.msg, "ugyldig JSON")
+        raise ParseError(f"Filen {file_name} er ikke gyldig GeoJSON: fejl i linje {exc.lineno}, "
+                         f"kolonne {exc.colno} ({reason}).") from exc
+    except RecursionError as exc:
+        raise ParseError(f"Filen {file_name} er ikke gyldig GeoJSON: lister eller objekter er indlejret "
+                         "i for mange niveauer.") from exc
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise ParseError(f"Filen {file_name} er ikke gyldig GeoJSON: den indeholder et tal, der ikke kan "
+                         "læses.") from exc
+
+
+def _crs(collection: dict, file_name: str) -> int | None:
+    """The collection's declared coordinate system as an EPSG code (None: not declared)."""
+    crs = collection.get("crs")
+    if not crs:
+        return None
+    properties = crs.get("properties") if isinstance(crs, dict) else None
+    properties = properties if isinstance(properties, dict) else {}
+    name = str(properties.get("name") or properties.get("code") or "")
+    if "crs84" in name.casefold():
+        return 4326
+    match = re.search(r"EPSG(?:/0/|:+(?:[\d.]+:)?)(\d+)\s*$", name, re.IGNORECASE)
+    if match or name.isdigit():
+        return int(match[1] if match else name)
+    raise ParseError(f"Filen {file_name} angiver et koordinatsystem (crs), der ikke kendes: "
+                     f"{_short(json.dumps(crs, ensure_ascii=False))}. Brug WGS84 (længde-/breddegrad) "
+                     "eller ETRS89/UTM32N (EPSG:25832).")
+
+
+def _transformer(epsg: int, file_name: str):
+    """A function (xs, ys) → (lons, lats) from ``epsg`` to WGS84, and the system's name for the warning."""
+    from pyproj import CRS, Transformer
+    from pyproj.exceptions import CRSError
+
+    try:
+        source = CRS.from_epsg(epsg)
+    except CRSError as exc:
+        raise ParseError(f"Filen {file_name} angiver koordinatsystemet EPSG:{epsg}, som ikke kendes. "
+                         "Brug WGS84 (længde-/breddegrad) eller ETRS89/UTM32N (EPSG:25832).") from exc
+    transform = Transformer.from_crs(source, "EPSG:4326", always_xy=True).transform
+    return transform, ("ETRS89/UTM32N" if epsg in _UTM32N_EPSG else f"{source.name} (EPSG:{epsg})")
+
+
+def _polygons(geometry: Any) -> tuple[str, str] | None:
+    """Why a geometry is not a well-formed Polygon or MultiPolygon: (value, reason) in Danish, or None.
+
+    Walks the fixed GeoJSON nesting by hand: every coordinate must be a finite number, every
+    point two (or three) of them, every ring closed with at least four points.
+    """
+    if not isinstance(geometry, dict):
+        return _short(json.dumps(geometry, ensure_ascii=False)), "geometry skal være et GeoJSON-objekt med type og coordinates"
+    kind = geometry.get("type")
+    if kind not in ("Polygon", "MultiPolygon"):
+        return str(kind), "Kun Polygon og MultiPolygon"
+    coordinates = geometry.get("coordinates")
+    polygons = [coordinates] if kind == "Polygon" else coordinates
+    if not isinstance(polygons, list) or not polygons or not all(isinstance(p, list) and p for p in polygons):
+        return _short(json.dumps(coordinates)), f"{kind} har ingen koordinater"
+    for polygon in polygons:
+        for ring in polygon:
+            if not isinstance(ring, list):
+                return _short(json.dumps(ring)), "En ring skal være en liste af punkter [x, y]"
+            for point in ring:
+                if not isinstance(point, list) or len(point) not in (2, 3):
+                    return _short(json.dumps(point)), "Et punkt skal være to tal [x, y]"
+                for value in point:
+                    if isinstance(value, bool) or not isinstance(value, int | float):
+                        return _short(json.dumps(value, ensure_ascii=False)), "Koordinaten er ikke et tal"
+                    if not math.isfinite(value):
+                        return json.dumps(point), "Koordinaten er ikke et endeligt tal (NaN eller uendelig)"
+            if not ring or ring[0] != ring[-1]:
+                return _short(json.dumps(ring[:2] + ring[-1:])), ("Ringen er ikke lukket: det første og det "
+                                                                   "sidste punkt skal være ens")
+            if len(ring) < 4:
+                return _short(json.dumps(ring)), "En ring skal have mindst fire punkter (det første gentaget til sidst)"
+    return None
+
+
+def _first_point(geometry: dict) -> list:
+    coordinates = geometry["coordinates"]
+    return coordinates[0][0] if geometry["type"] == "Polygon" else coordinates[0][0][0]
+
+
+def _validity(shape_) -> str | None:
+    """Why a (WGS84) shape is not a valid polygon, short and in Danish; None when it is valid."""
+    from shapely.validation import explain_validity
+
+    if shape_.is_valid:
+        return None
+    match = re.fullmatch(r"(.*?)\s*\[([-\d.eE+]+)\s+([-\d.eE+]+)\]", explain_validity(shape_))
+    if not match:
+        return "Polygonet er ugyldigt"
+    reason = _VALIDITY_REASONS.get(match[1], "det er ugyldigt")
+    return (f"Polygonet er ugyldigt: {reason} ved længdegrad {_decimal(float(match[2]), 5)}, "
+            f"breddegrad {_decimal(float(match[3]), 5)}")
+
+
+def _outside_denmark(shape_) -> str | None:
+    west, south, east, north = shape_.bounds
+    box_west, box_south, box_east, box_north = DENMARK_WGS84
+    if box_west <= west and east <= box_east and box_south <= south and north <= box_north:
+        return None
+    return (f"Grænsen ligger uden for Danmark (længdegrad {_decimal(west, 2)}–{_decimal(east, 2)}, breddegrad "
+            f"{_decimal(south, 2)}–{_decimal(north, 2)}). Er længde- og breddegrad byttet om, eller er koordinatsystemet forkert?")
 
 
 def boundaries_parse(data: bytes, *, file_name: str, name_property: str | None) -> Parsed:
-    """GeoJSON FeatureCollection (WGS84 or ETRS89/UTM32N) → district name + WGS84 geometry."""
-    try:
-        collection = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ParseError(f"Filen {file_name} er ikke gyldig GeoJSON: {exc}") from exc
+    """GeoJSON FeatureCollection (WGS84 or ETRS89/UTM32N) → district name + WGS84 geometry.
+
+    The coordinate system is the collection's ``crs`` (any EPSG system is converted with pyproj);
+    without one, longitude/latitude, or ETRS89/UTM32N when the first point is in metres.
+    """
+    collection = _json_load(decode_bytes(data, file_name=file_name).text, file_name)
     features = collection.get("features") if isinstance(collection, dict) else None
     if not features:
         raise ParseError(f"Filen {file_name} er ikke en GeoJSON FeatureCollection med features.")
+    if not isinstance(features, list):
+        raise ParseError(f"Filen {file_name} er ikke gyldig GeoJSON: 'features' skal være en liste af features.")
     candidates = [name_property] if name_property else ["name", "navn", "bydel", "Name", "Navn", "Bydel"]
-    crs = json.dumps(collection.get("crs") or {})
-    first = _first_coordinate(features[0].get("geometry") or {})
-    utm = "25832" in crs or "32632" in crs or (first is not None and abs(first[0]) > 180)
-    transform = None
-    if utm:
-        from pyproj import Transformer
-
-        transform = Transformer.from_crs("EPSG:25832", "EPSG:4326", always_xy=True).transform
+    epsg = _crs(collection, file_name)
     problems: list[Problem] = []
-    rows = []
+    accepted = []
+    seen: dict[str, tuple[int, str]] = {}
     for index, feature in enumerate(features, start=1):
+        if not isinstance(feature, dict):
+            problems.append(Problem(index, "feature", _short(json.dumps(feature, ensure_ascii=False)),
+                                    f"Feature {index} er ikke et GeoJSON-objekt (Feature)"))
+            continue
         properties = feature.get("properties") or {}
+        if not isinstance(properties, dict):
+            problems.append(Problem(index, "properties", _short(json.dumps(properties, ensure_ascii=False)),
+                                    f"Feature {index}: properties skal være et objekt med bydelsnavnet"))
+            continue
         name = next((str(properties[c]).strip() for c in candidates if properties.get(c)), "")
         if not name:
-            problems.append(Problem(index, "properties", json.dumps(properties, ensure_ascii=False)[:80],
+            problems.append(Problem(index, "properties", _short(json.dumps(properties, ensure_ascii=False)),
                                     f"Feature {index} har ingen bydelsnavn i egenskaben "
                                     f"{' / '.join(candidates)} (vælg egenskaben ved upload)"))
             continue
-        geometry = feature.get("geometry")
-        if not geometry or geometry.get("type") not in ("Polygon", "MultiPolygon"):
-            problems.append(Problem(index, "geometry", str((geometry or {}).get("type")), "Kun Polygon og MultiPolygon"))
+        earlier = seen.setdefault(name.casefold(), (index, name))
+        if earlier[0] != index:
+            problems.append(Problem(index, "navn", name, f"Bydelen står også i feature {earlier[0]} ('{earlier[1]}'); "
+                                                         "hver bydel må kun have én grænse i filen"))
             continue
+        wrong = _polygons(feature.get("geometry"))
+        if wrong is not None:
+            problems.append(Problem(index, "geometry", wrong[0], f"Feature {index} ({name}): {wrong[1]}"))
+            continue
+        accepted.append((index, name, feature["geometry"]))
+    if epsg is None and accepted:
+        x, y = _first_point(accepted[0][2])[:2]
+        epsg = 25832 if abs(x) > 180 or abs(y) > 90 else 4326
+    transform, system = (None, "") if epsg in _GEOGRAPHIC_EPSG or epsg is None else _transformer(epsg, file_name)
+    import shapely
+    from shapely.geometry import mapping, shape
+
+    rows = []
+    for index, name, geometry in accepted:
+        outline = shape(geometry)
         if transform is not None:
-            import shapely
-            from shapely.geometry import mapping, shape
-
-            geometry = mapping(shapely.transform(shape(geometry), transform, interleaved=False))
-            geometry = json.loads(json.dumps(geometry))  # tuples → lists
-        rows.append({"row": index, "district": name, "geometry": geometry})
-    return Parsed(pd.DataFrame(rows, columns=["row", "district", "geometry"]), problems,
-                  ["Koordinater omregnet fra ETRS89/UTM32N til WGS84."] if utm else [])
-
-
-def _first_coordinate(geometry: dict):
-    coordinates = geometry.get("coordinates")
-    while isinstance(coordinates, list) and coordinates and isinstance(coordinates[0], list):
-        coordinates = coordinates[0]
-    return coordinates if isinstance(coordinates, list) and len(coordinates) >= 2 else None
+            outline = shapely.transform(outline, transform, interleaved=False)
+            geometry = json.loads(json.dumps(mapping(outline)))  # tuples → lists
+        reason = _outside_denmark(outline) or _validity(outline)
+        if reason is not None:
+            problems.append(Problem(index, "geometry", str(geometry["type"]), f"Feature {index} ({name}): {reason}"))
+            continue
+        rows.append({"row": index, "district": name,
+                     "geometry": {"type": geometry["type"], "coordinates": geometry["coordinates"]}})
+    warnings = [f"Koordinater omregnet fra {system} til WGS84."] if transform is not None else []
+    return Parsed(pd.DataFrame(rows, columns=["row", "district", "geometry"]), problems, warnings)

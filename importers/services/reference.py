@@ -39,7 +39,8 @@ def _district_ids(frame: pd.DataFrame, municipalities: dict[str, Municipality], 
 
 
 def population_rows(frame, municipalities) -> tuple[list[dict], list[Problem]]:
-    district_ids, problems = _district_ids(frame, municipalities, required=False)
+    # Required: a row without a district would overwrite the municipality's own total (DST).
+    district_ids, problems = _district_ids(frame, municipalities, required=True)
     rows = [
         {"municipality_id": municipalities[r["municipality"]].pk, "district_id": d, "date": r["date"],
          "sex": r["sex"], "age_from": r["age_from"], "age_to": r["age_to"], "count": r["count"]}
@@ -68,15 +69,16 @@ def streets_rows(frame, municipalities) -> tuple[list[dict], list[Problem]]:
             "street_name": r["street_name"], "street_key": street_key(r["street_name"]),
             "street_code": r["street_code"], "house_from": r["house_from"],
             "house_from_letter": r["house_from_letter"], "house_to": r["house_to"],
-            "house_to_letter": r["house_to_letter"], "side": r["side"], "postcode": r["postcode"][:4],
+            "house_to_letter": r["house_to_letter"], "side": r["side"], "postcode": r["postcode"],
         })
     return rows, problems
 
 
 def streets_write(*, rows, batch: ImportBatch) -> Counts:
     """The file replaces the street table of the municipalities it covers."""
-    fields = ["district_id", "street_code", "house_from_letter", "house_to_letter", "postcode", "street_key"]
-    key = ("municipality_id", "street_name", "house_from", "house_to", "side")
+    fields = ["district_id", "street_code", "postcode", "street_key"]
+    # Letters belong to the key: 21-21C and 21D-21F are two rows of one street table.
+    key = ("municipality_id", "street_name", "house_from", "house_from_letter", "house_to", "house_to_letter", "side")
     existing = {}
     muni_ids = {r["municipality_id"] for r in rows}
     for v in StreetRange.objects.filter(municipality_id__in=muni_ids).values("pk", *key, *fields):
