@@ -2,14 +2,17 @@
 
 Three delivery forms: the StatBank API CSV (long, ``;``, INDHOLD), the statbank.dk website
 CSV (wide, one column per period, label rows, title and footnotes) and PC-Axis ``.px``.
-Output columns: table, area_code, area_name, dims (``"KØN=TOT|OVERTRÆD=1320"``), period
-(``2016K1``, ``2016``, ``2016M01``), value (NaN for ``..``: missing, never 0).
+Output columns: row (the file's line), table, area_code, area_name, dims
+(``"KØN=TOT|OVERTRÆD=1320"``), period (``2016K1``, ``2016``, ``2016M01``), value (NaN for ``..``:
+missing, never 0), column and cell (where the value stands in the file and its text, for messages).
 """
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
+import math
 import re
 import unicodedata
 
@@ -37,6 +40,11 @@ SPECIAL_AREAS = {
     "kommune ikke oplyst": "998", "uden fast bopæl": "998",
 }
 SEX_LABELS = {"mænd": "1", "kvinder": "2", "i alt": "TOT", "køn i alt": "TOT"}
+CHRISTIANSO = "411"  # counted by DST, but part of no municipality: skipped, never an error
+# DST's oldest series start in the 18th century (the 1769 census) and its projections run a few
+# decades ahead; a "year" outside this span is a code or a typo (0000, 9999 would also overflow
+# the period's dates).
+PERIOD_YEARS = range(1700, 2200)
 _PERIOD = re.compile(r"^\s*(\d{4})\s*(?:([KQ])\s*([1-4])|M\s*(\d{2}))?\s*$", re.IGNORECASE)
 _CODE_LABEL = re.compile(r"^\s*([0-9A-ZÆØÅ_]{1,8})\s+(\S.*)$")
 
@@ -51,6 +59,8 @@ def period_normalise(text: str) -> str | None:
     if not match:
         return None
     year, quarter_letter, quarter, month = match.groups()
+    if int(year) not in PERIOD_YEARS or (month and not 1 <= int(month) <= 12):
+        return None
     if quarter:
         return f"{year}K{quarter}"
     if month:
@@ -78,7 +88,8 @@ class AreaResolver:
             code = text.zfill(3)
             return (code if code in self.by_code or code in SPECIAL_AREAS.values() else None), self.by_code.get(code, text)
         if match and match.group(1).isdigit():
-            return match.group(1).zfill(3), match.group(2)
+            code = match.group(1).zfill(3)
+            return (code if code in self.by_code or code in SPECIAL_AREAS.values() else None), match.group(2)
         key = self._key(text)
         if key in self.by_name:
             return self.by_name[key], text
@@ -109,6 +120,75 @@ def dim_value(cell: str, variable: str) -> str:
 
 def dims_key(values: dict[str, str]) -> str:
     return "|".join(f"{k}={values[k]}" for k in sorted(values))
+
+
+def is_christianso(cell: str) -> bool:
+    """Christiansø ("411", "411 Christiansø", "Christiansø"): in DST's tables, in no municipality."""
+    text = str(cell).strip()
+    match = _CODE_LABEL.match(text)
+    return text == CHRISTIANSO or text.casefold() == "christiansø" or bool(match and match.group(1) == CHRISTIANSO)
+
+
+def value_number(cell: object) -> float | None:
+    """A DST value: a number, or None for DST's placeholders (``..``, ``.``, ``-``, empty).
+
+    Like ``parse_decimal`` but "inf", "nan" and numbers too large for a float are not numbers:
+    raises ``ValueError``.
+    """
+    value = parse_decimal(cell)
+    if value is not None and not math.isfinite(value):
+        raise ValueError(f"'{cell}' er ikke et tal")
+    return value
+
+
+def row_length_problem(number: int, cells: list[str], columns: list[str], *, sep: str) -> Problem | None:
+    """A data row with fewer or more values than its header has columns (empty cells at the end count as none)."""
+    filled = len(cells)
+    while filled > len(columns) and not cells[filled - 1].strip():
+        filled -= 1
+    if filled < len(columns):
+        missing = [c.strip() or f"kolonne {i + 1}" for i, c in enumerate(columns) if i >= filled]
+        return Problem(number, missing[0], "", f"Rækken har kun {filled} værdier, men overskriften har "
+                       f"{len(columns)} kolonner ({', '.join(missing)} mangler)")
+    if filled > len(columns):
+        extra = filled - len(columns)
+        return Problem(number, "", sep.join(cells[len(columns):filled]), f"Rækken har {filled} værdier, men "
+                       f"overskriften har kun {len(columns)} kolonner; "
+                       + ("den sidste værdi har" if extra == 1 else f"de sidste {extra} værdier har") + " ingen kolonne")
+    return None
+
+
+def is_period_header(cells: list[str]) -> bool:
+    """The header of a statbank.dk website CSV: label columns, then only periods (at least two).
+
+    The label columns are blank (``" "``) or words; a data row of another file that merely holds
+    two 4-digit numbers (a postcode and a birth year) has numbers, dates or codes beside them.
+    """
+    cells = [c.strip().strip('"').strip() for c in cells]
+    while cells and not cells[-1]:
+        cells.pop()
+    first = next((i for i, c in enumerate(cells) if period_normalise(c)), None)
+    if first is None or len(cells) - first < 2:
+        return False
+    labels, periods = cells[:first], cells[first:]
+    return all(period_normalise(c) for c in periods) and not any(re.search(r"\d", c) for c in labels)
+
+
+def looks_like_dst(text: str) -> bool:
+    """A DST file by its first lines: an API CSV (an ``INDHOLD`` column), a long layout starting with
+    ``tid``/``kvartal``, or a website CSV (a header of periods near the top, see ``is_period_header``)."""
+    lines = [_cells(line) for line in text.splitlines() if line.strip()][:6]
+    if not lines:
+        return False
+    names = [unicodedata.normalize("NFC", c).casefold() for c in lines[0]]
+    if "indhold" in names or names[0] in {"tid", "kvartal"}:
+        return True
+    return any(is_period_header(cells) for cells in lines)
+
+
+def _cells(line: str) -> list[str]:
+    sep = ";" if line.count(";") > line.count(",") else ","
+    return [c.strip() for c in next(csv.reader([line], delimiter=sep), [])] or [""]
 
 
 def _table_from_name(file_name: str) -> str | None:
@@ -151,7 +231,8 @@ def _need_table(table: str | None, file_name: str, what: str) -> str:
 
 
 def _frame(rows: list[dict], problems: list[Problem], warnings: list[str] | None = None) -> Parsed:
-    frame = pd.DataFrame(rows, columns=["row", "table", "area_code", "area_name", "dims", "period", "value"])
+    frame = pd.DataFrame(rows, columns=["row", "table", "area_code", "area_name", "dims", "period", "value",
+                                        "column", "cell"])
     return Parsed(frame, problems, warnings or [])
 
 
@@ -167,23 +248,30 @@ def _api_csv(text, *, file_name, areas, table, fixed) -> Parsed:
         raise ParseError(f"Filen {file_name} mangler kolonnen OMRÅDE eller TID.") from exc
     rows, problems = [], []
     for number, cells in enumerate(reader[1:], start=2):
-        if not any(cells):
+        if not any(c.strip() for c in cells):
             continue
+        wrong_length = row_length_problem(number, cells, header, sep=";")
+        if wrong_length:
+            problems.append(wrong_length)
+            continue
+        cells = cells[:len(header)]  # without empty cells at the end
         code, name = areas.resolve(cells[area_col])
         period = period_normalise(cells[time_col])
         if code is None:
+            if is_christianso(cells[area_col]):
+                continue
             problems.append(Problem(number, "OMRÅDE", cells[area_col], "Ukendt område (kommune, region eller hele landet)"))
         if period is None:
             problems.append(Problem(number, "TID", cells[time_col], "Ukendt periode (fx 2016K1 eller 2016)"))
         try:
-            value = parse_decimal(cells[value_col])
+            value = value_number(cells[value_col])
         except ValueError:
             problems.append(Problem(number, "INDHOLD", cells[value_col], "Værdien er ikke et tal eller '..'"))
             value = None
         dims = {**fixed, **{header[i]: dim_value(c, header[i]) for i, c in enumerate(cells)
                             if i not in (area_col, time_col, value_col)}}
         rows.append({"row": number, "table": table, "area_code": code, "area_name": name, "dims": dims_key(dims),
-                     "period": period, "value": value})
+                     "period": period, "value": value, "column": "INDHOLD", "cell": cells[value_col]})
     return _frame(rows, problems)
 
 
@@ -199,40 +287,55 @@ def _resaved_long(text, *, file_name, areas, table, fixed) -> Parsed:
     names = [variable_name(h) for h in header[:-1]]
     rows, problems = [], []
     for number, cells in enumerate(reader[1:], start=2):
-        if not any(cells):
+        if not any(c.strip() for c in cells):
             continue
+        wrong_length = row_length_problem(number, cells, header, sep=sep)
+        if wrong_length:
+            problems.append(wrong_length)
+            continue
+        cells = cells[:len(header)]  # without empty cells at the end
         values = dict(zip(names, cells[:-1], strict=False))
         area_cell = next((values[n] for n in names if n in AREA_VARIABLES), "")
         time_cell = next((values[n] for n in names if n in TIME_VARIABLES), "")
         code, name = areas.resolve(area_cell)
         period = period_normalise(time_cell)
         if code is None:
-            if area_cell.strip().casefold() == "christiansø":
+            if is_christianso(area_cell):
                 continue  # counted by DST, but part of no municipality
             problems.append(Problem(number, "område", area_cell, "Ukendt område"))
         if period is None:
             problems.append(Problem(number, "tid", time_cell, "Ukendt periode"))
+        value_cell = cells[len(header) - 1]
         try:
-            value = parse_decimal(cells[-1])
+            value = value_number(value_cell)
         except ValueError:
-            problems.append(Problem(number, header[-1], cells[-1], "Værdien er ikke et tal"))
+            problems.append(Problem(number, header[-1], value_cell, "Værdien er ikke et tal"))
             value = None
         dims = {**fixed, **{n: dim_value(v, n) for n, v in values.items()
                             if n not in AREA_VARIABLES and n not in TIME_VARIABLES}}
         rows.append({"row": number, "table": table, "area_code": code, "area_name": name, "dims": dims_key(dims),
-                     "period": period, "value": value})
+                     "period": period, "value": value, "column": header[-1], "cell": value_cell})
     return _frame(rows, problems)
 
 
 def _website_csv(text, *, file_name, areas, table, fixed) -> Parsed:
-    reader = [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]
+    records = csv.reader(io.StringIO(text))
+    lines_rows = [(records.line_num, r) for r in records if any(c.strip() for c in r)]  # the file's line numbers
+    line_of = [line for line, _r in lines_rows]
+    reader = [r for _line, r in lines_rows]
     header_index = next((i for i, r in enumerate(reader) if len(r) > 2 and any(period_normalise(c) for c in r)), None)
     if header_index is None:
         raise ParseError(f"Filen {file_name} ligner ikke en DST-fil: der er ingen kolonner med perioder (fx 2016).")
     title = reader[0][0].strip() if header_index > 0 and len(reader[0]) == 1 else ""
-    header = reader[header_index]
+    header = list(reader[header_index])
+    while not header[-1].strip():
+        header.pop()  # empty cells after the last period
     n_labels = next(i for i, c in enumerate(header) if period_normalise(c))
     periods = [period_normalise(c) for c in header[n_labels:]]
+    if None in periods:
+        cell = header[n_labels + periods.index(None)]
+        raise ParseError(f"Filen {file_name}, række {line_of[header_index]}: overskriften har '{cell.strip()}' mellem "
+                         "periodekolonnerne; efter områdets etiketter må der kun stå perioder (fx 2016K1 eller 2016).")
     variables: list[str] = []
     if title:
         match = re.search(r"efter (.+?)(?: og tid)?$", title)
@@ -257,7 +360,9 @@ def _website_csv(text, *, file_name, areas, table, fixed) -> Parsed:
     label_rows_seen: set[int] = set()
     current: dict[int, str] = {}
     rows, problems = [], []
-    for number, r in enumerate(data_rows, start=header_index + 2):
+    # the header's period cells name the value columns; label columns are named by their variable
+    columns = [variables[i] if i < levels else str(c).strip() for i, c in enumerate(header)]
+    for number, r in zip(line_of[header_index + 1:], data_rows, strict=True):
         if len(r) < n_labels + len(periods):
             if len(r) <= n_labels or not any(parse_ok(c) for c in r[n_labels:]):
                 # a label row (" ","Mænd") or a footnote
@@ -270,6 +375,11 @@ def _website_csv(text, *, file_name, areas, table, fixed) -> Parsed:
                     if deeper > position:
                         del current[deeper]
                 continue
+        wrong_length = row_length_problem(number, r, columns, sep=",")
+        if wrong_length:
+            problems.append(wrong_length)
+            continue
+        r = r[:len(columns)]  # without empty cells at the end
         for i, cell in enumerate(r[:n_labels]):
             if cell.strip():
                 current[i] = cell.strip()
@@ -282,30 +392,32 @@ def _website_csv(text, *, file_name, areas, table, fixed) -> Parsed:
             )
         code, name = areas.resolve(values[area_var])
         if code is None:
-            if values[area_var].casefold() == "christiansø":
+            if is_christianso(values[area_var]):
                 continue
             problems.append(Problem(number, area_var, values[area_var], "Ukendt område"))
         dims = {**fixed, **{k: dim_value(v, k) for k, v in values.items() if k != area_var and v}}
         for period, cell in zip(periods, r[n_labels:], strict=False):
             try:
-                value = parse_decimal(cell)
+                value = value_number(cell)
             except ValueError:
                 problems.append(Problem(number, str(period), cell, "Værdien er ikke et tal eller '..'"))
                 value = None
             rows.append({"row": number, "table": table, "area_code": code, "area_name": name,
-                         "dims": dims_key(dims), "period": period, "value": value})
+                         "dims": dims_key(dims), "period": period, "value": value, "column": str(period),
+                         "cell": cell})
     return _frame(rows, problems)
 
 
 def parse_ok(cell: str) -> bool:
     try:
-        return parse_decimal(cell) is not None or cell.strip() in ("..", ".", "-")
+        return value_number(cell) is not None or cell.strip() in ("..", ".", "-")
     except ValueError:
         return False
 
 
 _PX_ENTRY = re.compile(r'([A-Z0-9-]+)(?:\[[^\]]*\])?(?:\("([^"]*)"\))?\s*=\s*(.*?);\s*(?=[A-Z0-9-]+(?:\[|\(|=)|$)',
                        re.DOTALL)
+_PX_CELL = re.compile(r'"[^"]*"|[^\s;]+')
 
 
 def _px_values(raw: str) -> list[str]:
@@ -326,50 +438,97 @@ def _px(data, *, file_name, municipalities, table, fixed) -> Parsed:
     data_at = text.find("DATA=")
     if data_at < 0:
         raise ParseError(f"PC-Axis-filen {file_name} har ingen DATA-del.")
+    newlines = [m.start() for m in re.finditer("\n", text)]
+
+    def line_of(position: int) -> int:
+        return bisect.bisect_right(newlines, position) + 1
+
     meta: dict[tuple[str, str | None], str] = {}
-    for key, arg, value in _PX_ENTRY.findall(text[:data_at]):
+    lines: dict[tuple[str, str | None], int] = {}
+    for entry in _PX_ENTRY.finditer(text[:data_at]):
+        key, arg, value = entry.groups()
         meta[(key, arg or None)] = value
+        lines[(key, arg or None)] = line_of(entry.start())
     stub = _px_values(meta.get(("STUB", None), ""))
     heading = _px_values(meta.get(("HEADING", None), ""))
     if not stub and not heading:
         raise ParseError(f"PC-Axis-filen {file_name} mangler STUB og HEADING.")
-    table = (table or _px_values(meta.get(("MATRIX", None), '""'))[0] if meta.get(("MATRIX", None)) else table)
+    matrix = meta.get(("MATRIX", None), "")
+    table = table or next(iter(_px_values(matrix) or [matrix.strip()]), "") or None
     table = _need_table(table, file_name, "MATRIX mangler")
     variables = stub + heading
+    names = {v: variable_name(v) for v in variables}
+    area_var = next((v for v in variables if names[v] in AREA_VARIABLES), None)
+    time_var = next((v for v in variables if names[v] in TIME_VARIABLES), None)
+    if area_var is None or time_var is None:
+        raise ParseError(f"PC-Axis-filen {file_name} har ingen område- eller tidsvariabel i STUB og HEADING.")
     values = {v: _px_values(meta.get(("VALUES", v), "")) for v in variables}
     codes = {v: _px_values(meta.get(("CODES", v), "")) or values[v] for v in variables}
-    cells = re.findall(r'"[^"]*"|[^\s;]+', text[data_at + 5:].split(";")[0])
-    expected = 1
     for v in variables:
-        expected *= len(values[v])
+        if not values[v]:
+            raise ParseError(f'PC-Axis-filen {file_name} mangler VALUES("{v}") for variablen {v} i STUB/HEADING.')
+        if len(codes[v]) != len(values[v]):
+            raise ParseError(
+                f'PC-Axis-filen {file_name}, linje {lines[("CODES", v)]}: CODES("{v}") har {len(codes[v])} koder, '
+                f'men VALUES("{v}") (linje {lines[("VALUES", v)]}) har {len(values[v])} værdier. Der skal være én '
+                "kode for hver værdi."
+            )
+    data_line = line_of(data_at)
+    cells = [(data_line + number, match.group()) for number, line in enumerate(text[data_at + 5:].split(";")[0]
+                                                                               .split("\n"))
+             for match in _PX_CELL.finditer(line)]
+    expected = math.prod(len(values[v]) for v in variables)
     if len(cells) != expected:
         raise ParseError(f"PC-Axis-filen {file_name} har {len(cells)} tal i DATA, men variablene giver {expected}.")
+    problems: list[Problem] = []
+
+    def keyword(v: str) -> tuple[str, int | None]:
+        """Where a variable's values are read from: CODES("v") when given, else VALUES("v"), and its line."""
+        key = ("CODES", v) if ("CODES", v) in meta else ("VALUES", v)
+        return f'{key[0]}("{v}")', lines.get(key)
+
+    # the area and time of each value of their variables, checked once (not once per cell)
     areas = AreaResolver(municipalities)
-    names = {v: variable_name(v) for v in variables}
-    rows, problems = [], []
+    area_of: list[tuple[str | None, str] | None] = []
+    for area_code, area_label in zip(codes[area_var], values[area_var], strict=True):
+        code, name = areas.resolve(area_code if area_code.isdigit() else area_label)
+        if code is None and (is_christianso(area_code) or is_christianso(area_label)):
+            area_of.append(None)  # skipped
+            continue
+        if code is None:
+            where, line = keyword(area_var)
+            problems.append(Problem(line, where, area_code,
+                                    "Ukendt område" + (f" ({area_label})" if area_code != area_label else "")))
+        area_of.append((code, name or area_label))
+    period_of: list[str | None] = []
+    for period_code in codes[time_var]:
+        period = period_normalise(period_code)
+        if period is None:
+            where, line = keyword(time_var)
+            problems.append(Problem(line, where, period_code, "Ukendt periode (fx 2016K1 eller 2016)"))
+        period_of.append(period)
+    rows = []
     index = [0] * len(variables)
-    for position, cell in enumerate(cells):
+    for position, (line, cell) in enumerate(cells):
         rest = position
         for i in range(len(variables) - 1, -1, -1):
             size = len(values[variables[i]])
             index[i] = rest % size
             rest //= size
-        picked = {names[v]: (codes[v][index[i]], values[v][index[i]]) for i, v in enumerate(variables)}
-        area_var = next((n for n in picked if n in AREA_VARIABLES), None)
-        time_var = next((n for n in picked if n in TIME_VARIABLES), None)
-        if area_var is None or time_var is None:
-            raise ParseError(f"PC-Axis-filen {file_name} har ingen område- eller tidsvariabel.")
-        area_code, area_label = picked[area_var]
-        code, name = areas.resolve(area_code if area_code.isdigit() else area_label)
-        period = period_normalise(picked[time_var][0])
+        picked = dict(zip(variables, index, strict=True))
+        area = area_of[picked[area_var]]
+        if area is None:
+            continue
         text_value = cell.strip('"')
         try:
-            value = parse_decimal(text_value)
+            value = value_number(text_value)
         except ValueError:
+            where = ", ".join(values[v][picked[v]] for v in variables)
+            problems.append(Problem(line, "DATA", text_value, f"Værdien er ikke et tal eller '..' (cellen for {where})"))
             value = None
-        if code is None:
-            problems.append(Problem(None, area_var, area_label, "Ukendt område"))
-        dims = {**fixed, **{n: dim_value(c, n) for n, (c, _label) in picked.items() if n not in (area_var, time_var)}}
-        rows.append({"row": position + 1, "table": table, "area_code": code, "area_name": name or area_label,
-                     "dims": dims_key(dims), "period": period, "value": value})
+        dims = {**fixed, **{names[v]: dim_value(codes[v][picked[v]], names[v]) for v in variables
+                            if v not in (area_var, time_var)}}
+        rows.append({"row": line, "table": table, "area_code": area[0], "area_name": area[1],
+                     "dims": dims_key(dims), "period": period_of[picked[time_var]], "value": value,
+                     "column": "DATA", "cell": text_value})
     return _frame(rows, problems)

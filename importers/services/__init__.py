@@ -94,8 +94,8 @@ def kind_detect(*, data: bytes, file_name: str) -> str:
 
 
 def _looks_like_dst(data: bytes, file_name: str) -> bool:
-    """A statbank.dk download: a row of period columns (2016, 2016K1) near the top, or tid/område."""
-    from importers.parsers.dst import period_normalise
+    """A statbank.dk download: an INDHOLD column, tid/kvartal first, or a header of periods near the top."""
+    from importers.parsers.dst import looks_like_dst
     from importers.parsers.tables import is_xlsx
 
     if is_xlsx(data, file_name):
@@ -104,13 +104,7 @@ def _looks_like_dst(data: bytes, file_name: str) -> bool:
         text = decode_bytes(data[:20000], file_name=file_name).text
     except ParseError:
         return False
-    lines = [line for line in text.splitlines() if line.strip()][:6]
-    for line in lines:
-        cells = [c.strip().strip('"') for c in line.replace(";", ",").split(",")]
-        if sum(1 for c in cells if period_normalise(c)) >= 2:
-            return True
-    first = normalise_header(lines[0].split(",")[0].split(";")[0]) if lines else ""
-    return first in {"tid", "kvartal"} or "indhold" in normalise_header(lines[0] if lines else "")
+    return looks_like_dst(text)
 
 
 def _progress_key(batch_id: int) -> str:

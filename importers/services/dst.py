@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
+import pandas as pd
+from django.db.backends.base.operations import BaseDatabaseOperations
+
 from comparisons.models import DstValue
 from districts.models import PopulationCount
 from importers.parsers.common import Problem
@@ -35,9 +39,12 @@ def dst_plan(*, data: bytes, file_name: str, options: dict, municipalities: dict
     parsed = dst_parse(data, file_name=file_name, municipalities=municipalities, table=options.get("dst_table"),
                        fixed=options.get("dst_fixed") or {})
     frame = parsed.frame
-    duplicated = frame.duplicated(subset=["table", "area_code", "dims", "period"])
-    for row in frame.loc[duplicated, "row"]:
+    # rows without an area or a period already have their problem; they are no cell of their own
+    keyed = frame[frame["area_code"].notna() & frame["period"].notna()]
+    duplicated = keyed.duplicated(subset=["table", "area_code", "dims", "period"])
+    for row in keyed.loc[duplicated, "row"]:
         parsed.problems.append(Problem(row, "", "", "Samme celle (tabel, område, variable, tid) står to gange"))
+    parsed.problems += _length_problems(frame) + _population_problems(frame)
     preview_columns = ["table", "area_code", "area_name", "dims", "period", "value"]
     preview = [{c: ("" if r[c] is None else str(r[c])) for c in preview_columns}
                for r in frame.head(20).to_dict("records")]
@@ -73,7 +80,7 @@ def dst_plan(*, data: bytes, file_name: str, options: dict, municipalities: dict
             offence_codes_register(source="dst", codes={code: "" for code in overtraed})
         return counts, notes
 
-    periods = sorted({p for p in frame["period"] if p})
+    periods = sorted({p for p in frame["period"] if isinstance(p, str) and p})
     return Plan(rows_read=len(frame), preview=preview, columns=preview_columns, problems=parsed.problems,
                 warnings=parsed.warnings, period=(_period_start(periods[0]), _period_end(periods[-1])) if periods
                 else (None, None), write=write)
@@ -87,3 +94,35 @@ def _period_start(period: str) -> dt.date | None:
 def _period_end(period: str) -> dt.date | None:
     parsed = _parse(period)
     return parsed.end if parsed else None
+
+
+def _population_problems(frame: pd.DataFrame) -> list[Problem]:
+    """FOLK1A values are head counts: whole numbers that fit the population count's column.
+
+    The column's range is the one every supported database keeps (SQLite would take more than
+    PostgreSQL), so a file is accepted or refused the same way everywhere.
+    """
+    field = PopulationCount._meta.get_field("count")
+    low, high = BaseDatabaseOperations.integer_field_ranges[field.get_internal_type()]
+    rows = frame[frame["table"].isin(POPULATION_TABLES) & frame["value"].notna()]
+    values = rows["value"].astype(float)
+    whole = np.isfinite(values) & (values == np.floor(values)) & values.between(low, high)
+    reason = f"Et befolkningstal skal være et helt tal fra {low:,} til {high:,}".replace(",", ".")
+    bad = rows[~whole]
+    return [Problem(int(row), str(column), str(cell), reason)
+            for row, column, cell in zip(bad["row"], bad["column"], bad["cell"], strict=True)]
+
+
+def _length_problems(frame: pd.DataFrame) -> list[Problem]:
+    """Texts longer than their column (PostgreSQL refuses them at write): the table name and the variables."""
+    problems = []
+    table_max = DstValue._meta.get_field("table").max_length or 0
+    for table in frame["table"].unique():
+        if len(str(table)) > table_max:
+            problems.append(Problem(None, "tabel", str(table), f"Tabelnavnet er for langt (højst {table_max} tegn)"))
+    dims_max = DstValue._meta.get_field("dims").max_length or 0
+    for row, dims in dict.fromkeys(zip(frame["row"], frame["dims"], strict=True)):
+        if len(dims) > dims_max:
+            problems.append(Problem(int(row), "", dims, f"Variablenes værdier fylder {len(dims)} tegn; der er "
+                                                        f"plads til {dims_max}"))
+    return problems
