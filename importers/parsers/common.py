@@ -46,10 +46,41 @@ class Decoded:
     text: str
     encoding: str
     damaged_letters: bool = field(default=False)
+    mixed: bool = field(default=False)  # UTF-8 and Windows-1252 lines in one file, each read with its own
+
+    @property
+    def warnings(self) -> list[str]:
+        """What the reader should know about the file's letters (Danish)."""
+        if self.mixed:
+            return [MIXED_ENCODINGS_WARNING]
+        return []
+
+
+MIXED_ENCODINGS_WARNING = (
+    "Filen blander tegnsæt: nogle linjer er gemt som UTF-8 og andre som Windows-1252. Hver linje er læst "
+    "med sit eget tegnsæt; kontrollér de danske bogstaver (æ, ø, å), og gem filen med ét tegnsæt næste gang."
+)
+# A UTF-8 letter outside ASCII (æ = C3 A6): in a Windows-1252 text such byte pairs hardly ever occur
+_UTF8_PAIR = re.compile(rb"[\xc2-\xdf][\x80-\xbf]")
+
+
+def _lines_decoded(data: bytes) -> str:
+    """Each line as UTF-8 when it is valid UTF-8, else as Windows-1252 (a file pasted together)."""
+    lines = []
+    for line in data.splitlines(keepends=True):
+        try:
+            lines.append(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            lines.append(line.decode("cp1252", errors="replace"))
+    return "".join(lines)
 
 
 def decode_bytes(data: bytes, *, file_name: str = "") -> Decoded:
-    """UTF-8 (with or without BOM) or Windows-1252; refuses binary files."""
+    """UTF-8 (with or without BOM) or Windows-1252; refuses binary files.
+
+    A file that mixes the two (a UTF-8 BOM over Windows-1252 bytes, or lines of both kinds) is
+    read line by line, each line with its own encoding, and says so (``mixed``).
+    """
     if not data or not data.strip():
         raise ParseError(f"Filen {file_name or ''} er tom.".replace("  ", " "))
     if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):
@@ -59,13 +90,18 @@ def decode_bytes(data: bytes, *, file_name: str = "") -> Decoded:
         )
     if b"\x00" in data[:4096]:
         raise ParseError(f"Filen {file_name} er ikke en tekstfil (den indeholder binære data).")
-    if data.startswith(b"\xef\xbb\xbf"):
-        return Decoded(data[3:].decode("utf-8", errors="replace"), "utf-8-sig")
+    bom = data.startswith(b"\xef\xbb\xbf")
+    body = data[3:] if bom else data
     try:
-        text = data.decode("utf-8")
-        return Decoded(text, "utf-8", damaged_letters="\ufffd" in text)
+        text = body.decode("utf-8")
+        return Decoded(text, "utf-8-sig" if bom else "utf-8", damaged_letters="\ufffd" in text)
     except UnicodeDecodeError:
-        return Decoded(data.decode("cp1252", errors="replace"), "cp1252")
+        pass
+    # some lines are UTF-8, others not? (æ, ø, å in UTF-8 start with C3: a quick look before the search)
+    if bom or ((b"\xc3" in body or b"\xc2" in body) and _UTF8_PAIR.search(body)):
+        text = _lines_decoded(body)
+        return Decoded(text, "cp1252", damaged_letters="\ufffd" in text, mixed=True)
+    return Decoded(body.decode("cp1252", errors="replace"), "cp1252")
 
 
 def sniff_separator(text: str) -> str:
@@ -145,13 +181,30 @@ def parse_date(value: object) -> dt.date | None:
         return None
     if re.fullmatch(r"\d{5}(\.\d+)?", text):
         return _excel_serial(float(text))
-    head = re.split(r"[ T]", text, maxsplit=1)[0]
+    head, *time = re.split(r"[ T]", text, maxsplit=1)
+    if time and not _time_valid(time[0].strip()):
+        raise ValueError(f"'{text}' er ikke en dato med et gyldigt klokkeslæt (brug fx dd-mm-åååå tt:mm)")
     for fmt in _DATE_FORMATS:
         try:
             return dt.datetime.strptime(head, fmt).date()  # noqa: DTZ007 - a date, no zone
         except ValueError:
             continue
     raise ValueError(f"'{text}' er ikke en dato (brug dd-mm-åååå eller åååå-mm-dd)")
+
+
+_TIME = re.compile(r"(?:kl\.?\s*)?([0-9]{1,2})[:.]([0-9]{2})(?:[:.]([0-9]{2})(?:[.,][0-9]+)?)?\s*(?:Z|[+-][0-9]{2}:?[0-9]{2})?",
+                   flags=re.IGNORECASE)
+
+
+def _time_valid(text: str) -> bool:
+    """A time of day after a date (22:30, 22.30, 22:30:05.123, 22:30+01:00); empty is fine."""
+    if not text:
+        return True
+    match = _TIME.fullmatch(text)
+    if not match:
+        return False
+    hour, minute, second = (int(g) if g else 0 for g in match.groups())
+    return hour <= 24 and minute < 60 and second < 60 and (hour < 24 or minute == second == 0)
 
 
 def _excel_serial(serial: float) -> dt.date:
@@ -183,12 +236,71 @@ def read_csv_text(text: str, *, sep: str | None = None) -> pd.DataFrame:
     """A delimited text as a DataFrame of strings (nothing converted, nothing lost).
 
     Cells stay text so a formula-looking cell (``=cmd|…``) is kept as the text it is.
+    Raises ``ParseError`` (Danish, without the file's name) when a line has more cells than
+    the header or a quote is never closed.
     """
     sep = sep or sniff_separator(text)
-    return pd.read_csv(
-        io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_filter=False,
-        skipinitialspace=True, engine="c",
-    )
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_filter=False,
+            skipinitialspace=True, engine="c",
+        )
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise ParseError(csv_error_text(exc)) from exc
+    extra_cells_check(frame)
+    return frame
+
+
+def extra_cells_check(frame: pd.DataFrame) -> None:
+    """Refuse a table whose first data line has more cells than the header.
+
+    pandas does not call that an error: it takes the extra leading cells as the row labels
+    (a later line with too many cells is an error it reports itself).
+    """
+    if isinstance(frame.index, pd.RangeIndex):
+        return
+    header = len(frame.columns)
+    raise ParseError(_too_many_cells(line=2, cells=header + frame.index.nlevels, header=header))
+
+
+def _too_many_cells(*, line: int, cells: int, header: int) -> str:
+    return (f"Linje {line} har {cells} felter, men overskriften har {header}. Kontrollér skilletegnene "
+            "(fx et semikolon for meget) og anførselstegnene i linjen.")
+
+
+def csv_error_text(exc: Exception) -> str:
+    """pandas' CSV reader's complaint, in Danish, with its line number."""
+    text = str(exc)
+    if match := re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text):
+        header, line, cells = (int(g) for g in match.groups())
+        return _too_many_cells(line=line, cells=cells, header=header)
+    if match := re.search(r"EOF inside string starting at row (\d+)", text):
+        return (f"Et anførselstegn (\") i linje {int(match.group(1)) + 1} lukkes aldrig, så resten af filen "
+                "læses som én celle. Fjern anførselstegnet, eller luk det.")
+    if isinstance(exc, pd.errors.EmptyDataError):
+        return "Filen har ingen overskrift og ingen rækker."
+    return "Filen har en form, som CSV-læseren ikke kan følge. Kontrollér skilletegn og anførselstegn."
+
+
+def repeated_headers(headers: list[str]) -> dict[str, str]:
+    """The headers that repeat an earlier one → the one they repeat.
+
+    The same name twice (after ``normalise_header``) in an Excel sheet, or the ``Name.1`` that
+    pandas makes of a CSV file's second ``Name``.
+    """
+    seen: dict[str, str] = {}
+    repeats: dict[str, str] = {}
+    names = set(headers)
+    for header in headers:
+        base = header
+        while (match := re.fullmatch(r"(.+)\.\d+", base)) and match.group(1) in names:
+            base = match.group(1)
+        key = normalise_header(base)
+        if key in seen or base != header:
+            repeats[header] = seen.get(key, base)
+        else:
+            seen[key] = header
+    return repeats
 
 
 def per_distinct(values: pd.Series, function: Callable[[pd.Series], pd.Series]) -> pd.Series:

@@ -28,11 +28,12 @@ def read_table(data: bytes, *, file_name: str, sheet_like: tuple[str, ...] = ())
     decoded = decode_bytes(data, file_name=file_name)
     try:
         frame = read_csv_text(decoded.text)
-    except (pd.errors.ParserError, ValueError) as exc:
+    except ParseError as exc:  # Danish already, with the line
         raise ParseError(f"Filen {file_name} kunne ikke læses som CSV: {exc}") from exc
     if frame.empty and len(frame.columns) == 0:
         raise ParseError(f"Filen {file_name} er tom.")
     frame.columns = [str(c).strip() for c in frame.columns]
+    frame.attrs["warnings"] = decoded.warnings  # the police parsers pass them on
     return {"": frame}
 
 
@@ -46,6 +47,21 @@ def _cell_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
+
+
+def _numbered(headers: list[str]) -> list[str]:
+    """A repeated header gets a number, as pandas numbers a CSV file's (``Name``, ``Name.1``): a
+    column is then one column, and the police parsers can say which header is repeated."""
+    seen: dict[str, int] = {}
+    numbered = []
+    for header in headers:
+        name = header
+        while name in seen:
+            seen[header] += 1
+            name = f"{header}.{seen[header]}"
+        seen.setdefault(name, 0)
+        numbered.append(name)
+    return numbered
 
 
 def _read_xlsx(data: bytes, *, file_name: str, sheet_like: tuple[str, ...]) -> dict[str, pd.DataFrame]:
@@ -69,7 +85,8 @@ def _read_xlsx(data: bytes, *, file_name: str, sheet_like: tuple[str, ...]) -> d
         width = len(header)
         while width and not header[width - 1]:
             width -= 1
-        frame = pd.DataFrame([(r + [""] * width)[:width] for r in body], columns=header[:width], dtype=str)
+        frame = pd.DataFrame([(r + [""] * width)[:width] for r in body], columns=_numbered(header[:width]),
+                             dtype=str)
         sheets[sheet.title] = frame
     workbook.close()
     if not sheets:

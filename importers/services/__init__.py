@@ -446,6 +446,7 @@ def _prepare_police(kind, *, sheets, file_name, names, objects, default, options
             frame = frame.drop_duplicates(subset=["journal_number", "forhold"], keep="first")
             parsed.problems = [p for p in parsed.problems if not p.reason.startswith("Samme nøgle")]
         problems += parsed.problems
+        warnings += parsed.warnings
         rows_read += len(offences_raw)
         preview, columns = _preview(frame, ["journal_number", "forhold", "report_date", "offence_date", "code",
                                             "code_text", "address", "municipality", "district"])
@@ -467,7 +468,7 @@ def _prepare_police(kind, *, sheets, file_name, names, objects, default, options
         else:
             rows_read += len(charges_raw)
         problems += parsed_charges.problems
-        warnings += parsed_charges.warnings
+        warnings += [w for w in parsed_charges.warnings if w not in warnings]  # a combined sheet's file, once
         if not preview:
             preview, columns = _preview(frame, ["journal_number", "forhold", "charge_date", "birth_year", "sex",
                                                 "home_municipality", "home_district"])

@@ -93,9 +93,8 @@ def offences_rows(frame: pd.DataFrame, *, municipalities: dict[str, Municipality
         "journal_number": frame["journal_number"], "forhold": frame["forhold"].astype(int),
         "report_date": frame["report_date"],
         "offence_date": frame["offence_date"] if "offence_date" in frame else None,
-        "code": frame["code"], "code_text": per_distinct(frame["code_text"], lambda t: t.str.slice(0, 200)),
-        "address": per_distinct(frame["address"], lambda t: t.str.slice(0, 200)),
-        "postcode": per_distinct(frame["postcode"], lambda t: t.str.slice(0, 4)),
+        "code": frame["code"], "code_text": frame["code_text"], "address": frame["address"],  # lengths: the parser
+        "postcode": frame["postcode"],
         "municipality_id": _municipality_ids(frame["municipality"], municipalities),
         "district_id": places["district_id"].array.take(numbers),
         "district_method": places["method"].to_numpy()[numbers],

@@ -23,7 +23,14 @@ from django.utils import timezone
 
 from districts.models import Municipality
 from importers.models import ImportBatch
-from importers.parsers.common import ParseError, Problem, decode_bytes, sniff_separator
+from importers.parsers.common import (
+    ParseError,
+    Problem,
+    csv_error_text,
+    decode_bytes,
+    extra_cells_check,
+    sniff_separator,
+)
 from importers.parsers.police import charges_parse, offences_parse
 from reports.aggregates import aggregates_refresh
 from reports.models import Charge, ReportedOffence
@@ -61,9 +68,13 @@ def head_read(path: Path) -> bytes:
 
 
 def encoding_detect(path: Path, head: bytes, *, file_name: str) -> str:
-    """UTF-8 when the whole file decodes as UTF-8 (checked block by block), else Windows-1252."""
+    """UTF-8 when the whole file decodes as UTF-8 (checked block by block), else Windows-1252.
+
+    A UTF-8 BOM over bytes that are not UTF-8 is Windows-1252 too (the BOM is then dropped from the
+    first header); the parsers warn about the letters of the lines that were UTF-8 after all.
+    """
     found = decode_bytes(head, file_name=file_name).encoding
-    if found != "utf-8":
+    if found not in ("utf-8", "utf-8-sig"):
         return found
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
@@ -73,7 +84,7 @@ def encoding_detect(path: Path, head: bytes, *, file_name: str) -> str:
             decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return "cp1252"
-    return "utf-8"
+    return found
 
 
 def streamable(*, kind: str, path: Path, head: bytes) -> bool:
@@ -135,16 +146,30 @@ class StreamPlan(Plan):
             break
 
     def _chunks(self, nrows: int | None = None):
+        """The file's chunks, parsed. Only reading is guarded here: a bad cell is the parser's row error."""
         try:
             reader = pd.read_csv(
                 self.path, sep=self.sep, encoding=self.encoding, encoding_errors="replace", dtype=str,
                 keep_default_na=False, na_filter=False, skipinitialspace=True, chunksize=CHUNK_ROWS, nrows=nrows,
             )
-            for chunk in reader:
-                chunk.columns = [str(c).strip() for c in chunk.columns]
-                yield self._parse(chunk)
         except (pd.errors.ParserError, ValueError) as exc:
-            raise ParseError(f"Filen {self.file_name} kunne ikke læses som CSV: {exc}") from exc
+            raise self._unreadable(exc) from exc
+        with reader:
+            while True:
+                try:
+                    chunk = next(reader)
+                    extra_cells_check(chunk)
+                except StopIteration:
+                    return
+                except ParseError as exc:
+                    raise ParseError(f"Filen {self.file_name} kunne ikke læses som CSV: {exc}") from exc
+                except (pd.errors.ParserError, ValueError) as exc:
+                    raise self._unreadable(exc) from exc
+                chunk.columns = [str(c).strip().removeprefix("\u00ef\u00bb\u00bf") for c in chunk.columns]
+                yield self._parse(chunk)
+
+    def _unreadable(self, exc: Exception) -> ParseError:
+        return ParseError(f"Filen {self.file_name} kunne ikke læses som CSV: {csv_error_text(exc)}")
 
     def _parse(self, chunk: pd.DataFrame):
         if self.kind == "offences":
