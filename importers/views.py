@@ -66,7 +66,7 @@ PREVIEW_LABELS = {
     **HEADER_LABELS, "code_text": _("Gerningskode tekst"), "address": _("Gerningssted"), "postcode": _("Postnr."),
     "district": _("Bydel i filen"), "assigned_district": _("Tælles i bydel"), "district_method": _("Bydel fundet via"),
     "police_initiated": _("Politiets initiativ"), "person_key": _("Personnøgle"), "street_name": _("Vejnavn"),
-    "date": _("Dato"), "count": _("Antal"), "age_from": _("Alder fra"), "age_to": _("Alder til"),
+    "date": _("Dato"), "count": _("Antal"), "age": _("Alder"), "age_from": _("Alder fra"), "age_to": _("Alder til"),
     "geometry": _("Geometri"), "value": _("Værdi"), "period": _("Periode"), "name": _("Navn"),
 }
 
