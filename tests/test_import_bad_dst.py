@@ -13,6 +13,7 @@ from comparisons.models import DstValue
 from districts.models import PopulationCount
 from importers.parsers.dst import looks_like_dst, period_normalise
 from importers.services import file_import
+from tests.importing import import_rejected
 
 pytestmark = pytest.mark.django_db
 DATA = Path(__file__).parent / "data" / "dst"
@@ -22,19 +23,9 @@ FOLK1A_HEADER = BOM + "OMRÅDE;KØN;ALDER;TID;INDHOLD\n"
 WEB_HEAD = '"Anmeldte forbrydelser efter område, overtrædelsens art og tid"\n\n" "," ","2016K1","2016K2"\n"Albertslund"\n'
 
 
-def _stored() -> tuple:
-    return (list(DstValue.objects.order_by("pk").values_list("table", "area_code", "dims", "period", "value")),
-            list(PopulationCount.objects.order_by("pk").values_list("municipality_id", "date", "count")))
-
-
 def rejected(data: bytes, name: str, **options):
     """Import a file that must be refused: returns the result; asserts nothing stored was touched."""
-    before = _stored()
-    result = file_import(data=data, file_name=name, kind="dst", options=options)
-    assert not result.ok, result.message
-    assert result.batch.status == "rejected"
-    assert _stored() == before
-    return result
+    return import_rejected(data, name, kind="dst", options=options)
 
 
 def accepted(data: bytes, name: str, **options):

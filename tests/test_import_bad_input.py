@@ -4,7 +4,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from importers.services import file_import
-from reports.models import Charge, ReportedOffence
+from reports.models import ReportedOffence
+from tests.importing import import_rejected
 
 pytestmark = pytest.mark.django_db
 
@@ -12,13 +13,7 @@ HEADER = "Journalnummer;Forhold;Anmeldt dato;Gerningskode;Kommunekode;Gerningsst
 GOOD = "0400-1-16;1;03-02-2016;73241;165;Hyldespjældet 1\n"
 
 
-def rejected(data: bytes, name: str = "fil.csv", **kw):
-    before = (ReportedOffence.objects.count(), Charge.objects.count())
-    result = file_import(data=data, file_name=name, **kw)
-    assert not result.ok
-    assert result.batch.status == "rejected"
-    assert (ReportedOffence.objects.count(), Charge.objects.count()) == before
-    return result
+rejected = import_rejected
 
 
 def test_missing_required_column_names_it_and_lists_headers(reference):

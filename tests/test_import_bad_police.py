@@ -18,6 +18,7 @@ from importers.parsers.police import (
 from importers.parsers.tables import read_table
 from importers.services import file_import, stream
 from reports.models import Charge, ReportedOffence
+from tests.importing import import_rejected
 
 pytestmark = pytest.mark.django_db
 
@@ -32,13 +33,7 @@ def stored() -> tuple[int, int]:
     return ReportedOffence.objects.count(), Charge.objects.count()
 
 
-def rejected(data: bytes | None = None, name: str = "fil.csv", **kw):
-    before = stored()
-    result = file_import(data=data, file_name=name, **kw)
-    assert not result.ok, result.message
-    assert result.batch.status == "rejected"
-    assert stored() == before
-    return result
+rejected = import_rejected
 
 
 def one_error(result):
@@ -71,12 +66,7 @@ def chunked(settings, monkeypatch):
 def streamed_rejected(tmp_path, text: str, *, encoding: str = "utf-8", kind: str = "offences"):
     path = tmp_path / "stor.csv"
     path.write_bytes(text.encode(encoding))
-    before = stored()
-    result = file_import(path=path, file_name=path.name, kind=kind)
-    assert not result.ok, result.message
-    assert result.batch.status == "rejected"
-    assert stored() == before
-    return result
+    return import_rejected(None, path.name, path=path, kind=kind)
 
 
 # --- dates outside pandas' range (crashed) and outside the plausible range ---------------------------

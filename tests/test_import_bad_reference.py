@@ -7,9 +7,9 @@ import json
 import pytest
 
 from districts.models import District, PopulationCount, StreetRange
-from importers.models import ImportChange
 from importers.services import file_import
-from reports.models import ActivityFigure, CategoryRule, OffenceCategory
+from reports.models import ActivityFigure, CategoryRule
+from tests.importing import import_rejected, stored_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -20,29 +20,9 @@ CATEGORIES = "Kategori;Kode;Kilde;Navn;Udelad\n"
 SQUARE = [[12.3, 55.6], [12.34, 55.6], [12.34, 55.64], [12.3, 55.64], [12.3, 55.6]]
 
 
-def _stored() -> tuple:
-    return (
-        sorted(PopulationCount.objects.values_list("district_id", "date", "sex", "age_from", "age_to", "count")),
-        sorted(StreetRange.objects.values_list("street_name", "house_from", "house_to", "side", "district_id",
-                                               "postcode")),
-        sorted(ActivityFigure.objects.values_list("name", "period", "value", "unit", "district_id")),
-        sorted(CategoryRule.objects.values_list("category__slug", "source", "prefix", "exclude")),
-        sorted(OffenceCategory.objects.values_list("slug", "name")),
-        sorted((pk, json.dumps(boundary, sort_keys=True)) for pk, boundary in
-               District.objects.values_list("pk", "boundary")),
-        ImportChange.objects.count(),
-    )
-
-
 def rejected(text: str | bytes, name: str = "fil.csv", **kw):
     """Import ``text``; it must be rejected with nothing stored."""
-    before = _stored()
-    data = text.encode() if isinstance(text, str) else text
-    result = file_import(data=data, file_name=name, **kw)
-    assert not result.ok, result.message
-    assert result.batch.status == "rejected"
-    assert _stored() == before
-    return result
+    return import_rejected(text.encode() if isinstance(text, str) else text, name, **kw)
 
 
 def one_error(result):
@@ -199,12 +179,12 @@ def test_categories_accept_spelled_out_yes_and_no_and_dst_text_codes(reference):
     (METRICS, {"municipality": True}), (CATEGORIES, {}),
 ])
 def test_header_only_reference_files_warn(reference, header, kw):
-    before = _stored()
+    before = stored_rows()
     result = file_import(data=header.encode(), file_name="tom.csv",
                          **{k: reference["165"] for k in kw})
     assert result.ok and result.rows_created == 0
     assert any("ingen rækker under overskriften" in w for w in result.warnings)
-    assert _stored()[:5] == before[:5]
+    assert stored_rows() == before
 
 
 # --- Boundaries (GeoJSON) ---------------------------------------------------------------------

@@ -255,5 +255,5 @@ def test_an_upload_no_parser_rule_foresaw_gets_a_danish_answer_not_a_server_erro
 def test_the_preview_names_the_age_column_in_danish(analyst):
     response = upload(analyst, "befolkning.csv", "Bydel;Dato;Antal;Alder\nLund;01-07-2016;100;15-17\n".encode())
     page = analyst.get(response.url).content.decode()
-    assert "<th scope=\"col\">Alder</th>" in page or ">Alder</th>" in page
+    assert ">Alder</th>" in page
     assert ">age</th>" not in page
