@@ -158,6 +158,25 @@ def _floor_bound(r: dict, size: int) -> list[str]:
         f"{after / floor:.1f}× the floor: with the rows read, checked and loaded as fast as the bare `\\copy` itself, "
         f"the import would still take **{(floor + after) / floor:.1f}× the floor**.",
         "",
+        *_cpu_bound(r),
+    ]
+
+
+def _cpu_bound(r: dict) -> list[str]:
+    """The import's work in CPU seconds against the floor's: even spread over every core without a gap, it
+    could not take less than its CPU seconds divided by the cores."""
+    offences, floor_cpu = r["offences"], r.get("bare_copy_cpu_seconds")
+    if "cpu_seconds" not in offences or not floor_cpu:
+        return []
+    cores = os.cpu_count() or 1
+    bound = offences["cpu_seconds"] / cores
+    return [
+        f"CPU (the machine's busy seconds over all {cores} cores while each ran): the bare `\\copy` "
+        f"{floor_cpu:.2f} s, the import {offences['cpu_seconds']:.2f} s, of which {offences['python_cpu_seconds']:.2f} s in "
+        f"the Python process. Spread over the {cores} cores without a gap, the import could not take less than "
+        f"{bound:.2f} s, **{bound / r['bare_copy_seconds']:.1f}× the floor**; 2× the floor leaves "
+        f"{2 * r['bare_copy_seconds'] * cores:.2f} CPU seconds for all of its work.",
+        "",
     ]
 
 
