@@ -381,3 +381,12 @@ def test_a_combined_sheets_file_warning_is_shown_once(reference):
     result = file_import(data=data, file_name="samlet.csv", kind="police")
     assert result.ok, result.errors
     assert sum("blander tegnsæt" in w for w in result.warnings) == 1
+
+
+def test_xlsx_row_errors_name_the_sheet_row_also_below_blank_rows(reference):
+    data = xlsx([["Journalnummer", "Forhold", "Anmeldt dato", "Gerningskode", "Kommunekode"],
+                 ["0400-1-16", 1, "03-02-2016", "73241", "165"],
+                 [None, None, None, None, None],  # a blank row in the sheet
+                 ["0400-2-16", 1, "31-02-2016", "73241", "165"]])
+    row, column, value, _reason = one_error(rejected(data, "udtraek.xlsx"))
+    assert (row, column, value) == (4, "Anmeldt dato", "31-02-2016")

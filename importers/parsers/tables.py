@@ -77,16 +77,18 @@ def _read_xlsx(data: bytes, *, file_name: str, sheet_like: tuple[str, ...]) -> d
     sheets: dict[str, pd.DataFrame] = {}
     wanted = [normalise_header(s) for s in sheet_like]
     for sheet in workbook.worksheets:
-        rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-        rows = [r for r in rows if any(r)]
-        if not rows:
+        numbered = [(number, [_cell_text(v) for v in row])
+                    for number, row in enumerate(sheet.iter_rows(values_only=True), start=1)]
+        numbered = [(number, r) for number, r in numbered if any(r)]  # blank rows are left out …
+        if not numbered:
             continue
-        header, body = rows[0], rows[1:]
+        (_header_number, header), body = numbered[0], numbered[1:]
         width = len(header)
         while width and not header[width - 1]:
             width -= 1
-        frame = pd.DataFrame([(r + [""] * width)[:width] for r in body], columns=_numbered(header[:width]),
-                             dtype=str)
+        # … but the rows keep their sheet numbers: the index is the row number less 2, as for a CSV file
+        frame = pd.DataFrame([(r + [""] * width)[:width] for _number, r in body], columns=_numbered(header[:width]),
+                             index=pd.Index([number - 2 for number, _r in body], dtype="int64"), dtype=str)
         sheets[sheet.title] = frame
     workbook.close()
     if not sheets:
