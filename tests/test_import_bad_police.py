@@ -390,3 +390,24 @@ def test_xlsx_row_errors_name_the_sheet_row_also_below_blank_rows(reference):
                  ["0400-2-16", 1, "31-02-2016", "73241", "165"]])
     row, column, value, _reason = one_error(rejected(data, "udtraek.xlsx"))
     assert (row, column, value) == (4, "Anmeldt dato", "31-02-2016")
+
+
+def test_an_offence_committed_after_it_was_reported_is_kept_with_a_warning(reference, chunked, tmp_path):
+    header = "Journalnummer;Forhold;Anmeldt dato;Gerningsdato;Gerningskode;Kommunekode\n"
+    rows = ["0400-1-16;1;03-02-2016;01-02-2016;73241;165\n", "0400-2-16;1;03-02-2016;05-02-2016;73241;165\n",
+            "0400-3-16;1;03-02-2016;;73241;165\n", "0400-4-16;1;03-02-2016;09-09-2016;73241;165\n",
+            "0400-5-16;1;03-02-2016;03-02-2016;73241;165\n"]
+    path = tmp_path / "stor.csv"  # streamed two rows a chunk: the chunks' warnings add up to one
+    path.write_text(header + "".join(rows), encoding="utf-8")
+    result = file_import(path=path, file_name=path.name, kind="offences")
+    assert result.ok and ReportedOffence.objects.count() == 5
+    assert [w for w in result.warnings if "gerningsdato efter" in w] == [
+        "2 anmeldelser har en gerningsdato efter anmeldelsesdatoen. De er indlæst; kontrollér datoerne i "
+        "politiets system."]
+
+
+def test_an_offence_committed_after_it_was_reported_warns_in_a_small_file_too(reference):
+    data = ("Journalnummer;Forhold;Anmeldt dato;Gerningsdato;Gerningskode;Kommunekode\n"
+            "0400-1-16;1;03-02-2016;09-09-2016;73241;165\n").encode()
+    result = file_import(data=data, file_name="lille.csv")
+    assert result.ok and any(w.startswith("1 anmeldelser har en gerningsdato efter") for w in result.warnings)

@@ -185,12 +185,14 @@ def _dates(frame: pd.DataFrame, column: str, problems: list[Problem], *, require
            latest: dt.date) -> pd.Series:
     """A date column as ``datetime.date`` objects (None when empty); each distinct spelling is parsed once.
 
-    A date before 1900 or after ``latest`` (today) is a row error.
+    A date before 1900 or after ``latest`` (today) is a row error. ``attrs["ordinals"]`` holds each row's
+    day number (``date.toordinal``, -1 when empty), for comparing two date columns without Python objects.
     """
     label = HEADER_LABELS.get(column, column)
     codes, texts = pd.factorize(frame[column], use_na_sentinel=False)  # stripped by canonical_frame
     days, reasons = _dates_distinct(pd.Series(texts, dtype=object), latest=latest)
     values = pd.Series(days[codes], index=frame.index, dtype=object)
+    values.attrs["ordinals"] = np.array([d.toordinal() if d else -1 for d in days], dtype=np.int64)[codes]
     rows = frame["row"].to_numpy()
     if reasons:
         bad = np.isin(codes, list(reasons))
@@ -229,6 +231,15 @@ def _dates_distinct(texts: pd.Series, *, latest: dt.date) -> tuple[np.ndarray, d
                           f"({EARLIEST_DATE:%d-%m-%Y} til {latest:%d-%m-%Y})")
             days[i] = None
     return days, reasons
+
+
+def _committed_after_reported(committed: np.ndarray, reported: np.ndarray, warnings: list[str]) -> None:
+    """A warning for offences whose Gerningsdato lies after their Anmeldt dato (ordinals; -1 = no date):
+    they are kept, but on the offence-date basis they count in a later period than they were reported in."""
+    after = int(((committed > reported) & (reported >= 0)).sum())
+    if after:  # "N …" alike: a streamed file's chunks add up to one warning
+        warnings.append(f"{after} anmeldelser har en gerningsdato efter anmeldelsesdatoen. De er indlæst; "
+                        "kontrollér datoerne i politiets system.")
 
 
 def _latest(today: dt.date | None) -> dt.date:
@@ -380,10 +391,14 @@ def offences_parse(
         frame["postcode"] = _postcodes(frame, problems)
     for row in frame.loc[frame["journal_number"] == "", "row"]:
         problems.append(Problem(row, "Journalnummer", "", "Journalnummer mangler"))
-    frame["report_date"] = _dates(frame, "report_date", problems, required=True, latest=latest)
-    frame["offence_date"] = (
-        _dates(frame, "offence_date", problems, required=False, latest=latest) if "offence_date" in frame else None
-    )
+    reported = _dates(frame, "report_date", problems, required=True, latest=latest)
+    frame["report_date"] = reported
+    if "offence_date" in frame:
+        committed = _dates(frame, "offence_date", problems, required=False, latest=latest)
+        frame["offence_date"] = committed
+        _committed_after_reported(committed.attrs["ordinals"], reported.attrs["ordinals"], warnings)
+    else:
+        frame["offence_date"] = None
     bad_code = ~per_distinct(frame["code"], lambda c: c.str.fullmatch(_CODE.pattern)).astype(bool)
     for row, value in zip(frame.loc[bad_code, "row"], frame.loc[bad_code, "code"], strict=True):
         problems.append(Problem(row, "Gerningskode", value, "Gerningskoden skal være 5–6 cifre"))
