@@ -64,9 +64,12 @@ def job_hold(batch_id: int) -> Iterator[None]:
             held[batch_id] = side
             try:
                 _advisory(side, "pg_advisory_lock", LOCK_CLASS, batch_id)
-                yield
+                try:
+                    yield
+                finally:  # at once: the server ends a closed session's locks a moment after close()
+                    _advisory(side, "pg_advisory_unlock", LOCK_CLASS, batch_id)
             finally:
-                side.close()  # the server releases the lock with the session
+                side.close()  # were the unlock to fail, the server releases the lock with the session
         else:
             held[batch_id] = None
             path = _lock_path(batch_id)
