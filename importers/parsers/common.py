@@ -1,6 +1,7 @@
 """Shared pieces of the pure parsers: bytes → text → table, header matching, Danish values.
 
-No ORM here (style.md): parsers take bytes and return DataFrames plus problems.
+No ORM here (style.md): parsers take bytes and return DataFrames plus problems. They may read the
+models' field metadata (``field_max_length``, ``field_integer_range``), never query.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -211,6 +213,31 @@ def _excel_serial(serial: float) -> dt.date:
     if not 1 <= serial < 2958466:
         raise ValueError(f"'{serial:g}' er ikke en dato")
     return _EXCEL_EPOCH + dt.timedelta(days=int(serial))
+
+
+def field_max_length(label: str, name: str) -> int:
+    """The longest text a model field (``"app.Model"``, field name) stores. Metadata only, no query: a
+    parser can refuse a value the database could not hold before anything is written."""
+    return int(_field(label, name).max_length)
+
+
+def field_integer_range(label: str, name: str) -> tuple[int, int]:
+    """The values an integer model field holds on every supported database (the portable column range)."""
+    from django.db.backends.base.operations import BaseDatabaseOperations
+
+    low, high = BaseDatabaseOperations.integer_field_ranges[_field(label, name).get_internal_type()]
+    return int(low), int(high)
+
+
+def _field(label: str, name: str) -> Any:
+    from django.apps import apps
+
+    return apps.get_model(label)._meta.get_field(name)
+
+
+def danish_integer(value: int | float) -> str:
+    """A whole number in Danish notation (thousands dot), for messages."""
+    return f"{value:,.0f}".replace(",", ".")
 
 
 def parse_decimal(value: object) -> float | None:

@@ -19,8 +19,17 @@ import pandas as pd
 from districts.streets import street_key
 from reports.periods import Period, PeriodError
 
-from .common import ParseError, Problem, decode_bytes, parse_date, parse_decimal
-from .police import Parsed, canonical_frame, municipality_resolve
+from .common import (
+    ParseError,
+    Problem,
+    danish_integer,
+    decode_bytes,
+    field_integer_range,
+    field_max_length,
+    parse_date,
+    parse_decimal,
+)
+from .police import FLAGS, Parsed, canonical_frame, municipality_resolve
 
 POPULATION_ALIASES = {
     "district": ["Bydel", "Distrikt"], "date": ["Dato", "Tælledato"], "count": ["Antal", "Folketal"],
@@ -44,36 +53,6 @@ _AGE_BAND = re.compile(r"^\s*(\d+)\s*(?:-|–|til)\s*(\d+)\s*(?:år)?\s*$")
 _POSTCODE = re.compile(r"\d{4}")  # Danish postcodes are four digits (0800 Høje Taastrup … 9990 Skagen)
 SANE_YEARS = (1900, 2100)  # count dates and periods outside these years are typing errors
 POLICE_CODE_DIGITS = 6  # police gerningskoder have 5–6 digits (domain.md): a longer prefix matches nothing
-_YES = {"j", "ja", "y", "yes", "1", "sand", "true"}
-_NO = {"", "n", "nej", "no", "0", "falsk", "false"}
-
-
-def _model(label: str) -> Any:
-    """A model class, for its fields' limits (metadata only: no query)."""
-    from django.apps import apps
-
-    return apps.get_model(label)
-
-
-def _field(label: str, name: str) -> Any:
-    return _model(label)._meta.get_field(name)
-
-
-def _max_length(label: str, name: str) -> int:
-    return int(_field(label, name).max_length)
-
-
-def _integer_range(label: str, name: str) -> tuple[int, int]:
-    """The values an integer field holds on every supported database (the portable column range)."""
-    from django.db.backends.base.operations import BaseDatabaseOperations
-
-    low, high = BaseDatabaseOperations.integer_field_ranges[_field(label, name).get_internal_type()]
-    return int(low), int(high)
-
-
-def _number(value: int | float) -> str:
-    """A whole number in Danish notation (thousands dot)."""
-    return f"{value:,.0f}".replace(",", ".")
 
 
 def _decimal(value: float, places: int) -> str:
@@ -171,8 +150,10 @@ def population_parse(raw, *, file_name, municipalities, default_municipality) ->
     # own total (the DST series, stored without a district).
     _required(frame, "district", "Bydel", problems)
     model = "districts.PopulationCount"
-    lowest, highest = _integer_range(model, "count")
-    oldest = min(_integer_range(model, "age_to")[1], _model(model).ALL_AGES[1])
+    from django.apps import apps  # the model class's constants (metadata only: no query)
+
+    lowest, highest = field_integer_range(model, "count")
+    oldest = min(field_integer_range(model, "age_to")[1], apps.get_model(model).ALL_AGES[1])
     dates: list = []
     counts: list[int | None] = []
     sexes: list[str] = []
@@ -196,7 +177,7 @@ def population_parse(raw, *, file_name, municipalities, default_municipality) ->
             if number is None or not math.isfinite(number) or number < lowest or number != int(number):
                 raise ValueError(f"'{count_text}' er ikke et antal (et helt tal, 0 eller derover)")
             if number > highest:
-                raise ValueError(f"Antallet {count_text} er for stort; højst {_number(highest)} kan gemmes")
+                raise ValueError(f"Antallet {count_text} er for stort; højst {danish_integer(highest)} kan gemmes")
             counts.append(int(number))
         except ValueError as exc:
             problems.append(Problem(row, "Antal", count_text, str(exc)))
@@ -228,7 +209,7 @@ def _house_numbers(frame: pd.DataFrame, problems: list[Problem]) -> None:
     """Husnr fra/til → number and letter columns; a number the column cannot hold is a row error."""
     model = "districts.StreetRange"
     for column, label in (("house_from", "Husnr fra"), ("house_to", "Husnr til")):
-        lowest, highest = _integer_range(model, column)
+        lowest, highest = field_integer_range(model, column)
         numbers, letters = [], []
         for row, text in zip(frame["row"], frame[column], strict=True):
             match = _HOUSE.match(text)
@@ -237,7 +218,7 @@ def _house_numbers(frame: pd.DataFrame, problems: list[Problem]) -> None:
                 numbers.append(0)
                 letters.append("")
             elif not lowest <= int(match[1]) <= highest:
-                problems.append(Problem(row, label, text, f"Husnummeret er for stort; højst {_number(highest)}"))
+                problems.append(Problem(row, label, text, f"Husnummeret er for stort; højst {danish_integer(highest)}"))
                 numbers.append(0)
                 letters.append("")
             else:
@@ -313,10 +294,10 @@ def streets_parse(raw, *, file_name, municipalities, default_municipality) -> Pa
     frame["municipality"] = _municipality_column(frame, municipalities, default_municipality, problems)
     model = "districts.StreetRange"
     _required(frame, "street_name", "Vejnavn", problems)
-    _too_long(frame, "street_name", "Vejnavn", _max_length(model, "street_name"), problems)
-    key_length = _max_length(model, "street_key")  # the normalised name can grow (casefold: ß → ss)
+    _too_long(frame, "street_name", "Vejnavn", field_max_length(model, "street_name"), problems)
+    key_length = field_max_length(model, "street_key")  # the normalised name can grow (casefold: ß → ss)
     for row, name in zip(frame["row"], frame["street_name"], strict=True):
-        if len(name) <= _max_length(model, "street_name") and len(street_key(name)) > key_length:
+        if len(name) <= field_max_length(model, "street_name") and len(street_key(name)) > key_length:
             problems.append(Problem(row, "Vejnavn", _short(name),
                                     f"Vejnavnet er for langt; der er plads til højst {key_length} tegn"))
     _house_numbers(frame, problems)
@@ -338,9 +319,9 @@ def streets_parse(raw, *, file_name, municipalities, default_municipality) -> Pa
         if column not in frame:
             frame[column] = ""
     for row, value in zip(frame["row"], frame["postcode"], strict=True):
-        if value and not (_POSTCODE.fullmatch(value) and len(value) <= _max_length(model, "postcode")):
+        if value and not (_POSTCODE.fullmatch(value) and len(value) <= field_max_length(model, "postcode")):
             problems.append(Problem(row, "Postnr", _short(value), "Postnummeret skal være fire cifre (fx 2620)"))
-    _too_long(frame, "street_code", "Vejkode", _max_length(model, "street_code"), problems)
+    _too_long(frame, "street_code", "Vejkode", field_max_length(model, "street_code"), problems)
     _street_conflicts(frame, problems)
     return Parsed(frame, problems)
 
@@ -348,7 +329,7 @@ def streets_parse(raw, *, file_name, municipalities, default_municipality) -> Pa
 def _exclude(text: str) -> bool | None:
     """An Udelad cell → True/False; None when it is neither a yes nor a no."""
     value = text.strip().casefold()
-    return True if value in _YES else False if value in _NO else None
+    return FLAGS.get(value) if value else False  # the J/N spellings of the police extracts' flags
 
 
 def categories_parse(raw, *, file_name, municipalities) -> Parsed:
@@ -360,7 +341,7 @@ def categories_parse(raw, *, file_name, municipalities) -> Parsed:
     for row, value in zip(frame.loc[~frame["source"].isin(["politi", "dst"]), "row"],
                           frame.loc[~frame["source"].isin(["politi", "dst"]), "source"], strict=True):
         problems.append(Problem(row, "Kilde", value, "Kilde skal være 'politi' eller 'dst'"))
-    prefix_length = _max_length("reports.CategoryRule", "prefix")
+    prefix_length = field_max_length("reports.CategoryRule", "prefix")
     for row, code, source in zip(frame["row"], frame["code"], frame["source"], strict=True):
         if source == "politi" and not re.fullmatch(rf"\d{{1,{min(prefix_length, POLICE_CODE_DIGITS)}}}", code):
             problems.append(Problem(row, "Kode", _short(code),
@@ -368,7 +349,7 @@ def categories_parse(raw, *, file_name, municipalities) -> Parsed:
                                     "cifre (fx 7324 eller 73241)"))
         elif source != "politi" and not re.fullmatch(rf"[0-9A-Za-z]{{1,{prefix_length}}}", code):
             problems.append(Problem(row, "Kode", _short(code), "Koden skal være et kodepræfiks (cifre)"))
-    slug_length = _max_length("reports.OffenceCategory", "slug")
+    slug_length = field_max_length("reports.OffenceCategory", "slug")
     bad = ~frame["category"].str.fullmatch(rf"[a-z0-9æøå_-]{{1,{slug_length}}}")
     for row, value in zip(frame.loc[bad, "row"], frame.loc[bad, "category"], strict=True):
         problems.append(Problem(row, "Kategori", _short(value),
@@ -385,7 +366,7 @@ def categories_parse(raw, *, file_name, municipalities) -> Parsed:
         frame["exclude"] = False
     if "name" not in frame:
         frame["name"] = ""
-    _too_long(frame, "name", "Navn", _max_length("reports.OffenceCategory", "name"), problems)
+    _too_long(frame, "name", "Navn", field_max_length("reports.OffenceCategory", "name"), problems)
     if "municipality" in frame:
         by_name = {n.casefold(): c for c, n in municipalities.items()}
         codes = []
@@ -409,7 +390,7 @@ def metrics_parse(raw, *, file_name, municipalities, default_municipality) -> Pa
     problems: list[Problem] = []
     frame["municipality"] = _municipality_column(frame, municipalities, default_municipality, problems)
     _required(frame, "name", "Nøgletal", problems)
-    _too_long(frame, "name", "Nøgletal", _max_length("reports.ActivityFigure", "name"), problems)
+    _too_long(frame, "name", "Nøgletal", field_max_length("reports.ActivityFigure", "name"), problems)
     given_unit = frame["unit"].str.casefold() if "unit" in frame else pd.Series("", index=frame.index)
     units = given_unit.replace({"%": "procent", "pct": "procent", "pct.": "procent"})
     values, periods, unit_list = [], [], []

@@ -6,17 +6,16 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
-from django.db.backends.base.operations import BaseDatabaseOperations
 
 from comparisons.models import DstValue
 from districts.models import PopulationCount
-from importers.parsers.common import Problem
+from importers.parsers.common import Problem, danish_integer, field_integer_range, field_max_length
 from importers.parsers.dst import dst_parse
 from reports.categories import offence_codes_register
 from reports.periods import Period, PeriodError
 
 from .results import Plan
-from .writer import rows_upsert
+from .writer import model_label, rows_upsert
 
 POPULATION_TABLES = {"FOLK1A"}
 TOTAL_DIMS = {"", "ALDER=IALT|KØN=TOT", "ALDER=IALT|CIVILSTAND=TOT|KØN=TOT", "CIVILSTAND=TOT|KØN=TOT", "KØN=TOT"}
@@ -102,12 +101,11 @@ def _population_problems(frame: pd.DataFrame) -> list[Problem]:
     The column's range is the one every supported database keeps (SQLite would take more than
     PostgreSQL), so a file is accepted or refused the same way everywhere.
     """
-    field = PopulationCount._meta.get_field("count")
-    low, high = BaseDatabaseOperations.integer_field_ranges[field.get_internal_type()]
+    low, high = field_integer_range(model_label(PopulationCount), "count")
     rows = frame[frame["table"].isin(POPULATION_TABLES) & frame["value"].notna()]
     values = rows["value"].astype(float)
     whole = np.isfinite(values) & (values == np.floor(values)) & values.between(low, high)
-    reason = f"Et befolkningstal skal være et helt tal fra {low:,} til {high:,}".replace(",", ".")
+    reason = f"Et befolkningstal skal være et helt tal fra {danish_integer(low)} til {danish_integer(high)}"
     bad = rows[~whole]
     return [Problem(int(row), str(column), str(cell), reason)
             for row, column, cell in zip(bad["row"], bad["column"], bad["cell"], strict=True)]
@@ -116,11 +114,11 @@ def _population_problems(frame: pd.DataFrame) -> list[Problem]:
 def _length_problems(frame: pd.DataFrame) -> list[Problem]:
     """Texts longer than their column (PostgreSQL refuses them at write): the table name and the variables."""
     problems = []
-    table_max = DstValue._meta.get_field("table").max_length or 0
+    table_max = field_max_length(model_label(DstValue), "table")
     for table in frame["table"].unique():
         if len(str(table)) > table_max:
             problems.append(Problem(None, "tabel", str(table), f"Tabelnavnet er for langt (højst {table_max} tegn)"))
-    dims_max = DstValue._meta.get_field("dims").max_length or 0
+    dims_max = field_max_length(model_label(DstValue), "dims")
     for row, dims in dict.fromkeys(zip(frame["row"], frame["dims"], strict=True)):
         if len(dims) > dims_max:
             problems.append(Problem(int(row), "", dims, f"Variablenes værdier fylder {len(dims)} tegn; der er "
