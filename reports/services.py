@@ -96,9 +96,27 @@ def public_table(*, slug: str, municipality: Municipality, period: str, to: str 
     table = figure_table(slug=slug, municipality=municipality, period=period, to=to, categories=categories,
                          date_basis="report")
     table = suppress(with_unknown_district(table, slug=slug), slug=slug, min_count=settings.SUPPRESSION_MIN_COUNT)
+    if slug == "charged-persons-residence":
+        table = hidden_in_code_order(table, own_code=municipality.code)
     if districts and "district" in table:
         table = table[table["district"].isin(districts)]
     return table.reset_index(drop=True)
+
+
+def hidden_in_code_order(table: pd.DataFrame, *, own_code: str) -> pd.DataFrame:
+    """Fig. 8's other home municipalities come most persons first; the hidden ones by code, after the shown ones.
+
+    Sorted by their true counts, the "<3" rows gave away which were 2 and which 1.
+    """
+    if table.empty:
+        return table
+    periods = {p: i for i, p in enumerate(dict.fromkeys(table["period"]))}
+    hidden = table["persons"].map(lambda v: isinstance(v, str))
+    rank = table["home_municipality_code"].map(lambda code: 0 if code == own_code else 3 if code == "" else 1)
+    rank = rank.where(~((rank == 1) & hidden), 2)
+    keys = pd.DataFrame({"p": table["period"].map(periods), "r": rank,
+                         "c": table["home_municipality_code"].where(rank == 2, "")}, index=table.index)
+    return table.loc[keys.sort_values(["p", "r", "c"], kind="stable").index]
 
 
 def with_unknown_district(table: pd.DataFrame, *, slug: str) -> pd.DataFrame:
