@@ -196,8 +196,7 @@ def suppress(table: pd.DataFrame, *, slug: str, min_count: int) -> pd.DataFrame:
     out[protection.value] = out[protection.value].astype(object)
     for column in own_derived + margin_derived:
         out[column] = out[column].astype(object)
-    order_columns = [c for c in table.columns if c not in (protection.value, *own_derived, *margin_derived)
-                     and table[c].dtype == object]
+    order_columns = [c for c in table.columns if c not in (protection.value, *own_derived, *margin_derived)]
     for _key, group in table.groupby(list(protection.keys), sort=False):
         cells = []
         for row, values in group.iterrows():
