@@ -194,3 +194,22 @@ def test_no_public_output_gives_a_small_count_away(demo, client):
                   for key in facts if key[0] in "py" and key[3] == "" and any(k[:3] == key[:3] and k[3] != ""
                                                                              for k in facts)}
     assert attack(strong, facts, known=remainders)["recovered"] == []
+
+
+def test_the_order_of_hidden_rows_tells_nothing(demo, client):
+    """Fig. 8 listed the other home municipalities by their true counts, so the '<3' rows came as all the 2s, then
+    all the 1s; now the shown ones come by count and the hidden ones after them by code."""
+    rows = intruder.rows_from_csv(client.get("/kommune/165/figur/charged-persons-residence.csv?"
+                                             + query("2016", "2025")).content)
+    facts = truth(demo, [("2016", "2025")])
+    for year in YEARS:
+        others = [r for r in rows if r["period"] == year and r["home_municipality_code"] not in ("165", "")]
+        hidden = [r["home_municipality_code"] for r in others if r["persons"] == "<3"]
+        shown = [int(r["persons"]) for r in others if r["persons"] != "<3"]
+        assert hidden == sorted(hidden) and shown == sorted(shown, reverse=True)
+        assert others[len(shown):] == [r for r in others if r["persons"] == "<3"]
+        true = {facts[("p", year, code, "")] for code in hidden}
+        assert true <= {1, 2}
+    assert any(len({facts[("p", y, r["home_municipality_code"], "")] for r in rows
+                    if r["period"] == y and r["persons"] == "<3" and r["home_municipality_code"] not in ("165", "")})
+               == 2 for y in YEARS)  # both 1s and 2s among them: the order had something to give away
