@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from districts.models import Municipality
 
@@ -63,6 +64,79 @@ def figure_table(
     return table.copy()
 
 
+def public_filters_check(*, municipality: Municipality, period: str, to: str | None, categories: list[str] | None,
+                         date_basis: str) -> None:
+    """The public view's fixed tables (domain.md, "Small counts"): whole years, report date, the report categories.
+
+    Their small counts are protected together (``reports.suppression``); quarters, half-years, another date basis or
+    other categories would be further tables from the same charges, and their differences could give a hidden
+    count away. Raises FigureError with a Danish message for anything else.
+    """
+    if any(p.kind != "Y" for p in figure_periods(period, to)):
+        raise FigureError(_(
+            "Den offentlige visning viser tal om sigtelser og sigtede for hele år (fx 2024 eller 2016–2025), så små "
+            "tal ikke kan regnes ud som forskellen mellem et år og dets kvartaler eller halvår. Log ind for at se "
+            "halvår og kvartaler."))
+    if date_basis != "report":
+        raise FigureError(_(
+            "Den offentlige visning henfører tal om sigtelser efter anmeldelsesdato. Log ind for at bruge "
+            "gerningsdato."))
+    if categories and set(categories) != set(default_categories(municipality)):
+        raise FigureError(_(
+            "Den offentlige visning viser tal om sigtelser og sigtede for kommunens faste gerningstyper (alle "
+            "sammen), så små tal ikke kan regnes ud ved at sammenligne udvalg. Log ind for at vælge gerningstyper."))
+
+
+def public_table(*, slug: str, municipality: Municipality, period: str, to: str | None,
+                 categories: list[str] | None, districts: list[str] | None, date_basis: str) -> pd.DataFrame:
+    """A personal figure as the public sees it: cut from the protected whole table (all districts), so choosing
+    districts shows the same cells as the whole table, never cells of a smaller table planned on its own."""
+    public_filters_check(municipality=municipality, period=period, to=to, categories=categories,
+                         date_basis=date_basis)
+    table = figure_table(slug=slug, municipality=municipality, period=period, to=to, categories=categories,
+                         date_basis="report")
+    table = suppress(with_unknown_district(table, slug=slug), slug=slug, min_count=settings.SUPPRESSION_MIN_COUNT)
+    if slug == "charged-persons-residence":
+        table = hidden_in_code_order(table, own_code=municipality.code)
+    if districts and "district" in table:
+        table = table[table["district"].isin(districts)]
+    return table.reset_index(drop=True)
+
+
+def hidden_in_code_order(table: pd.DataFrame, *, own_code: str) -> pd.DataFrame:
+    """Fig. 8's other home municipalities come most persons first; the hidden ones by code, after the shown ones.
+
+    Sorted by their true counts, the "<3" rows gave away which were 2 and which 1.
+    """
+    if table.empty:
+        return table
+    periods = {p: i for i, p in enumerate(dict.fromkeys(table["period"]))}
+    hidden = table["persons"].map(lambda v: isinstance(v, str))
+    rank = table["home_municipality_code"].map(lambda code: 0 if code == own_code else 3 if code == "" else 1)
+    rank = rank.where(~((rank == 1) & hidden), 2)
+    keys = pd.DataFrame({"p": table["period"].map(periods), "r": rank,
+                         "c": table["home_municipality_code"].where(rank == 2, "")}, index=table.index)
+    return table.loc[keys.sort_values(["p", "r", "c"], kind="stable").index]
+
+
+def with_unknown_district(table: pd.DataFrame, *, slug: str) -> pd.DataFrame:
+    """The charge tables with a row for the unknown district in every group, 0 where it has none.
+
+    A staff table has that row only when the chosen periods have such charges; in public a year's cells must look
+    the same whichever years are asked for, and a "<N" zero of a small group must not show as absent elsewhere.
+    """
+    if slug not in ("charges-by-category", "charges-share") or table.empty or (table["district"] == stats.UNKNOWN).any():
+        return table
+    keys = [c for c in table.columns if c in ("period", "district", "category")]
+    levels = [list(dict.fromkeys(table[c])) + ([stats.UNKNOWN] if c == "district" else []) for c in keys]
+    full = table.set_index(keys).reindex(pd.MultiIndex.from_product(levels, names=keys)).reset_index()
+    full["charges"] = full["charges"].fillna(0).astype(int)
+    if "share_pct" in full:  # 0 % of a group with charges, none of a group without (as the other rows)
+        total = full.groupby(["period", "category"])["charges"].transform("sum")
+        full["share_pct"] = full["share_pct"].where(full["district"] != stats.UNKNOWN, (total > 0).map({True: 0.0}))
+    return full[table.columns]
+
+
 def _figure_table(
     *, slug: str, municipality: Municipality, period: str, to: str | None,
     categories: list[str] | None, districts: list[str] | None, date_basis: str, public: bool,
@@ -89,15 +163,16 @@ def _figure_table(
         missing = sorted(set(districts) - {name for _pk, name in all_districts} - {stats.UNKNOWN})
         if missing:
             raise FigureError(f"Ukendt bydel i {municipality.name}: {', '.join(missing)}.")
-    if districts or public:
+    if public:
+        return public_table(slug=slug, municipality=municipality, period=period, to=to, categories=categories,
+                            districts=districts, date_basis=date_basis)
+    if districts:
         # A view of the whole staff table (cached: the default dashboard and the warming job fill it), so choosing
-        # districts or the public view computes nothing again: the chosen districts' rows, then suppression.
+        # districts computes nothing again: the chosen districts' rows.
         table = figure_table(slug=slug, municipality=municipality, period=period, to=to, categories=categories,
                              date_basis=date_basis)
-        if districts and "district" in table:
+        if "district" in table:
             table = table[table["district"].isin(districts)]
-        if public:  # figure_table keeps it only for personal figures
-            table = suppress(table.reset_index(drop=True), slug=slug, min_count=settings.SUPPRESSION_MIN_COUNT)
         return table.reset_index(drop=True)
     start, end = periods[0].start, periods[-1].end
     args = {"periods": periods, "categories": category_codes, "districts": all_districts}

@@ -46,9 +46,11 @@ def test_rule_edits_in_the_admin_change_the_version(reference, import_data):
 
 @pytest.mark.parametrize("slug", ["reports-per-1000", "charges-share", "charged-persons-residence"])
 def test_district_and_public_views_are_cut_from_the_cached_whole_table(town, monkeypatch, slug):
-    """Choosing districts, or the public view, reads the whole staff table from the cache and computes nothing:
-    the chosen districts' rows, then suppression (domain.md), exactly as computing them on their own did."""
+    """Choosing districts, or the public view, reads the whole staff table from the cache and computes nothing.
+    In public the whole table is protected first and the chosen districts' rows are cut from it (domain.md, "Small
+    counts": a smaller table planned on its own gave hidden cells away through the shares)."""
     from reports import selectors
+    from reports.services import with_unknown_district
     from reports.suppression import suppress
 
     whole = figure_table(slug=slug, municipality=town, period="2016")
@@ -56,9 +58,11 @@ def test_district_and_public_views_are_cut_from_the_cached_whole_table(town, mon
         monkeypatch.setattr(selectors, name, lambda **_kw: pytest.fail("computed again"))
 
     chosen = figure_table(slug=slug, municipality=town, period="2016", districts=["Øster", "Lund"], public=True)
-    expected = whole[whole["district"].isin(["Øster", "Lund"])] if "district" in whole else whole
-    expected = suppress(expected.reset_index(drop=True), slug=slug, min_count=3)
-    assert chosen.equals(expected)
+    expected = whole
+    if slug != "reports-per-1000":  # personal: protected in public, as a whole
+        expected = suppress(with_unknown_district(whole, slug=slug), slug=slug, min_count=3)
+    expected = expected[expected["district"].isin(["Øster", "Lund"])] if "district" in whole else expected
+    assert chosen.equals(expected.reset_index(drop=True))
     if "district" in whole:
         assert set(chosen["district"]) == {"Øster", "Lund"} and len(chosen) < len(whole)
     if slug != "reports-per-1000":  # personal: small numbers hidden in public
