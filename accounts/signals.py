@@ -9,6 +9,7 @@ from districts.models import District, StreetRange
 from reports.models import CategoryRule
 
 from .middleware import current_user
+from .models import Membership
 from .services import audit_log
 
 
@@ -41,3 +42,18 @@ for model in (CategoryRule, StreetRange, District):
         "mapping_created" if created else "mapping_changed", instance), sender=model, weak=False)
     post_delete.connect(lambda sender, instance, **kw: _mapping_changed("mapping_deleted", instance),
                         sender=model, weak=False)
+
+
+def _role_changed(action, instance, **kwargs):
+    """A role given, changed or taken away by a person (the admin's Adgange); demo and test loads are not."""
+    user = current_user()
+    if user is None:
+        return
+    audit_log(user=user, action=action, municipality=instance.municipality,
+              target=f"{instance.user.get_username()}: {instance.role.name}"[:200])
+
+
+post_save.connect(lambda sender, instance, created, **kw: _role_changed(
+    "role_granted" if created else "role_changed", instance), sender=Membership, weak=False)
+post_delete.connect(lambda sender, instance, **kw: _role_changed("role_removed", instance), sender=Membership,
+                    weak=False)

@@ -17,6 +17,7 @@ from .forms import UploadForm
 from .jobs import job_resume, job_stalled, job_status_display
 from .models import ImportBatch
 from .services import file_import, progress_get
+from .services.results import errors_grouped
 from .storage import upload_path, upload_store, uploads_purge
 from .tasks import import_start, rollback_start
 
@@ -81,6 +82,7 @@ def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
     return render(request, "importers/batch.html", {
         "batch": batch, "preview": preview, "columns": batch.options.get("_columns", []),
         "column_labels": PREVIEW_LABELS,
+        "errors": errors_grouped(batch.errors or []),
         "message": batch.options.get("_message", ""),
         "running": batch.status in ImportBatch.WORKING and not stalled,
         # the counts and duration on the batch are the preview's until the import has finished

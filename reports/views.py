@@ -91,5 +91,10 @@ def figure_download(request: HttpRequest, code: str, slug: str, fmt: str) -> Htt
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
     response = HttpResponse(exporters.export(table, fmt, sheet=slug), content_type=exporters.CONTENT_TYPES[fmt])
     name = f"{municipality.code}-{slug}-{filters.period_from}-{filters.period_to}.{fmt}"
+    spec = FIGURES.get(slug)
+    if spec is not None and spec.personal and not _is_public(request):  # exact counts of charges or persons
+        from accounts.services import audit_log
+
+        audit_log(user=request.user, action="figure_download", municipality=municipality, target=name)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
