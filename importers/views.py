@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -161,3 +161,37 @@ def data_quality(request: HttpRequest) -> HttpResponse:
             "gaps": quality.population_gaps(municipality=municipality),
         })
     return render(request, "importers/quality.html", context)
+
+
+@require_GET
+def help_page(request: HttpRequest) -> HttpResponse:
+    """User help: every file kind the importer accepts (from the parsers' own definitions), and what each figure
+    means."""
+    from reports.figures import FIGURES
+
+    from . import help as docs
+
+    figures = [{"anchor": docs.figure_anchor(slug), "title": spec.title, "number": spec.number, "slug": slug,
+                "columns": spec.columns, "paragraphs": docs.FIGURE_DEFINITIONS.get(slug, ())}
+               for slug, spec in FIGURES.items()]
+    figures.append({"anchor": docs.figure_anchor("municipality-comparison"), "slug": "municipality-comparison",
+                    "title": _("Sammenligning med andre kommuner"), "number": None,
+                    "columns": docs.COMPARISON_COLUMNS, "paragraphs": docs.FIGURE_DEFINITIONS["municipality-comparison"]})
+    return render(request, "help/help.html", {
+        "kinds": docs.KINDS, "general_rules": docs.GENERAL_RULES, "basics": docs.BASICS, "figures": figures,
+        "reading": docs.READING, "upload_limit_mb": settings.IMPORT_MAX_UPLOAD_BYTES / 1024 / 1024,
+    })
+
+
+@require_GET
+def help_template(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
+    """A template file for one kind: the headings and two example rows."""
+    from . import help as docs
+
+    try:
+        data, name = docs.template_file(kind, fmt)
+    except KeyError as exc:
+        raise Http404("Ingen skabelon") from exc
+    response = HttpResponse(data, content_type=docs.CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
