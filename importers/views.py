@@ -8,12 +8,13 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import ANALYST, user_municipalities
+from accounts.preselect import municipality_initial, municipality_remember
 from districts.models import Municipality
 from importers.parsers.police import HEADER_LABELS
 from reports.models import ReportedOffence
 
 from . import quality
-from .forms import UploadForm
+from .forms import KIND_CHOICES, UploadForm
 from .jobs import job_resume, job_stalled, job_status_display
 from .models import ImportBatch
 from .services import file_import, progress_get
@@ -38,9 +39,13 @@ def _batches(user):
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest) -> HttpResponse:
     municipalities = _analyst_municipalities(request.user)
-    form = UploadForm(request.POST or None, request.FILES or None, municipalities=municipalities)
+    kind = request.GET.get("filtype", "auto")  # "Upload igen" from a refused file's page keeps its kind
+    form = UploadForm(request.POST or None, request.FILES or None, municipalities=municipalities,
+                      initial={"municipality": municipality_initial(request, municipalities),
+                               "kind": kind if kind in dict(KIND_CHOICES) else "auto"})
     if request.method == "POST" and form.is_valid():
         uploads_purge()  # previews nobody confirmed in time
+        municipality_remember(request, form.cleaned_data["municipality"])
         data = form.cleaned_data["file"].read()
         result = file_import(
             data=data, file_name=form.cleaned_data["file"].name, kind=form.cleaned_data["kind"],
@@ -150,8 +155,11 @@ def resume(request: HttpRequest, batch_id: int) -> HttpResponse:
 def data_quality(request: HttpRequest) -> HttpResponse:
     municipalities = _analyst_municipalities(request.user)
     code = request.GET.get("kommune")
-    municipality = (municipalities.filter(code=code).first() if code else None) or municipalities.filter(
-        offences__isnull=False).distinct().first() or municipalities.first()
+    # the one asked for, else the one the user last looked at, else the first with offences
+    municipality = ((municipalities.filter(code=code).first() if code else None)
+                    or municipality_initial(request, municipalities)
+                    or municipalities.filter(offences__isnull=False).distinct().first() or municipalities.first())
+    municipality_remember(request, municipality if code else None)
     context = {"municipalities": municipalities, "municipality": municipality}
     if municipality is not None:
         context.update({

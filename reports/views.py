@@ -2,6 +2,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from accounts.preselect import municipality_remember
 from districts.models import Municipality
 
 from . import exporters, selectors
@@ -44,6 +45,7 @@ def _filters(request: HttpRequest, municipality: Municipality) -> tuple[FigureFi
 @require_GET
 def dashboard(request: HttpRequest, code: str) -> HttpResponse:
     municipality = get_object_or_404(Municipality, code=code)
+    municipality_remember(request, municipality)  # the data-quality page and the forms start on it
     with memo():  # the page reads each selector result and the data version once
         form, filters = _filters(request, municipality)
         context = {"municipality": municipality, "form": form, "filters": filters, "public": _is_public(request),
