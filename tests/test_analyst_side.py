@@ -87,6 +87,19 @@ def test_role_changes_are_audited(admin_client, reference, django_user_model):
     assert entries == [("role_granted", "admin", "ny: Leder", "165"), ("role_removed", "admin", "ny: Leder", "165")]
 
 
+def test_making_a_user_superuser_is_audited_as_a_role_change(admin_client, django_user_model):
+    user = django_user_model.objects.create_user("ny", password="x-kode-1234")
+    page = admin_client.get(f"/admin/auth/user/{user.pk}/change/")
+    assert page.status_code == 200
+    admin_client.post(f"/admin/auth/user/{user.pk}/change/", {
+        "username": "ny", "is_active": "on", "is_superuser": "on", "date_joined_0": "2026-01-01",
+        "date_joined_1": "10:00:00", "initial-date_joined_0": "2026-01-01", "initial-date_joined_1": "10:00:00"})
+    user.refresh_from_db()
+    assert user.is_superuser
+    assert list(AuditEntry.objects.filter(action="role_granted").values_list("username", "target")) == [
+        ("admin", "ny: superbruger")]
+
+
 def test_downloads_of_person_level_figures_are_audited(client, town, member):
     client.force_login(member("Medarbejder", town))
     client.get("/kommune/165/figur/reports-per-1000.csv?period_from=2016&period_to=2016")
