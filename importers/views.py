@@ -74,6 +74,7 @@ PREVIEW_LABELS = {
     "police_initiated": _("Politiets initiativ"), "person_key": _("Personnøgle"), "street_name": _("Vejnavn"),
     "date": _("Dato"), "count": _("Antal"), "age": _("Alder"), "age_from": _("Alder fra"), "age_to": _("Alder til"),
     "geometry": _("Geometri"), "value": _("Værdi"), "period": _("Periode"), "name": _("Navn"),
+    "table": _("Tabel"), "area_code": _("Områdekode"), "area_name": _("Område"), "dims": _("Variable"),
 }
 
 
