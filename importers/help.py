@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from .parsers.dst import AREA_VARIABLES, TIME_VARIABLES
 from .parsers.police import (
     CHARGE_ALIASES,
     CHARGE_REQUIRED,
@@ -170,6 +171,19 @@ CATEGORY_COLUMNS = (
     Column("municipality", _("Kommunen, hvis gerningstypen er en af dens rapportkategorier."), ("", "")),
 )
 
+# the StatBank API CSV's columns (the other two forms carry the same variables in their own layout)
+DST_ALIASES = {"area": ["OMRÅDE", *sorted(AREA_VARIABLES - {"OMRÅDE"})], "variable": ["OVERTRÆD"],
+               "time": ["TID", *sorted(TIME_VARIABLES - {"TID"})], "value": ["INDHOLD"]}
+DST_REQUIRED = ("area", "time", "value")
+DST_COLUMNS = (
+    Column("area", _("Området: kode (165), navn (Albertslund) eller begge (165 Albertslund); 000 er hele landet, "
+                     "081–085 regionerne."), ("165 Albertslund", "165 Albertslund")),
+    Column("variable", _("Tabellens øvrige variable, én kolonne hver (STRAF11: OVERTRÆD; FOLK1A fx KØN og ALDER): "
+                         "kode, navn eller begge."), ("TOT Forbrydelser i alt", "TOT Forbrydelser i alt")),
+    Column("time", _("Perioden: kvartal (2016K1, på engelsk 2016Q1) eller år (2016)."), ("2016K1", "2016K2")),
+    Column("value", _("Værdien; '..' betyder manglende eller fortrolig. Decimalkomma eller -punktum."), ("401", "..")),
+)
+
 GENERAL_RULES = (
     _("Filen læses og kontrolleres helt, før noget gemmes; har den fejl, gemmes intet, og alle fejl vises med række, "
       "kolonne, værdi og årsag."),
@@ -234,7 +248,7 @@ KINDS: tuple[FileKind, ...] = (
           "gerningskommune, kvartal) og STRAF22 (anmeldelser og sigtelser efter kommune, år). Tre former kan "
           "indlæses: CSV fra Statistikbankens API, CSV hentet på statbank.dk og PC-Axis (.px). Skabelonen er "
           "API-formen; den kommer ikke som Excel, fordi DST-filer indlæses som CSV eller .px."),
-        formats=("csv",), template_name="dst-STRAF11-skabelon",
+        DST_COLUMNS, DST_ALIASES, DST_REQUIRED, formats=("csv",), template_name="dst-STRAF11-skabelon",
         rules=(_("Manglende eller fortrolige værdier ('..') gemmes som manglende, aldrig som 0."),
                _("Ukendte områder, perioder og værdier, der ikke er tal, afvises med filens linjenummer. "
                  "Christiansø (411) springes over.")),
@@ -279,9 +293,6 @@ KINDS: tuple[FileKind, ...] = (
 BY_KIND = {k.kind: k for k in KINDS}
 assert set(PERSON_COLUMNS) <= set(CHARGE_ALIASES)  # the person columns the help describes are the parser's
 
-DST_TEMPLATE = [["OMRÅDE", "OVERTRÆD", "TID", "INDHOLD"],
-                ["165 Albertslund", "TOT Forbrydelser i alt", "2016K1", "401"],
-                ["165 Albertslund", "TOT Forbrydelser i alt", "2016K2", ".."]]
 # two districts of Albertslund, roughly where they lie (WGS84); replace names and coordinates with your own
 BOUNDARIES_TEMPLATE = {
     "type": "FeatureCollection",
@@ -309,7 +320,7 @@ def template_file(kind: str, fmt: str) -> tuple[bytes, str]:
     name = f"{spec.template_name}.{fmt}"
     if kind == "boundaries":
         return json.dumps(BOUNDARIES_TEMPLATE, ensure_ascii=False, indent=1).encode(), name
-    rows = DST_TEMPLATE if kind == "dst" else spec.template_rows()
+    rows = spec.template_rows()
     if fmt == "csv":  # as Danish Excel writes it: semicolons, and a BOM so Excel reads UTF-8
         text = io.StringIO()
         csv.writer(text, delimiter=";", lineterminator="\r\n").writerows(rows)
