@@ -28,6 +28,7 @@ class Rule:
 POLICY: dict[str, Rule] = {
     "home": Rule(anonymous=True),
     "healthz": Rule(anonymous=True),
+    "favicon": Rule(anonymous=True),
     "set_language": Rule(anonymous=True),
     "login": Rule(anonymous=True),
     "logout": Rule(anonymous=True),
@@ -57,6 +58,8 @@ POLICY: dict[str, Rule] = {
     "report_publish": Rule(roles=(MANAGER,)),
     "report_copy": Rule(roles=(MANAGER,)),
     "audit_log": Rule(roles=(ANALYST,)),
+    "help": Rule(anonymous=True),  # the user documentation holds no data
+    "help_template": Rule(anonymous=True),
 }
 # Django admin guards itself (is_staff + model permissions); our middleware leaves it alone.
 SELF_GUARDED_NAMESPACES = {"admin"}

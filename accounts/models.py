@@ -42,14 +42,19 @@ class AuditEntry(models.Model):
         "login_failed": _("forkert adgangskode"),
         "login_locked_out": _("spærret efter for mange forsøg"),
         "import": _("fil indlæst"),
+        "import_rejected": _("fil afvist"),
         "import_rollback": _("kørsel rullet tilbage"),
         "import_retry": _("kørsel startet igen"),
         "import_abandon": _("kørsel opgivet"),
         "mapping_created": _("referencedata oprettet"),
         "mapping_changed": _("referencedata ændret"),
         "mapping_deleted": _("referencedata slettet"),
-        "report_publish": _("rapport udgivet"),
+        "report_publish": _("rapport offentliggjort"),
         "report_export": _("rapport hentet som PDF"),
+        "figure_download": _("tal om sigtede hentet"),
+        "role_granted": _("rolle givet"),
+        "role_changed": _("rolle ændret"),
+        "role_removed": _("rolle frataget"),
     }
 
     at = models.DateTimeField(_("tidspunkt"), auto_now_add=True, db_index=True)

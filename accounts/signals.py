@@ -1,14 +1,16 @@
 """Audit entries for logins that fail, lock-outs and changes to mappings, wherever they happen."""
 
 from axes.signals import user_locked_out
+from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_login_failed
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from districts.models import District, StreetRange
 from reports.models import CategoryRule
 
 from .middleware import current_user
+from .models import Membership
 from .services import audit_log
 
 
@@ -41,3 +43,41 @@ for model in (CategoryRule, StreetRange, District):
         "mapping_created" if created else "mapping_changed", instance), sender=model, weak=False)
     post_delete.connect(lambda sender, instance, **kw: _mapping_changed("mapping_deleted", instance),
                         sender=model, weak=False)
+
+
+def _role_changed(action, instance, **kwargs):
+    """A role given, changed or taken away by a person (the admin's Adgange); demo and test loads are not."""
+    user = current_user()
+    if user is None:
+        return
+    audit_log(user=user, action=action, municipality=instance.municipality,
+              target=f"{instance.user.get_username()}: {instance.role.name}"[:200])
+
+
+post_save.connect(lambda sender, instance, created, **kw: _role_changed(
+    "role_granted" if created else "role_changed", instance), sender=Membership, weak=False)
+post_delete.connect(lambda sender, instance, **kw: _role_changed("role_removed", instance), sender=Membership,
+                    weak=False)
+
+
+_FLAGS = {"is_superuser": "superbruger", "is_staff": "adgang til administrationen", "is_active": "aktiv"}
+
+
+@receiver(pre_save, sender=settings.AUTH_USER_MODEL)
+def _user_flags_before(sender, instance, **kwargs):
+    """A user's superuser, staff and active flags are roles too: remember them before a save changes them."""
+    if instance.pk and current_user() is not None:
+        instance._flags_before = sender.objects.filter(pk=instance.pk).values(*_FLAGS).first()
+
+
+@receiver(post_save, sender=settings.AUTH_USER_MODEL)
+def _user_flags_after(sender, instance, created, **kwargs):
+    before = getattr(instance, "_flags_before", None)
+    user = current_user()
+    if user is None or not before:
+        return
+    for flag, name in _FLAGS.items():
+        if before[flag] != getattr(instance, flag):
+            audit_log(user=user, action="role_granted" if getattr(instance, flag) else "role_removed",
+                      target=f"{instance.get_username()}: {name}"[:200])
+    instance._flags_before = None

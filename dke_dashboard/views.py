@@ -1,6 +1,7 @@
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.db import connection
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -32,3 +33,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception as exc:  # noqa: BLE001 - any DB failure means unhealthy
         return JsonResponse({"status": "error", "database": str(exc.__class__.__name__)}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers and tools that ask for /favicon.ico get the app's icon (pages link it themselves)."""
+    return HttpResponsePermanentRedirect(staticfiles_storage.url("favicon.svg"))

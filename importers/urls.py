@@ -10,4 +10,6 @@ urlpatterns = [
     path("import/<int:batch_id>/rul-tilbage/", views.rollback, name="import_rollback"),
     path("import/<int:batch_id>/genstart/", views.resume, name="import_resume"),
     path("datakvalitet/", views.data_quality, name="data_quality"),
+    path("hjaelp/", views.help_page, name="help"),
+    path("hjaelp/skabelon/<slug:kind>.<slug:fmt>", views.help_template, name="help_template"),
 ]

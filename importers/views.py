@@ -2,21 +2,23 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import ANALYST, user_municipalities
+from accounts.preselect import municipality_initial, municipality_remember
 from districts.models import Municipality
 from importers.parsers.police import HEADER_LABELS
 from reports.models import ReportedOffence
 
 from . import quality
-from .forms import UploadForm
+from .forms import KIND_CHOICES, UploadForm
 from .jobs import job_resume, job_stalled, job_status_display
 from .models import ImportBatch
 from .services import file_import, progress_get
+from .services.results import errors_grouped
 from .storage import upload_path, upload_store, uploads_purge
 from .tasks import import_start, rollback_start
 
@@ -37,9 +39,13 @@ def _batches(user):
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest) -> HttpResponse:
     municipalities = _analyst_municipalities(request.user)
-    form = UploadForm(request.POST or None, request.FILES or None, municipalities=municipalities)
+    kind = request.GET.get("filtype", "auto")  # "Upload igen" from a refused file's page keeps its kind
+    form = UploadForm(request.POST or None, request.FILES or None, municipalities=municipalities,
+                      initial={"municipality": municipality_initial(request, municipalities),
+                               "kind": kind if kind in dict(KIND_CHOICES) else "auto"})
     if request.method == "POST" and form.is_valid():
         uploads_purge()  # previews nobody confirmed in time
+        municipality_remember(request, form.cleaned_data["municipality"])
         data = form.cleaned_data["file"].read()
         result = file_import(
             data=data, file_name=form.cleaned_data["file"].name, kind=form.cleaned_data["kind"],
@@ -68,6 +74,7 @@ PREVIEW_LABELS = {
     "police_initiated": _("Politiets initiativ"), "person_key": _("Personnøgle"), "street_name": _("Vejnavn"),
     "date": _("Dato"), "count": _("Antal"), "age": _("Alder"), "age_from": _("Alder fra"), "age_to": _("Alder til"),
     "geometry": _("Geometri"), "value": _("Værdi"), "period": _("Periode"), "name": _("Navn"),
+    "table": _("Tabel"), "area_code": _("Områdekode"), "area_name": _("Område"), "dims": _("Variable"),
 }
 
 
@@ -81,6 +88,7 @@ def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
     return render(request, "importers/batch.html", {
         "batch": batch, "preview": preview, "columns": batch.options.get("_columns", []),
         "column_labels": PREVIEW_LABELS,
+        "errors": errors_grouped(batch.errors or []),
         "message": batch.options.get("_message", ""),
         "running": batch.status in ImportBatch.WORKING and not stalled,
         # the counts and duration on the batch are the preview's until the import has finished
@@ -148,8 +156,11 @@ def resume(request: HttpRequest, batch_id: int) -> HttpResponse:
 def data_quality(request: HttpRequest) -> HttpResponse:
     municipalities = _analyst_municipalities(request.user)
     code = request.GET.get("kommune")
-    municipality = (municipalities.filter(code=code).first() if code else None) or municipalities.filter(
-        offences__isnull=False).distinct().first() or municipalities.first()
+    # the one asked for, else the one the user last looked at, else the first with offences
+    municipality = ((municipalities.filter(code=code).first() if code else None)
+                    or municipality_initial(request, municipalities)
+                    or municipalities.filter(offences__isnull=False).distinct().first() or municipalities.first())
+    municipality_remember(request, municipality if code else None)
     context = {"municipalities": municipalities, "municipality": municipality}
     if municipality is not None:
         context.update({
@@ -159,3 +170,37 @@ def data_quality(request: HttpRequest) -> HttpResponse:
             "gaps": quality.population_gaps(municipality=municipality),
         })
     return render(request, "importers/quality.html", context)
+
+
+@require_GET
+def help_page(request: HttpRequest) -> HttpResponse:
+    """User help: every file kind the importer accepts (from the parsers' own definitions), and what each figure
+    means."""
+    from reports.figures import FIGURES
+
+    from . import help as docs
+
+    figures = [{"anchor": docs.figure_anchor(slug), "title": spec.title, "number": spec.number, "slug": slug,
+                "columns": spec.columns, "paragraphs": docs.FIGURE_DEFINITIONS.get(slug, ())}
+               for slug, spec in FIGURES.items()]
+    figures.append({"anchor": docs.figure_anchor("municipality-comparison"), "slug": "municipality-comparison",
+                    "title": _("Sammenligning med andre kommuner"), "number": None,
+                    "columns": docs.COMPARISON_COLUMNS, "paragraphs": docs.FIGURE_DEFINITIONS["municipality-comparison"]})
+    return render(request, "help/help.html", {
+        "kinds": docs.KINDS, "general_rules": docs.GENERAL_RULES, "basics": docs.BASICS, "figures": figures,
+        "reading": docs.READING, "upload_limit_mb": settings.IMPORT_MAX_UPLOAD_BYTES / 1024 / 1024,
+    })
+
+
+@require_GET
+def help_template(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
+    """A template file for one kind: the headings and two example rows."""
+    from . import help as docs
+
+    try:
+        data, name = docs.template_file(kind, fmt)
+    except KeyError as exc:
+        raise Http404("Ingen skabelon") from exc
+    response = HttpResponse(data, content_type=docs.CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -2,6 +2,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from accounts.preselect import municipality_remember
 from districts.models import Municipality
 
 from . import exporters, selectors
@@ -44,6 +45,7 @@ def _filters(request: HttpRequest, municipality: Municipality) -> tuple[FigureFi
 @require_GET
 def dashboard(request: HttpRequest, code: str) -> HttpResponse:
     municipality = get_object_or_404(Municipality, code=code)
+    municipality_remember(request, municipality)  # the data-quality page and the forms start on it
     with memo():  # the page reads each selector result and the data version once
         form, filters = _filters(request, municipality)
         context = {"municipality": municipality, "form": form, "filters": filters, "public": _is_public(request),
@@ -91,5 +93,10 @@ def figure_download(request: HttpRequest, code: str, slug: str, fmt: str) -> Htt
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
     response = HttpResponse(exporters.export(table, fmt, sheet=slug), content_type=exporters.CONTENT_TYPES[fmt])
     name = f"{municipality.code}-{slug}-{filters.period_from}-{filters.period_to}.{fmt}"
+    spec = FIGURES.get(slug)
+    if spec is not None and spec.personal and not _is_public(request):  # exact counts of charges or persons
+        from accounts.services import audit_log
+
+        audit_log(user=request.user, action="figure_download", municipality=municipality, target=name)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -16,6 +16,9 @@ FIGURES = (LOGIN, OK, OK, OK, DENY, OK)
 EXPECTED = {
     "home": (OK,) * 6,
     "healthz": (OK,) * 6,
+    "favicon": (301,) * 6,  # to the static icon
+    "help": (OK,) * 6,
+    "help_template": (OK,) * 6,
     "login": (OK, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),  # logged-in users are sent on
     "dashboard": FIGURES,
     "figure_detail": FIGURES,
@@ -103,7 +106,7 @@ def test_access_matrix(client, users, batch, report, indicator, name):
     url = None
     for kwargs in ({}, {"code": KWARGS["code"]}, {k: KWARGS[k] for k in ("code", "slug")}, KWARGS,
                    {"code": KWARGS["code"], "fmt": "csv"}, {"code": KWARGS["code"], "indicator_id": indicator.pk},
-                   {"batch_id": batch.pk}, {"report_id": report.pk}):
+                   {"batch_id": batch.pk}, {"report_id": report.pk}, {"kind": "offences", "fmt": "csv"}):
         try:
             url = reverse(name, kwargs=kwargs)
             break

@@ -33,7 +33,8 @@ def test_api_csv_danish_codes_labels_decimal_comma_and_missing(reference):
 
 def test_api_csv_english_needs_table_name(reference):
     refused = load("api_en.csv")
-    assert not refused.ok and "--dst-table" in refused.message
+    assert not refused.ok and "'DST-tabel'" in refused.message and "--" not in refused.message  # web: the form's field
+    assert "--dst-table" in refused.cli_message  # the command line: its option
     result = load("api_en.csv", dst_table="STRAF11")
     assert result.ok, result.errors
     assert value("STRAF11", "165", "OVERTRÆD=TOT", "2016K2") == 402.5  # 2016Q2 → 2016K2
@@ -50,7 +51,9 @@ def test_website_csv_wide_with_title_label_rows_and_footnote(reference):
 def test_website_csv_without_title_is_refused_until_table_and_fixed_values_given(reference):
     refused = load("uden_titel.csv")
     assert not refused.ok
-    assert "--dst-table" in refused.message and "--dst-fixed" in refused.message
+    assert "'DST-tabel'" in refused.message and "'DST faste værdier'" in refused.message
+    assert "--" not in refused.message
+    assert "--dst-table" in refused.cli_message and "--dst-fixed" in refused.cli_message
     result = load("uden_titel.csv", dst_table="STRAF11", dst_fixed={"OVERTRÆD": "TOT"})
     assert result.ok, result.errors
     assert value("STRAF11", "183", "OVERTRÆD=TOT", "2016K2") == 310

@@ -20,7 +20,15 @@ import pandas as pd
 
 
 class ParseError(ValueError):
-    """A file that cannot be read at all (wrong format, empty, …). Message in Danish."""
+    """A file that cannot be read at all (wrong format, empty, …). Message in Danish.
+
+    The message speaks of the upload form's fields; ``cli`` is the same advice for the command line
+    (``import_file``'s options), where they differ.
+    """
+
+    def __init__(self, message: str, *, cli: str | None = None):
+        super().__init__(message)
+        self.cli = cli or message
 
 
 @dataclass
@@ -32,6 +40,7 @@ class Problem:
     value: str
     reason: str
     severity: str = "error"  # or "warning"
+    cli_reason: str | None = None  # the reason for the command line, where it names options instead of form fields
 
     def as_dict(self) -> dict:
         return {

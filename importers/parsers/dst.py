@@ -223,10 +223,9 @@ def dst_parse(data: bytes, *, file_name: str, municipalities: dict[str, str], ta
 def _need_table(table: str | None, file_name: str, what: str) -> str:
     table = table or _table_from_name(file_name)
     if not table:
-        raise ParseError(
-            f"Filen {file_name} siger ikke, hvilken DST-tabel den kommer fra ({what}). Angiv tabellen i "
-            "formularen eller med --dst-table, fx --dst-table STRAF11."
-        )
+        said = f"Filen {file_name} siger ikke, hvilken DST-tabel den kommer fra ({what})."
+        raise ParseError(f"{said} Skriv tabellen i feltet 'DST-tabel', fx STRAF11, og kontrollér filen igen.",
+                         cli=f"{said} Angiv tabellen med --dst-table, fx --dst-table STRAF11.")
     return table.upper()
 
 
@@ -344,10 +343,12 @@ def _website_csv(text, *, file_name, areas, table, fixed) -> Parsed:
         table = table or _table_from_name(file_name) or next(
             (t for known, t in KNOWN_TITLES.items() if title.casefold().startswith(known)), None)
     if not title and not table:
+        said = f"Filen {file_name} mangler titellinjen, så tabel og variable kan ikke ses."
         raise ParseError(
-            f"Filen {file_name} mangler titellinjen, så tabel og variable kan ikke ses. Angiv tabellen med "
-            "--dst-table (fx STRAF11) og faste værdier med --dst-fixed (fx OVERTRÆD=TOT)."
-        )
+            f"{said} Skriv tabellen i feltet 'DST-tabel' (fx STRAF11) og de faste værdier i feltet "
+            "'DST faste værdier' (fx OVERTRÆD=TOT), og kontrollér filen igen.",
+            cli=f"{said} Angiv tabellen med --dst-table (fx STRAF11) og faste værdier med --dst-fixed "
+                "(fx OVERTRÆD=TOT).")
     table = _need_table(table, file_name, "titellinjen nævner ikke tabellen")
     data_rows = reader[header_index + 1:]
     levels = n_labels
@@ -386,10 +387,10 @@ def _website_csv(text, *, file_name, areas, table, fixed) -> Parsed:
         values = {variables[i]: current.get(i, "") for i in range(levels)}
         absent = [v for v in missing if not values.get(v)]
         if absent:
-            raise ParseError(
-                f"Filen {file_name} mangler etiketten for variablen {', '.join(absent)} (der var kun valgt én værdi). "
-                f"Angiv den med --dst-fixed, fx --dst-fixed {absent[0]}=TOT."
-            )
+            said = (f"Filen {file_name} mangler etiketten for variablen {', '.join(absent)} "
+                    "(der var kun valgt én værdi).")
+            raise ParseError(f"{said} Skriv den i feltet 'DST faste værdier', fx {absent[0]}=TOT, og kontrollér "
+                             "filen igen.", cli=f"{said} Angiv den med --dst-fixed, fx --dst-fixed {absent[0]}=TOT.")
         code, name = areas.resolve(values[area_var])
         if code is None:
             if is_christianso(values[area_var]):

@@ -52,7 +52,9 @@ CHARGE_ALIASES: dict[str, list[str]] = {
     "home_district": ["Bopæl bydel"],
 }
 NAME_HEADERS = {"navn", "fornavn", "efternavn", "sigtetnavn", "fuldtnavn"}
-OFFENCE_REQUIRED = ["journal_number", "report_date", "code"]
+OFFENCE_REQUIRED = ["journal_number", "report_date", "code"]  # and "municipality" unless the upload names one
+CHARGE_REQUIRED = ["journal_number"]  # and "person_id" or "cpr"
+PERSON_COLUMNS = ["person_id", "cpr"]  # a charge needs one of them
 UNKNOWN_RESIDENCE = {"", "uoplyst", "ukendt", "998", "999", "0", "000"}
 # ASCII digits only: \d would take Arabic-Indic and other Unicode digits too
 _CPR = re.compile(r"^\s*([0-9]{2})([0-9]{2})([0-9]{2})-?([0-9]{4})\s*$")
@@ -482,11 +484,11 @@ def charges_parse(
     """
     problems: list[Problem] = []
     warnings: list[str] = list(raw.attrs.get("warnings", []))
-    frame = canonical_frame(raw, CHARGE_ALIASES, required=["journal_number"], what="sigtelser", file_name=file_name,
+    frame = canonical_frame(raw, CHARGE_ALIASES, required=CHARGE_REQUIRED, what="sigtelser", file_name=file_name,
                             max_lengths=CHARGE_MAX_LENGTHS, problems=problems, warnings=warnings)
     frame = _person_columns(frame)
     columns_in_file = sorted(set(frame.columns) - {"row"})
-    if "person_id" not in frame and "cpr" not in frame:
+    if not any(column in frame for column in PERSON_COLUMNS):
         raise ParseError(
             f"Filen {file_name} mangler en personkolonne: 'Person-ID' (eller 'Løbenummer', 'Sigtet ID') "
             "eller 'CPR'."

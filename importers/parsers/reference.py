@@ -48,6 +48,11 @@ METRIC_ALIASES = {
     "name": ["Nøgletal"], "period": ["Periode"], "value": ["Værdi"], "district": ["Bydel"],
     "unit": ["Enhed"], "municipality": ["Kommunekode", "Kommune"],
 }
+# the columns each file must have (the help page's tables read these too)
+POPULATION_REQUIRED = ["district", "date", "count"]
+STREET_REQUIRED = ["street_name", "house_from", "house_to", "district"]
+CATEGORY_REQUIRED = ["category", "code", "source"]
+METRIC_REQUIRED = ["name", "period", "value"]
 _HOUSE = re.compile(r"^\s*(\d+)\s*([A-Za-zÆØÅæøå]?)\s*$")
 _AGE_BAND = re.compile(r"^\s*(\d+)\s*(?:-|–|til)\s*(\d+)\s*(?:år)?\s*$")
 _POSTCODE = re.compile(r"\d{4}")  # Danish postcodes are four digits (0800 Høje Taastrup … 9990 Skagen)
@@ -142,7 +147,7 @@ def _age_band(text: str, highest: int) -> tuple[int, int]:
 
 
 def population_parse(raw, *, file_name, municipalities, default_municipality) -> Parsed:
-    frame = canonical_frame(raw, POPULATION_ALIASES, required=["district", "date", "count"],
+    frame = canonical_frame(raw, POPULATION_ALIASES, required=POPULATION_REQUIRED,
                             what="befolkningstal", file_name=file_name)
     problems: list[Problem] = []
     frame["municipality"] = _municipality_column(frame, municipalities, default_municipality, problems)
@@ -288,7 +293,7 @@ def _street_conflicts(frame: pd.DataFrame, problems: list[Problem]) -> None:
 
 
 def streets_parse(raw, *, file_name, municipalities, default_municipality) -> Parsed:
-    frame = canonical_frame(raw, STREET_ALIASES, required=["street_name", "house_from", "house_to", "district"],
+    frame = canonical_frame(raw, STREET_ALIASES, required=STREET_REQUIRED,
                             what="vejtabellen", file_name=file_name)
     problems: list[Problem] = []
     frame["municipality"] = _municipality_column(frame, municipalities, default_municipality, problems)
@@ -333,7 +338,7 @@ def _exclude(text: str) -> bool | None:
 
 
 def categories_parse(raw, *, file_name, municipalities) -> Parsed:
-    frame = canonical_frame(raw, CATEGORY_ALIASES, required=["category", "code", "source"],
+    frame = canonical_frame(raw, CATEGORY_ALIASES, required=CATEGORY_REQUIRED,
                             what="gerningstyper", file_name=file_name)
     problems: list[Problem] = []
     frame["category"] = frame["category"].str.casefold()
@@ -385,7 +390,7 @@ def categories_parse(raw, *, file_name, municipalities) -> Parsed:
 
 
 def metrics_parse(raw, *, file_name, municipalities, default_municipality) -> Parsed:
-    frame = canonical_frame(raw, METRIC_ALIASES, required=["name", "period", "value"],
+    frame = canonical_frame(raw, METRIC_ALIASES, required=METRIC_REQUIRED,
                             what="nøgletal", file_name=file_name)
     problems: list[Problem] = []
     frame["municipality"] = _municipality_column(frame, municipalities, default_municipality, problems)

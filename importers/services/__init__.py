@@ -23,6 +23,10 @@ from importers.models import ImportBatch
 from importers.parsers.common import ParseError, Problem, decode_bytes, normalise_header
 from importers.parsers.police import CHARGE_ALIASES, OFFENCE_ALIASES, charges_parse, offences_parse
 from importers.parsers.reference import (
+    CATEGORY_ALIASES,
+    METRIC_ALIASES,
+    POPULATION_ALIASES,
+    STREET_ALIASES,
     boundaries_parse,
     categories_parse,
     metrics_parse,
@@ -41,6 +45,7 @@ from .results import (
     ImportResult,
     Plan,
     frame_preview,
+    problems_sorted,
     replace_period_dates,
 )
 from .rollback import batch_rollback
@@ -87,10 +92,10 @@ def kind_detect(*, data: bytes, file_name: str) -> str:
         return "population"
     if "indhold" in headers or any(h.startswith(("omraade", "tid")) for h in headers):
         return "dst"
-    raise ParseError(
-        f"Filtypen for {file_name} kunne ikke genkendes ud fra kolonnerne "
-        f"({', '.join(sorted(headers))[:300]}). Vælg filtypen i formularen (--kind)."
-    )
+    said = (f"Filtypen for {file_name} kunne ikke genkendes ud fra kolonnerne "
+            f"({', '.join(sorted(headers))[:300]}).")
+    raise ParseError(f"{said} Vælg filtypen i feltet 'Filtype', eller ret kolonneoverskrifterne (se Hjælp).",
+                     cli=f"{said} Angiv filtypen med --kind.")
 
 
 def _looks_like_dst(data: bytes, file_name: str) -> bool:
@@ -217,7 +222,7 @@ def file_import(
             data = Path(str(path)).read_bytes() if data is None else data
             plan = _prepare(kind, data=data, file_name=file_name, municipality=municipality, options=options)
     except ParseError as exc:
-        return _rejected(result, str(exc), started=started, dry_run=dry_run)
+        return _rejected(result, str(exc), started=started, dry_run=dry_run, cli=exc.cli)
     except DatabaseError:
         raise
     except Exception as exc:  # a file no parser rule foresaw: the analyst still gets an answer, not a crash
@@ -229,7 +234,7 @@ def file_import(
     result.rows_read, result.warnings = plan.rows_read, plan.warnings
     result.period_from, result.period_to = plan.period
     if plan.problems:
-        result.errors = plan.problems[:MAX_ERRORS_SHOWN]
+        result.errors = problems_sorted(plan.problems)[:MAX_ERRORS_SHOWN]
         result.error_total = len(plan.problems)
         result.rows_rejected = len({p.row for p in plan.problems})
         return _finish(result, status=ImportBatch.Status.REJECTED, started=started, dry_run=dry_run,
@@ -259,12 +264,12 @@ def file_import(
                     transaction.set_rollback(True)
         except stream.Rejected as exc:
             result.rows_read, result.warnings, result.preview = plan.rows_read, plan.warnings, plan.preview
-            result.errors, result.error_total = exc.problems, exc.total
+            result.errors, result.error_total = problems_sorted(exc.problems), exc.total
             result.rows_rejected = len({p.row for p in exc.problems})
             return _finish(result, status=ImportBatch.Status.REJECTED, started=started, dry_run=dry_run,
                            message=f"Filen er afvist: {exc.total} fejl. Intet er gemt.")
         except ParseError as exc:
-            return _rejected(result, str(exc), started=started, dry_run=False)
+            return _rejected(result, str(exc), started=started, dry_run=False, cli=exc.cli)
         except Exception as exc:  # the transaction is rolled back; the batch must not stay "running"
             log.exception("Import batch %s failed", batch.pk)
             message = (f"Indlæsningen af {file_name} fejlede uventet ({type(exc).__name__}); intet er gemt. "
@@ -295,9 +300,11 @@ def file_import(
                                 f"{counts.unchanged} uændret, {counts.removed} fjernet."))
 
 
-def _rejected(result: ImportResult, message: str, *, started: float, dry_run: bool) -> ImportResult:
-    """The file as a whole cannot be read: one error, nothing written."""
-    result.errors, result.error_total = [Problem(None, "", "", message)], 1
+def _rejected(result: ImportResult, message: str, *, started: float, dry_run: bool,
+              cli: str | None = None) -> ImportResult:
+    """The file as a whole cannot be read: one error, nothing written. ``cli``: the message for the command line."""
+    result.errors, result.error_total = [Problem(None, "", "", message, cli_reason=cli)], 1
+    result.cli_message = cli or ""
     return _finish(result, status=ImportBatch.Status.REJECTED, started=started, dry_run=dry_run, message=message)
 
 
@@ -345,10 +352,29 @@ def _finish(result: ImportResult, *, status: str, started: float, dry_run: bool,
     if status == ImportBatch.Status.DONE:
         cache.set(_progress_key(batch.pk), 100, 3600)
         data_changed()
+    if status == ImportBatch.Status.REJECTED:
+        _rejection_audit(result)
     return result
 
 
+def _rejection_audit(result: ImportResult) -> None:
+    """An audit entry for a refused file: who, its name, its hash and how many errors (never its content)."""
+    from accounts.services import audit_log
+
+    batch = result.batch
+    audit_log(user=batch.user, action="import_rejected", municipality=batch.municipality,
+              target=f"#{batch.pk} {batch.file_name}: {result.error_total} fejl",
+              details={"kind": batch.kind, "sha256": batch.sha256, "errors": result.error_total,
+                       "preview": result.dry_run})
+
+
 _preview = frame_preview
+
+
+def _preview_of(parsed, raw, aliases) -> dict:
+    """A reference file's preview: the file's text beside each parsed value (the Plan's preview and columns)."""
+    preview, columns = frame_preview(parsed.frame, raw=raw, aliases=aliases, problems=parsed.problems)
+    return {"preview": preview, "columns": columns}
 
 
 def _municipalities() -> tuple[dict[str, str], dict[str, Municipality]]:
@@ -380,26 +406,26 @@ def _prepare(kind: str, *, data: bytes, file_name: str, municipality: Municipali
         parsed = population_parse(raw, file_name=file_name, municipalities=names, default_municipality=default)
         rows, problems = ([], []) if parsed.errors else reference.population_rows(parsed.frame, objects)
         dates = [d for d in parsed.frame["date"] if d]
-        return Plan(rows_read=len(raw), preview=_preview(parsed.frame)[0], columns=_preview(parsed.frame)[1],
+        return Plan(rows_read=len(raw), **_preview_of(parsed, raw, POPULATION_ALIASES),
                      problems=parsed.errors + problems, warnings=parsed.warnings,
                      period=(min(dates, default=None), max(dates, default=None)),
                      write=lambda *, batch, progress: (reference.population_write(rows=rows, batch=batch), []))
     if kind == "streets":
         parsed = streets_parse(raw, file_name=file_name, municipalities=names, default_municipality=default)
         rows, problems = ([], []) if parsed.errors else reference.streets_rows(parsed.frame, objects)
-        return Plan(rows_read=len(raw), preview=_preview(parsed.frame)[0], columns=_preview(parsed.frame)[1],
+        return Plan(rows_read=len(raw), **_preview_of(parsed, raw, STREET_ALIASES),
                      problems=parsed.errors + problems, warnings=parsed.warnings, period=(None, None),
                      write=lambda *, batch, progress: (reference.streets_write(rows=rows, batch=batch), []))
     if kind == "categories":
         parsed = categories_parse(raw, file_name=file_name, municipalities=names)
-        return Plan(rows_read=len(raw), preview=_preview(parsed.frame)[0], columns=_preview(parsed.frame)[1],
+        return Plan(rows_read=len(raw), **_preview_of(parsed, raw, CATEGORY_ALIASES),
                      problems=parsed.errors, warnings=parsed.warnings, period=(None, None),
                      write=lambda *, batch, progress: reference.categories_write(
                          frame=parsed.frame, municipalities=objects, batch=batch))
     if kind == "metrics":
         parsed = metrics_parse(raw, file_name=file_name, municipalities=names, default_municipality=default)
         rows, problems = ([], []) if parsed.errors else reference.metrics_rows(parsed.frame, objects)
-        return Plan(rows_read=len(raw), preview=_preview(parsed.frame)[0], columns=_preview(parsed.frame)[1],
+        return Plan(rows_read=len(raw), **_preview_of(parsed, raw, METRIC_ALIASES),
                      problems=parsed.errors + problems, warnings=parsed.warnings, period=(None, None),
                      write=lambda *, batch, progress: (reference.metrics_write(rows=rows, batch=batch), []))
     raise ParseError(f"Filtypen '{kind}' kan ikke indlæses her.")
@@ -449,7 +475,8 @@ def _prepare_police(kind, *, sheets, file_name, names, objects, default, options
         warnings += parsed.warnings
         rows_read += len(offences_raw)
         preview, columns = _preview(frame, ["journal_number", "forhold", "report_date", "offence_date", "code",
-                                            "code_text", "address", "municipality", "district"])
+                                            "code_text", "address", "municipality", "district"],
+                                    raw=offences_raw, aliases=OFFENCE_ALIASES, problems=parsed.problems)
         dates = [d for d in frame["report_date"] if d]
         period = (min(dates, default=None), max(dates, default=None))
         if not problems:
@@ -471,13 +498,15 @@ def _prepare_police(kind, *, sheets, file_name, names, objects, default, options
         warnings += [w for w in parsed_charges.warnings if w not in warnings]  # a combined sheet's file, once
         if not preview:
             preview, columns = _preview(frame, ["journal_number", "forhold", "charge_date", "birth_year", "sex",
-                                                "home_municipality", "home_district"])
+                                                "home_municipality", "home_district"],
+                                        raw=charges_raw, aliases=CHARGE_ALIASES, problems=parsed_charges.problems)
         if not problems:
             charge_rows, notes = police.charges_rows(frame, municipalities=objects)
             warnings += notes
     replace = options.get("replace_period")
     if replace and offences_raw is None:
-        raise ParseError("--replace-period gælder kun for filer med anmeldelser.")
+        raise ParseError("'Erstat periode' gælder kun for filer med anmeldelser: lad felterne stå tomme.",
+                             cli="--replace-period gælder kun for filer med anmeldelser.")
 
     def write(*, batch, progress):
         counts, notes = Counts(), []

@@ -14,7 +14,7 @@ from importers.parsers.dst import dst_parse
 from reports.categories import offence_codes_register
 from reports.periods import Period, PeriodError
 
-from .results import Plan
+from .results import PREVIEW_ROWS, Plan, cell_text, preview_cell
 from .writer import model_label, rows_upsert
 
 POPULATION_TABLES = {"FOLK1A"}
@@ -45,8 +45,10 @@ def dst_plan(*, data: bytes, file_name: str, options: dict, municipalities: dict
         parsed.problems.append(Problem(row, "", "", "Samme celle (tabel, område, variable, tid) står to gange"))
     parsed.problems += _length_problems(frame) + _population_problems(frame)
     preview_columns = ["table", "area_code", "area_name", "dims", "period", "value"]
-    preview = [{c: ("" if r[c] is None else str(r[c])) for c in preview_columns}
-               for r in frame.head(20).to_dict("records")]
+    bad_rows = {p.row for p in parsed.problems}
+    preview = [{**{c: cell_text(r[c]) for c in preview_columns},  # the value beside the file's own cell
+                "value": preview_cell(str(r["cell"] or "").strip(), cell_text(r["value"]), error=r["row"] in bad_rows)}
+               for r in frame.head(PREVIEW_ROWS).to_dict("records")]
 
     def write(*, batch, progress):
         rows = [{"table": r["table"], "area_code": r["area_code"], "area_name": r["area_name"][:100],

@@ -136,7 +136,8 @@ class StreamPlan(Plan):
         text = head.decode(self.encoding, errors="replace")
         self.sep = sniff_separator(text)
         if options.get("replace_period") and kind != "offences":
-            raise ParseError("--replace-period gælder kun for filer med anmeldelser.")
+            raise ParseError("'Erstat periode' gælder kun for filer med anmeldelser: lad felterne stå tomme.",
+                             cli="--replace-period gælder kun for filer med anmeldelser.")
         super().__init__(rows_read=0, preview=[], columns=[], problems=[], warnings=[], period=(None, None),
                          write=self._write)
         lines = max(text.count("\n") - 1, 1)  # the file's rows estimated from its size (for progress)

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import MANAGER, user_municipalities
+from accounts.preselect import municipality_initial, municipality_remember
 from accounts.services import audit_log
 from reports.models import HalfYearReport, ReportSection
 from reports.periods import Period, PeriodError
@@ -50,8 +51,11 @@ def _reports(user):
 
 @require_http_methods(["GET", "POST"])
 def report_list(request: HttpRequest) -> HttpResponse:
-    form = ReportCreateForm(request.POST or None, municipalities=_manager_municipalities(request.user))
+    municipalities = _manager_municipalities(request.user)
+    form = ReportCreateForm(request.POST or None, municipalities=municipalities,
+                            initial={"municipality": municipality_initial(request, municipalities)})
     if request.method == "POST" and form.is_valid():
+        municipality_remember(request, form.cleaned_data["municipality"])
         report = report_create(municipality=form.cleaned_data["municipality"], period=form.cleaned_data["period"],
                                user=request.user)
         return redirect("report_edit", report_id=report.pk)

@@ -76,10 +76,10 @@ class Command(BaseCommand):
                 where = f"række {problem.row}" if problem.row else "filen"
                 column = f", kolonne '{problem.column}'" if problem.column else ""
                 value = f", værdi '{problem.value}'" if problem.value else ""
-                self.stderr.write(f"  Fejl i {where}{column}{value}: {problem.reason}")
+                self.stderr.write(f"  Fejl i {where}{column}{value}: {problem.cli_reason or problem.reason}")
             if result.error_total > len(result.errors):
                 self.stderr.write(f"  … og {result.error_total - len(result.errors)} fejl mere.")
-            raise CommandError(result.message, returncode=1)
+            raise CommandError(result.cli_message or result.message, returncode=1)
         self.stdout.write(self.style.SUCCESS(result.message))
 
     def _progress_bar(self):
