@@ -38,15 +38,15 @@ def comparison_chart(*, table: pd.DataFrame, summary: pd.DataFrame, municipality
     (the members on demand, as one legend entry), single peers and the country as thin labelled lines."""
     part = table[table["category"] == category]
     periods = list(dict.fromkeys(part["period"]))
-    by_area = {code: rows.set_index("period") for code, rows in part.groupby("municipality_code", sort=False)}
+    rates = {(c, p): (None if r is None or r != r else float(r)) for c, p, r in zip(
+        part["municipality_code"], part["period"], part["reports_per_1000"], strict=True)}
+    names = dict(zip(part["municipality_code"], part["municipality"], strict=True))
 
     def series(code: str) -> list:
-        rows = by_area.get(code)
-        return [None if rows is None or p not in rows.index else rows.loc[p, "reports_per_1000"] for p in periods]
+        return [rates.get((code, p)) for p in periods]
 
     def name(code: str) -> str:
-        rows = by_area.get(code)
-        return str(rows["municipality"].iloc[0]) if rows is not None else code
+        return str(names.get(code, code))
 
     data: list[dict] = []
     labels: list[dict | None] = []
@@ -57,10 +57,13 @@ def comparison_chart(*, table: pd.DataFrame, summary: pd.DataFrame, municipality
     labels.append(_end_label(periods, own, name(municipality_code), OWN_COLOUR))
     for i, (group, members) in enumerate(groups):
         colour = PALETTE[(i + 1) % len(PALETTE)]
-        rows = summary[(summary["group"] == group) & (summary["category"] == category)].set_index("period")
+        rows = summary[(summary["group"] == group) & (summary["category"] == category)]
+        cells = {(p, column): v for column in ("median", "low", "high")
+                 for p, v in zip(rows["period"], rows[column], strict=True)}
 
-        def value(column: str, rows=rows) -> list:
-            return [None if p not in rows.index else rows.loc[p, column] for p in periods]
+        def value(column: str, cells=cells) -> list:
+            values = [cells.get((p, column)) for p in periods]
+            return [None if v is None or v != v else float(v) for v in values]
 
         band = _("%(group)s: laveste–højeste") % {"group": group}
         data.append({"type": "scatter", "x": periods, "y": value("low"), "mode": "lines", "line": {"width": 0},
@@ -115,7 +118,8 @@ def comparison_map(*, table: pd.DataFrame, municipality_code: str, peers: list[s
     no tile server, no CDN."""
     from reports.charts import polygon_map
 
-    values = dict(zip(table["municipality_code"], table["reports_per_1000"], strict=True))
+    values = {code: None if v is None or v != v else float(v)
+              for code, v in zip(table["municipality_code"], table["reports_per_1000"], strict=True)}
     names = dict(zip(table["municipality_code"], table["municipality"], strict=True))
     features = municipality_geojson()["features"]
     chart = polygon_map(features=[(names.get(f["properties"]["code"], f["properties"]["name"]), f["geometry"],

@@ -59,8 +59,8 @@ def comparison_content(*, municipality: Municipality, period_from: str, period_t
     categories_check(categories)
     choice = _drawn(peers_parse(municipality, peers or None))
     everyone = list(Municipality.objects.values_list("code", flat=True))
-    areas = list(dict.fromkeys([*choice.codes, *everyone]))
-    data = comparison_data(areas=areas, period=period_from, to=period_to, categories=categories)
+    data = comparison_data(areas=choice.codes, period=period_from, to=period_to, categories=categories,
+                           last_only=everyone)
     full = data.table
     chosen = full[full["municipality_code"].isin(choice.codes)]
     summary = group_summary(table=chosen, groups=choice.groups)
@@ -88,7 +88,7 @@ def comparison_content(*, municipality: Municipality, period_from: str, period_t
         "own_name": own_name, "sections": sections, "members": members,
         "groups": [(name, len(codes)) for name, codes in choice.groups],
         "national_source": data.national_source if COUNTRY in choice.codes else None,
-        "map": json_script(plotly_data(map_chart), "map-data"), "map_period": last,
+        "map": json_script(map_chart, "map-data"), "map_period": last,  # the map's values are plain floats already
         "map_category": labels[categories[0]],
         "map_table": map_table.astype(object).where(map_table.notna(), None).to_dict("records"),
     }
@@ -105,12 +105,13 @@ def _summary_table(table, summary, choice: PeerChoice, category: str) -> dict:
                     _("%(group)s, højeste") % {"group": group}]
     headers += [names.get(code, code) for code in choice.singles]
     rows = []
-    cells = summary[summary["category"] == category].set_index(["group", "period"])
+    mine = summary[summary["category"] == category]
+    cells = {(g, p): (m, lo, hi) for g, p, m, lo, hi in zip(mine["group"], mine["period"], mine["median"], mine["low"],
+                                                            mine["high"], strict=True)}
     for period in dict.fromkeys(part["period"]):
         row = [rate.get((choice.municipality, period))]
         for group, _codes in choice.groups:
-            found = (group, period) in cells.index
-            row += [cells.loc[(group, period), c] if found else None for c in ("median", "low", "high")]
+            row += list(cells.get((group, period), (None, None, None)))
         row += [rate.get((code, period)) for code in choice.singles]
         rows.append({"period": period, "values": [None if v is None or v != v else float(v) for v in row]})
     return {"headers": headers, "rows": rows}

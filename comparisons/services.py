@@ -11,6 +11,7 @@ import difflib
 from dataclasses import dataclass, field
 
 import pandas as pd
+from django.db.models import Max, Q
 
 from districts.models import Municipality, PopulationCount
 from districts.population import population_on
@@ -151,14 +152,15 @@ def _population(codes: list[str], start: dt.date, end: dt.date) -> dict[str, lis
         municipality__code__in=codes, district__isnull=True, sex="", age_from=0, age_to=125, date__range=(low, high)
     ).values_list("municipality__code", "date", "count"):
         series[code].append((day, count))
-    quarters = [f"{year}K{q}" for year in range(low.year, high.year + 1) for q in range(1, 5)]
+    quarters = {f"{year}K{q}": dt.date(year, 3 * q - 2, 1)  # FOLK1A counts on the 1st day of the quarter
+                for year in range(low.year, high.year + 1) for q in range(1, 5)}
+    counted = {code: {day for day, _c in days} for code, days in series.items()}
     for area, period, value in DstValue.objects.filter(
         table="FOLK1A", area_code__in=codes, dims__in=["", "ALDER=IALT|KØN=TOT", "ALDER=IALT|CIVILSTAND=TOT|KØN=TOT"],
-        period__in=quarters,
+        period__in=list(quarters),
     ).values_list("area_code", "period", "value"):
-        day = Period.parse(period).start  # FOLK1A counts on the 1st day of the quarter
-        if value is not None and day not in {d for d, _c in series[area]}:
-            series[area].append((day, value))
+        if value is not None and quarters[period] not in counted[area]:
+            series[area].append((quarters[period], value))
     return series
 
 
@@ -167,21 +169,17 @@ def _sums(cells: pd.DataFrame, *, codes: dict[str, set[str]], quarter_period: di
     """(area, period, category) → the sum of its cells when every quarter is there and none is missing."""
     if cells.empty:
         return {}
-    parts = []
-    for category, wanted in codes.items():
-        part = cells[cells["code"].isin(wanted)].assign(category=category)
-        parts.append(part)
-    frame = pd.concat(parts, ignore_index=True)
+    frame = pd.concat([cells[cells["code"].isin(wanted)].assign(category=category)
+                       for category, wanted in codes.items()], ignore_index=True)
     if frame.empty:
         return {}
     frame["target"] = frame["period"].map(quarter_period)
+    frame["missing"] = frame["value"].isna()
     grouped = frame.groupby(["area", "target", "category"], sort=False).agg(
-        total=("value", "sum"), quarters=("period", "nunique"), missing=("value", lambda v: v.isna().any()))
-    result = {}
-    for (area, period, category), row in grouped.iterrows():
-        if row["quarters"] == needed[period] and not row["missing"]:
-            result[(area, period, category)] = float(row["total"])
-    return result
+        total=("value", "sum"), quarters=("period", "nunique"), missing=("missing", "any")).reset_index()
+    grouped = grouped[(grouped["quarters"] == grouped["target"].map(needed)) & ~grouped["missing"]]
+    return {(a, p, c): float(t) for a, p, c, t in zip(grouped["area"], grouped["target"], grouped["category"],
+                                                    grouped["total"], strict=True)}
 
 
 @dataclass
@@ -191,7 +189,8 @@ class ComparisonData:
 
 
 def comparison_data(*, areas: list[str], period: str, to: str | None = None, categories: list[str],
-                    table: str = "STRAF11") -> ComparisonData:
+                    table: str = "STRAF11", last_only: list[str] | None = None) -> ComparisonData:
+    """The comparison's rows for ``areas`` (all periods) and ``last_only`` (the last period: the map)."""
     periods = period_range(period, to)
     quarterly = table == "STRAF11"
     quarter_period = {q: str(p) for p in periods for q in (_quarters(p) if quarterly else [str(p)])}
@@ -199,18 +198,23 @@ def comparison_data(*, areas: list[str], period: str, to: str | None = None, cat
     codes = category_codes(categories)
     all_codes = sorted(set().union(*codes.values())) if codes else []
     pattern = REPORT_DIMS.get(table, "OVERTRÆD={code}")
+    last_only = [c for c in last_only or [] if c not in areas]
     wanted_areas = list(areas)
     if COUNTRY in areas:  # for the sum over the municipalities, when DST's national series is not there
-        wanted_areas += list(Municipality.objects.values_list("code", flat=True))
+        wanted_areas += [c for c in Municipality.objects.values_list("code", flat=True) if c not in areas]
+        last_only = []
     dims = {pattern.format(code=code): code for code in all_codes}
-    cells = pd.DataFrame(list(DstValue.objects.filter(
-        table=table, area_code__in=set(wanted_areas), period__in=list(quarter_period), dims__in=list(dims),
-    ).values_list("area_code", "dims", "period", "value")), columns=["area", "dims", "period", "value"])
+    last_quarters = [q for q, p in quarter_period.items() if p == str(periods[-1])]
+    where = Q(area_code__in=set(wanted_areas), period__in=list(quarter_period))
+    if last_only:
+        where |= Q(area_code__in=last_only, period__in=last_quarters)
+    cells = pd.DataFrame(list(DstValue.objects.filter(where, table=table, dims__in=list(dims)).values_list(
+        "area_code", "dims", "period", "value")), columns=["area", "dims", "period", "value"])
     cells["code"] = cells["dims"].map(dims)
     cells["value"] = cells["value"].astype(float)
     sums = _sums(cells, codes=codes, quarter_period=quarter_period, needed=needed)
-    names = dict(Municipality.objects.filter(code__in=areas).values_list("code", "name"))
-    population_codes = list(dict.fromkeys(wanted_areas))
+    names = dict(Municipality.objects.filter(code__in=[*areas, *last_only]).values_list("code", "name"))
+    population_codes = list(dict.fromkeys([*wanted_areas, *last_only]))
     population = _population(population_codes, periods[0].start, periods[-1].end)
     national_source = None
     if COUNTRY in areas:
@@ -220,7 +224,7 @@ def comparison_data(*, areas: list[str], period: str, to: str | None = None, cat
     rows = []
     for p in periods:
         key_period = str(p)
-        for area in areas:
+        for area in areas + (last_only if p == periods[-1] else []):
             pop = population_on(population.get(area, []), p.midpoint)
             for category in categories:
                 reports = sums.get((area, key_period, category))
@@ -257,7 +261,9 @@ def category_label(category: str, *, table: str = "STRAF11") -> str:
 
 def latest_complete_year(*, table: str = "STRAF11") -> int | None:
     """The newest year whose fourth quarter the DST table holds (quarterly tables), or its newest year."""
-    # without order_by() the model's ordering joins the DISTINCT: every row of the table came back
-    periods = DstValue.objects.filter(table=table).order_by().values_list("period", flat=True).distinct()
-    years = [int(p[:4]) - (0 if len(p) == 4 or p.endswith("K4") else 1) for p in periods if p[:4].isdigit()]
-    return max(years, default=None)
+    # the newest period decides (quarters sort in time order as text); a DISTINCT over the model's ordering
+    # read every row of the table
+    newest = DstValue.objects.filter(table=table).aggregate(newest=Max("period"))["newest"]
+    if not newest or not newest[:4].isdigit():
+        return None
+    return int(newest[:4]) - (0 if len(newest) == 4 or newest.endswith("K4") else 1)

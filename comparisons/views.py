@@ -1,7 +1,11 @@
+from urllib.parse import urlencode
+
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -47,20 +51,30 @@ def comparison(request: HttpRequest, code: str) -> HttpResponse:
 def _comparison(request: HttpRequest, code: str) -> HttpResponse:
     municipality = get_object_or_404(Municipality, code=code)
     params = _params(request, municipality)
-    context = {"municipality": municipality, "params": params, "query": request.GET.urlencode(),
-               "suggestions": versioned_cache("comparison-suggestions", (), peer_suggestions),
-               "category_choices": versioned_cache("comparison-categories", (), category_choices)}
     key = (code, params["period_from"], params["period_to"], tuple(params["categories"]), params["peers"],
            params["members"])
+    form_html = versioned_cache("comparison-form", key, lambda: render_to_string(
+        "comparisons/_comparison_form.html", {"params": params, "suggestions": peer_suggestions(),
+                                              "category_choices": category_choices()}))
+    context = {"municipality": municipality, "form_html": mark_safe(form_html)}  # noqa: S308 (our own rendering)
     try:
-        content = versioned_cache("comparison-page", key, lambda: comparison_content(
-            municipality=municipality, period_from=params["period_from"], period_to=params["period_to"],
-            categories=params["categories"], peers=params["peers"], show_members=params["members"]))
+        # the page's body as one string, as the dashboard's: a cached page renders two strings into its frame
+        body_html = versioned_cache("comparison-body", key, lambda: _body(municipality, params))
     except (ComparisonError, PeriodError) as exc:
         context["error"] = str(exc)
         return render(request, "comparisons/comparison.html", context, status=400)
-    context.update(content)
+    context["body_html"] = mark_safe(body_html)  # noqa: S308
     return render(request, "comparisons/comparison.html", context)
+
+
+def _body(municipality: Municipality, params: dict) -> str:
+    content = comparison_content(
+        municipality=municipality, period_from=params["period_from"], period_to=params["period_to"],
+        categories=params["categories"], peers=params["peers"], show_members=params["members"])
+    query = urlencode({"period_from": params["period_from"], "period_to": params["period_to"],
+                       "category": params["categories"], "peers": params["peers"]}, doseq=True)
+    return render_to_string("comparisons/_comparison_body.html",
+                            {**content, "municipality": municipality, "query": query})
 
 
 @require_GET
