@@ -27,7 +27,8 @@ def _end_label(x: list, y: list, text: str, colour: str) -> dict | None:
     last = next((i for i in range(len(y) - 1, -1, -1) if y[i] is not None and y[i] == y[i]), None)
     if last is None:
         return None
-    return {"x": x[last], "y": y[last], "text": text, "showarrow": False, "xanchor": "left", "xshift": 8,
+    # a category axis places an annotation by the category's index: its text ("2016") would be read as index 2016
+    return {"x": last, "y": y[last], "text": text, "showarrow": False, "xanchor": "left", "xshift": 8,
             "font": {"color": colour, "size": 12}, "xref": "x", "yref": "y"}
 
 
@@ -99,9 +100,10 @@ def comparison_chart(*, table: pd.DataFrame, summary: pd.DataFrame, municipality
                      "line": {"width": 2 if country else 1.8, "color": colour, "dash": "dot" if country else "solid"},
                      "hovertemplate": "%{x}: %{y:.1f}<extra>%{fullData.name}</extra>"})
         labels.append(_end_label(periods, values, name(code), colour))
-    layout = merged(base_layout(title=title, height=460, y_title=_("Pr. 1.000 indbyggere")), {
-        "legend": {"orientation": "h", "x": 0, "y": -0.22, "xanchor": "left", "yanchor": "top"},
-        "margin": {"r": 230, "b": 130},
+    # the lines are named at their ends; the legend below (two rows at most) and the source fit in the height
+    layout = merged(base_layout(title=title, height=500, y_title=_("Pr. 1.000 indbyggere")), {
+        "legend": {"orientation": "h", "x": 0, "y": -0.2, "xanchor": "left", "yanchor": "top"},
+        "margin": {"r": 230, "b": 160, "t": 60},
         "annotations": [a for a in labels if a] + [source_note(str(SOURCE_LINE), y=-0.5)],
     })
     return {"data": data, "layout": layout}
