@@ -144,12 +144,19 @@ def category_codes(categories: list[str]) -> dict[str, set[str]]:
     return {category: result[category] for category in categories}
 
 
-def _population(codes: list[str], start: dt.date, end: dt.date) -> dict[str, list]:
-    """Municipality counts (and FOLK1A rows where no count is stored: the country) within a year of the periods."""
+def _population(codes: list[str], start: dt.date, end: dt.date, *, last_only: list[str] = (),
+                last_day: dt.date | None = None) -> dict[str, list]:
+    """Municipality counts (and FOLK1A rows where no count is stored: the country) within a year of the periods;
+    for ``last_only`` (the map's municipalities) only around ``last_day``."""
     low, high = start - dt.timedelta(days=400), end + dt.timedelta(days=400)
+    codes = [*codes, *last_only]
     series: dict[str, list] = {code: [] for code in codes}
+    where = Q(municipality__code__in=[c for c in codes if c not in last_only], date__range=(low, high))
+    if last_only and last_day:
+        where |= Q(municipality__code__in=list(last_only),
+                   date__range=(last_day - dt.timedelta(days=400), last_day + dt.timedelta(days=400)))
     for code, day, count in PopulationCount.objects.filter(
-        municipality__code__in=codes, district__isnull=True, sex="", age_from=0, age_to=125, date__range=(low, high)
+        where, district__isnull=True, sex="", age_from=0, age_to=125,
     ).values_list("municipality__code", "date", "count"):
         series[code].append((day, count))
     quarters = {f"{year}K{q}": dt.date(year, 3 * q - 2, 1)  # FOLK1A counts on the 1st day of the quarter
@@ -215,7 +222,8 @@ def comparison_data(*, areas: list[str], period: str, to: str | None = None, cat
     sums = _sums(cells, codes=codes, quarter_period=quarter_period, needed=needed)
     names = dict(Municipality.objects.filter(code__in=[*areas, *last_only]).values_list("code", "name"))
     population_codes = list(dict.fromkeys([*wanted_areas, *last_only]))
-    population = _population(population_codes, periods[0].start, periods[-1].end)
+    population = _population(list(dict.fromkeys(wanted_areas)), periods[0].start, periods[-1].end,
+                             last_only=last_only, last_day=periods[-1].midpoint)
     national_source = None
     if COUNTRY in areas:
         municipalities = [c for c in population_codes if c not in AREA_NAMES]
@@ -263,7 +271,10 @@ def latest_complete_year(*, table: str = "STRAF11") -> int | None:
     """The newest year whose fourth quarter the DST table holds (quarterly tables), or its newest year."""
     # the newest period decides (quarters sort in time order as text); a DISTINCT over the model's ordering
     # read every row of the table
-    newest = DstValue.objects.filter(table=table).aggregate(newest=Max("period"))["newest"]
+    # DST publishes the total (TOT) beside every offence: its newest period is one index lookup away
+    total = DstValue.objects.filter(table=table, dims=REPORT_DIMS.get(table, "OVERTRÆD={code}").format(code="TOT"))
+    newest = (total.aggregate(newest=Max("period"))["newest"]
+              or DstValue.objects.filter(table=table).aggregate(newest=Max("period"))["newest"])
     if not newest or not newest[:4].isdigit():
         return None
     return int(newest[:4]) - (0 if len(newest) == 4 or newest.endswith("K4") else 1)
