@@ -141,3 +141,16 @@ def test_the_page_is_cached_by_data_version(viewer, django_assert_max_num_querie
 
     data_changed()
     assert without_tokens(viewer.get(url).content.decode()) != first
+
+
+def test_export_figure_takes_peers_by_name_and_names_a_wrong_one(straf11, capsys):
+    from django.core.management import CommandError, call_command
+
+    call_command("export_figure", "municipality-comparison", "--municipality", "165", "--period", "2016",
+                 "--peers", "Ishøj,brøndby", "--categories", "TOT")
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1:] == ["2016,165,Albertslund,TOT,460,23000,20.0", "2016,183,Ishøj,TOT,230,23000,10.0",
+                         "2016,153,Brøndby,TOT,345,23000,15.0"]
+    with pytest.raises(CommandError, match="Ukendt kommune eller kommunegruppe: Ishj. Mente du Ishøj?"):
+        call_command("export_figure", "municipality-comparison", "--municipality", "165", "--period", "2016",
+                     "--peers", "Ishj")
