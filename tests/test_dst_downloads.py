@@ -237,3 +237,14 @@ def test_website_csv_label_of_an_offence_is_stored_under_its_code(reference):
                          options={"dst_table": "STRAF11"})
     assert result.ok, result.errors
     assert set(DstValue.objects.values_list("dims", "value")) == {("OVERTRÆD=1320", 30), ("OVERTRÆD=1252", 12)}
+
+
+def test_the_real_komgrp_classification_is_named_and_sent_to_load_reference(reference):
+    """The fourth real DST file is no table of numbers: the importer says what it is and where it belongs."""
+    data = (FIXTURES / "komgrp_kommunegrupper.csv").read_bytes()
+    result = file_import(data=data, file_name="komgrp_kommunegrupper.csv")
+    assert not result.ok
+    assert "klassifikation fra Danmarks Statistik" in result.message and "load_reference" in result.message
+    from districts.models import Municipality
+
+    assert Municipality.objects.get(code="165").group_name == "Hovedstadskommuner"  # as load_reference read it
