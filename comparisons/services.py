@@ -144,7 +144,7 @@ def category_codes(categories: list[str]) -> dict[str, set[str]]:
     return {category: result[category] for category in categories}
 
 
-def _population(codes: list[str], start: dt.date, end: dt.date, *, last_only: list[str] = (),
+def _population(codes: list[str], start: dt.date, end: dt.date, *, last_only: tuple[str, ...] | list[str] = (),
                 last_day: dt.date | None = None) -> dict[str, list]:
     """Municipality counts (and FOLK1A rows where no count is stored: the country) within a year of the periods;
     for ``last_only`` (the map's municipalities) only around ``last_day``."""

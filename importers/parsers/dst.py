@@ -397,7 +397,7 @@ def _website_csv(text, *, file_name, areas, table, fixed) -> Parsed:
     levels = n_labels
     column_vars = _label_columns(variables, fixed=fixed, levels=levels, file_name=file_name,
                                  used=_used_label_columns(data_rows, levels, len(periods)))
-    area_var = next((v for v in column_vars if v in AREA_VARIABLES), column_vars[-1])
+    area_var: str = next((v for v in column_vars if v and v in AREA_VARIABLES), column_vars[-1] or "OMRÅDE")
     missing = [v for v in column_vars if v and v not in fixed]
     label_rows_seen: set[int] = set()
     current: dict[int, str] = {}
@@ -424,7 +424,7 @@ def _website_csv(text, *, file_name, areas, table, fixed) -> Parsed:
         for i, cell in enumerate(r[:n_labels]):
             if cell.strip():
                 current[i] = cell.strip()
-        values = {column_vars[i]: current.get(i, "") for i in range(levels) if column_vars[i]}
+        values: dict[str, str] = {v: current.get(i, "") for i, v in enumerate(column_vars) if v}
         absent = [v for v in missing if not values.get(v)]
         if absent:
             raise ParseError(
@@ -469,9 +469,9 @@ def _label_columns(variables: list[str], *, fixed: dict[str, str], levels: int, 
     in order, and the fixed ones come from ``--dst-fixed``.
     """
     if not variables:
-        return [f"VAR{i}" for i in range(levels - 1)] + ["OMRÅDE"]
+        return [*(f"VAR{i}" for i in range(levels - 1)), "OMRÅDE"]
     if len(variables) == levels and all(used):
-        return list(variables)
+        return [*variables]
     open_vars = [v for v in variables if v not in fixed]
     used_columns = [i for i in range(levels) if used[i]]
     if len(open_vars) == len(used_columns):
@@ -486,8 +486,9 @@ def _label_columns(variables: list[str], *, fixed: dict[str, str], levels: int, 
             f"Angiv den med --dst-fixed, fx --dst-fixed {absent[0]}=TOT."
         )
     if len(variables) == levels:
-        return list(variables)
-    return [*variables, *(f"VAR{i}" for i in range(len(variables), levels))][:levels]
+        return [*variables]
+    padded: list[str | None] = [*variables, *(f"VAR{i}" for i in range(len(variables), levels))]
+    return padded[:levels]
 
 
 def parse_ok(cell: str) -> bool:
