@@ -12,21 +12,99 @@ from django.utils.translation import gettext as _
 from reports.charts import PALETTE, Chart, base_layout, merged, source_note
 from reports.figures import SOURCE_LINE
 
+OWN_COLOUR = "#0b5394"
+COUNTRY_COLOUR = "#555555"
+MEMBER_COLOUR = "#9a9a9a"
 
-def comparison_chart(*, table: pd.DataFrame, municipality_code: str) -> Chart:
-    data = []
-    for i, (code, part) in enumerate(table.groupby("municipality_code", sort=False)):
-        own = code == municipality_code
-        data.append({"type": "scatter", "x": list(part["period"]), "y": list(part["reports_per_1000"]),
-                     "name": part["municipality"].iloc[0], "mode": "lines+markers",
-                     "line": {"width": 4 if own else 1.5, "color": "#0b5394" if own else PALETTE[(i + 1) % len(PALETTE)],
-                              "dash": "dash" if code == "000" else "solid"},
+
+def _rgba(hex_colour: str, alpha: float) -> str:
+    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def _end_label(x: list, y: list, text: str, colour: str) -> dict | None:
+    """A line's name at its last point, so no line needs the legend to be read."""
+    last = next((i for i in range(len(y) - 1, -1, -1) if y[i] is not None and y[i] == y[i]), None)
+    if last is None:
+        return None
+    # a category axis places an annotation by the category's index: its text ("2016") would be read as index 2016
+    return {"x": last, "y": y[last], "text": text, "showarrow": False, "xanchor": "left", "xshift": 8,
+            "font": {"color": colour, "size": 12}, "xref": "x", "yref": "y"}
+
+
+def comparison_chart(*, table: pd.DataFrame, summary: pd.DataFrame, municipality_code: str, category: str,
+                     title: str, singles: list[str], groups: list[tuple[str, list[str]]],
+                     show_members: bool = False) -> Chart:
+    """One offence group: the municipality (thick, labelled), each group's median with its range as a band
+    (the members on demand, as one legend entry), single peers and the country as thin labelled lines."""
+    part = table[table["category"] == category]
+    periods = list(dict.fromkeys(part["period"]))
+    rates = {(c, p): (None if r is None or r != r else float(r)) for c, p, r in zip(
+        part["municipality_code"], part["period"], part["reports_per_1000"], strict=True)}
+    names = dict(zip(part["municipality_code"], part["municipality"], strict=True))
+
+    def series(code: str) -> list:
+        return [rates.get((code, p)) for p in periods]
+
+    def name(code: str) -> str:
+        return str(names.get(code, code))
+
+    data: list[dict] = []
+    labels: list[dict | None] = []
+    own = series(municipality_code)
+    data.append({"type": "scatter", "x": periods, "y": own, "name": name(municipality_code), "mode": "lines+markers",
+                 "line": {"width": 4, "color": OWN_COLOUR},
+                 "hovertemplate": "%{x}: %{y:.1f}<extra>%{fullData.name}</extra>"})
+    labels.append(_end_label(periods, own, name(municipality_code), OWN_COLOUR))
+    for i, (group, members) in enumerate(groups):
+        colour = PALETTE[(i + 1) % len(PALETTE)]
+        rows = summary[(summary["group"] == group) & (summary["category"] == category)]
+        cells = {(p, column): v for column in ("median", "low", "high")
+                 for p, v in zip(rows["period"], rows[column], strict=True)}
+
+        def value(column: str, cells=cells) -> list:
+            values = [cells.get((p, column)) for p in periods]
+            return [None if v is None or v != v else float(v) for v in values]
+
+        band = _("%(group)s: laveste–højeste") % {"group": group}
+        data.append({"type": "scatter", "x": periods, "y": value("low"), "mode": "lines", "line": {"width": 0},
+                     "legendgroup": band, "showlegend": False, "name": band,
+                     "hovertemplate": "%{x}: " + str(_("laveste")) + " %{y:.1f}<extra>" + group + "</extra>"})
+        data.append({"type": "scatter", "x": periods, "y": value("high"), "mode": "lines", "line": {"width": 0},
+                     "fill": "tonexty", "fillcolor": _rgba(colour, 0.18), "legendgroup": band, "name": band,
+                     "hovertemplate": "%{x}: " + str(_("højeste")) + " %{y:.1f}<extra>" + group + "</extra>"})
+        median_name = _("%(group)s (median)") % {"group": group}
+        median = value("median")
+        data.append({"type": "scatter", "x": periods, "y": median, "mode": "lines+markers", "name": median_name,
+                     "line": {"width": 2.5, "color": colour, "dash": "dash"},
                      "hovertemplate": "%{x}: %{y:.1f}<extra>%{fullData.name}</extra>"})
-    layout = merged(base_layout(title=_("Anmeldte forbrydelser pr. 1.000 indbyggere"), height=440,
-                                y_title=_("Pr. 1.000 indbyggere")), {
-        # one legend entry per municipality: a column to the right never runs into the source line
-        "legend": {"orientation": "v", "x": 1.02, "y": 1, "xanchor": "left"},
-        "annotations": [source_note(str(SOURCE_LINE), y=-0.16)],
+        labels.append(_end_label(periods, median, median_name, colour))
+        xs: list = []
+        ys: list = []
+        texts: list = []
+        for code in members:
+            if code == municipality_code:
+                continue
+            xs += [*periods, None]
+            ys += [*series(code), None]
+            texts += [name(code)] * len(periods) + [None]
+        data.append({"type": "scatter", "x": xs, "y": ys, "text": texts, "mode": "lines",
+                     "name": _("%(group)s: de enkelte kommuner") % {"group": group},
+                     "line": {"width": 1, "color": MEMBER_COLOUR}, "visible": True if show_members else "legendonly",
+                     "hovertemplate": "%{text} %{x}: %{y:.1f}<extra></extra>"})
+    for i, code in enumerate(singles):
+        country = code == "000"
+        colour = COUNTRY_COLOUR if country else PALETTE[(len(groups) + i + 1) % len(PALETTE)]
+        values = series(code)
+        data.append({"type": "scatter", "x": periods, "y": values, "name": name(code), "mode": "lines+markers",
+                     "line": {"width": 2 if country else 1.8, "color": colour, "dash": "dot" if country else "solid"},
+                     "hovertemplate": "%{x}: %{y:.1f}<extra>%{fullData.name}</extra>"})
+        labels.append(_end_label(periods, values, name(code), colour))
+    # the lines are named at their ends; the legend below (two rows at most) and the source fit in the height
+    layout = merged(base_layout(title=title, height=500, y_title=_("Pr. 1.000 indbyggere")), {
+        "legend": {"orientation": "h", "x": 0, "y": -0.2, "xanchor": "left", "yanchor": "top"},
+        "margin": {"r": 230, "b": 160, "t": 60},
+        "annotations": [a for a in labels if a] + [source_note(str(SOURCE_LINE), y=-0.5)],
     })
     return {"data": data, "layout": layout}
 
@@ -37,15 +115,43 @@ def municipality_geojson() -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def comparison_map(*, table: pd.DataFrame) -> Chart:
-    """All municipalities coloured by rate. Drawn as filled shapes: no tile server, no CDN."""
+def comparison_map(*, table: pd.DataFrame, municipality_code: str, peers: list[str], title: str) -> Chart:
+    """All municipalities coloured by rate, the municipality and its peers outlined. Drawn as filled shapes:
+    no tile server, no CDN."""
     from reports.charts import polygon_map
 
-    values = dict(zip(table["municipality_code"], table["reports_per_1000"], strict=True))
+    values = {code: None if v is None or v != v else float(v)
+              for code, v in zip(table["municipality_code"], table["reports_per_1000"], strict=True)}
     names = dict(zip(table["municipality_code"], table["municipality"], strict=True))
-    features = [(names.get(f["properties"]["code"], f["properties"]["name"]), f["geometry"],
-                 values.get(f["properties"]["code"])) for f in municipality_geojson()["features"]]
-    return polygon_map(features=features, title=_("Kort: anmeldte forbrydelser pr. 1.000 indbyggere"), height=620)
+    features = municipality_geojson()["features"]
+    chart = polygon_map(features=[(names.get(f["properties"]["code"], f["properties"]["name"]), f["geometry"],
+                                   values.get(f["properties"]["code"])) for f in features], title=title, height=620)
+    outlines = [(_("Sammenligningskommuner"), [c for c in peers if c != municipality_code], "#D55E00", 2),
+                (names.get(municipality_code, municipality_code), [municipality_code], "#000000", 3.5)]
+    for label, codes, colour, width in outlines:
+        xs: list = []
+        ys: list = []
+        for feature in features:
+            if feature["properties"]["code"] not in codes:
+                continue
+            geometry = feature["geometry"]
+            for polygon in geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]:
+                xs += [p[0] for p in polygon[0]] + [None]
+                ys += [p[1] for p in polygon[0]] + [None]
+        if xs:
+            chart["data"].append({"type": "scatter", "x": xs, "y": ys, "mode": "lines", "name": label,
+                                  "line": {"color": colour, "width": width}, "hoverinfo": "skip", "showlegend": True})
+    own = [f for f in features if f["properties"]["code"] == municipality_code]
+    if own:
+        geometry = own[0]["geometry"]
+        ring = (geometry["coordinates"][0] if geometry["type"] == "MultiPolygon" else geometry["coordinates"])[0]
+        x = sum(p[0] for p in ring) / len(ring)
+        y = max(p[1] for p in ring)
+        chart["layout"]["annotations"] = [{"x": x, "y": y, "text": f"<b>{names.get(municipality_code, '')}</b>",
+                                           "showarrow": True, "arrowhead": 0, "ax": 40, "ay": -30,
+                                           "bgcolor": "rgba(255,255,255,0.85)"}]
+    chart["layout"]["legend"] = {"orientation": "h", "x": 0, "y": 0, "yanchor": "bottom"}
+    return chart
 
 
 def indicator_chart(row: dict) -> Chart:

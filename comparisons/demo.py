@@ -47,6 +47,8 @@ def demo_dst_create(*, rng: np.random.Generator, first_year: int, last_year: int
     ).values_list("municipality__code", "date", "count"):
         population[code][day] = count
     rows = []
+    leaves: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
+    groups: dict[tuple[str, str, str], int] = defaultdict(int)
     country: dict[tuple[str, str], float] = defaultdict(float)
     country_population: dict[str, float] = defaultdict(float)
     for muni in municipalities:
@@ -63,14 +65,21 @@ def demo_dst_create(*, rng: np.random.Generator, first_year: int, last_year: int
                 total = 0
                 for code, share in CODE_SHARE.items():
                     value = int(rng.poisson(pop / 1000 * base / 4 * trend * share))
+                    leaves[(muni.code, period)][code] = value
                     total += value
                     rows.append(DstValue(table="STRAF11", area_code=muni.code, area_name=muni.name,
                                          dims=f"OVERTRÆD={code}", period=period, value=value, batch=batch))
                     country[(period, code)] += value
                 other = int(rng.poisson(pop / 1000 * base / 4 * trend * 0.18))
-                rows.append(DstValue(table="STRAF11", area_code=muni.code, area_name=muni.name, dims="OVERTRÆD=TOT",
-                                     period=period, value=total + other, batch=batch))
-                country[(period, "TOT")] += total + other
+                groups[(muni.code, period, "TOT")] = total + other
+                groups[(muni.code, period, "1")] += other  # offences outside the listed codes: Straffelov
+                for group, value in _group_totals(leaves.pop((muni.code, period))).items():
+                    groups[(muni.code, period, group)] += value
+                for group in ("TOT", "1", "11", "12", "13", "14", "3"):  # DST's totals and groups beside the offences
+                    value = groups.pop((muni.code, period, group), 0)
+                    rows.append(DstValue(table="STRAF11", area_code=muni.code, area_name=muni.name,
+                                         dims=f"OVERTRÆD={group}", period=period, value=value, batch=batch))
+                    country[(period, group)] += value
     for (period, code), value in country.items():
         rows.append(DstValue(table="STRAF11", area_code="000", area_name="Hele landet", dims=f"OVERTRÆD={code}",
                              period=period, value=value, batch=batch))
@@ -79,6 +88,21 @@ def demo_dst_create(*, rng: np.random.Generator, first_year: int, last_year: int
                              value=value, batch=batch))
     DstValue.objects.bulk_create(rows, batch_size=5000)
     return len(rows)
+
+
+def _group_totals(values: dict[str, int]) -> dict[str, int]:
+    """The group totals DST publishes beside the offences (STRAF11's OVERTRÆD levels 1–2, from its metadata)."""
+    from importers.parsers.dst_meta import table_meta
+
+    meta = table_meta("STRAF11")
+    parent = {v.code: v.parent for v in meta.values["OVERTRÆD"]} if meta else {}
+    totals: dict[str, int] = defaultdict(int)
+    for code, value in values.items():
+        up = parent.get(code)
+        while up and up != "TOT":
+            totals[up] += value
+            up = parent.get(up)
+    return totals
 
 
 def demo_indicators_create(municipality: Municipality) -> None:

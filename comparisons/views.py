@@ -1,58 +1,80 @@
+from urllib.parse import urlencode
+
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from districts.models import Municipality
 from reports import exporters
 from reports.charts import plotly_data
+from reports.memo import memo
 from reports.periods import PeriodError
+from reports.versioning import versioned_cache
 
-from .charts import comparison_chart, comparison_map, indicator_chart
+from .charts import indicator_chart
 from .models import Indicator
+from .page import category_choices, comparison_content
 from .pages import indicator_rows, measure_choices, survey_table
-from .services import ComparisonError, comparison_table, latest_complete_year
-
-GROUPS = ["Hovedstadskommuner", "Storbykommuner", "Provinsbykommuner", "Oplandskommuner", "Landkommuner"]
+from .services import ComparisonError, comparison_table, latest_complete_year, peer_suggestions
 
 
 def _params(request, municipality):
     """Default: the ten years up to the newest complete year of STRAF11 (the data decide, not the code)."""
-    year = latest_complete_year() or timezone.localdate().year - 1
+    year = versioned_cache("comparison-latest-year", (), latest_complete_year) or timezone.localdate().year - 1
     latest = str(year)
+    categories = [c.strip() for c in request.GET.getlist("category") if c.strip()]
     return {
         "period_from": request.GET.get("period_from") or str(year - 9),
         "period_to": request.GET.get("period_to") or latest,
-        "category": request.GET.get("category") or "TOT",
-        "peers": request.GET.get("peers", ""),
+        "categories": list(dict.fromkeys(categories)) or ["TOT"],
+        "peers": request.GET.get("peers", "").strip(),
+        "members": request.GET.get("members") == "1",
     }
 
 
 def _table(municipality, params):
     return comparison_table(municipality=municipality, period=params["period_from"], to=params["period_to"],
-                            categories=[params["category"]], peers=params["peers"] or None)
+                            categories=params["categories"], peers=params["peers"] or None)
 
 
 @require_GET
 def comparison(request: HttpRequest, code: str) -> HttpResponse:
+    with memo():  # the data version is read once for every cached piece
+        return _comparison(request, code)
+
+
+def _comparison(request: HttpRequest, code: str) -> HttpResponse:
     municipality = get_object_or_404(Municipality, code=code)
     params = _params(request, municipality)
-    context = {"municipality": municipality, "params": params, "groups": GROUPS, "query": request.GET.urlencode()}
+    key = (code, params["period_from"], params["period_to"], tuple(params["categories"]), params["peers"],
+           params["members"])
+    form_html = versioned_cache("comparison-form", key, lambda: render_to_string(
+        "comparisons/_comparison_form.html", {"params": params, "suggestions": peer_suggestions(),
+                                              "category_choices": category_choices()}))
+    context = {"municipality": municipality, "form_html": mark_safe(form_html)}  # noqa: S308 (our own rendering)
     try:
-        table = _table(municipality, params)
+        # the page's body as one string, as the dashboard's: a cached page renders two strings into its frame
+        body_html = versioned_cache("comparison-body", key, lambda: _body(municipality, params))
     except (ComparisonError, PeriodError) as exc:
         context["error"] = str(exc)
         return render(request, "comparisons/comparison.html", context, status=400)
-    context["table"] = table.astype(object).to_dict("records")
-    context["chart"] = plotly_data(comparison_chart(table=table, municipality_code=municipality.code))
-    all_areas = comparison_table(municipality=municipality, period=params["period_to"], categories=[params["category"]],
-                                 peers=list(Municipality.objects.values_list("code", flat=True)))
-    context["map"] = plotly_data(comparison_map(table=all_areas))
-    context["map_table"] = all_areas.sort_values("reports_per_1000", ascending=False).astype(object).to_dict("records")
-    context["map_period"] = params["period_to"]
+    context["body_html"] = mark_safe(body_html)  # noqa: S308
     return render(request, "comparisons/comparison.html", context)
+
+
+def _body(municipality: Municipality, params: dict) -> str:
+    content = comparison_content(
+        municipality=municipality, period_from=params["period_from"], period_to=params["period_to"],
+        categories=params["categories"], peers=params["peers"], show_members=params["members"])
+    query = urlencode({"period_from": params["period_from"], "period_to": params["period_to"],
+                       "category": params["categories"], "peers": params["peers"]}, doseq=True)
+    return render_to_string("comparisons/_comparison_body.html",
+                            {**content, "municipality": municipality, "query": query})
 
 
 @require_GET

@@ -3,6 +3,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from districts.models import Municipality
+from importers.parsers.dst_meta import tables
 
 KIND_CHOICES = [
     ("auto", _("Genkend automatisk")), ("offences", _("Anmeldelser")), ("charges", _("Sigtelser")),
@@ -22,16 +23,19 @@ class UploadForm(forms.Form):
                                    widget=forms.DateInput(attrs={"type": "date"}))
     replace_to = forms.DateField(label=_("Erstat periode til"), required=False,
                                  widget=forms.DateInput(attrs={"type": "date"}))
-    dst_table = forms.CharField(label=_("DST-tabel"), required=False, max_length=20,
-                                help_text=_("fx STRAF11, hvis filen mangler titellinjen"))
-    dst_fixed = forms.CharField(label=_("DST faste værdier"), required=False, max_length=200,
-                                help_text=_("fx OVERTRÆD=TOT, flere adskilt med komma"))
+    dst_table = forms.ChoiceField(label=_("DST-tabel"), required=False,
+                                  help_text=_("fx STRAF11, hvis filen mangler titellinjen"))
+    dst_fixed = forms.MultipleChoiceField(
+        label=_("DST faste værdier"), required=False,
+        help_text=_("Den værdi, der var valgt for en variabel uden egen kolonne i filen, fx Overtrædelser i alt"))
     boundary_property = forms.CharField(label=_("Egenskab med bydelsnavn (GeoJSON)"), required=False, max_length=50)
 
     def __init__(self, *args, municipalities=None, **kwargs):
         super().__init__(*args, **kwargs)
         if municipalities is not None:
             self.fields["municipality"].queryset = municipalities
+        self.fields["dst_table"].choices = [("", "—"), *dst_table_choices()]
+        self.fields["dst_fixed"].choices = dst_fixed_choices()
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -64,8 +68,28 @@ class UploadForm(forms.Form):
         if data.get("dst_table"):
             options["dst_table"] = data["dst_table"].strip().upper()
         if data.get("dst_fixed"):
-            pairs = [p.split("=", 1) for p in data["dst_fixed"].split(",") if "=" in p]
+            pairs = [p.split("=", 1) for p in data["dst_fixed"] if "=" in p]
             options["dst_fixed"] = {k.strip().upper(): v.strip() for k, v in pairs}
         if data.get("boundary_property"):
             options["boundary_property"] = data["boundary_property"].strip()
         return options
+
+
+def dst_table_choices() -> list[tuple[str, str]]:
+    return [(name, f"{name} – {meta.title}") for name, meta in sorted(tables().items())]
+
+
+def dst_fixed_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Each variable's values (all tables' metadata), grouped by variable: "OVERTRÆD=TOT" → its label.
+
+    Ages one by one are left out (a FOLK1A download with one age selected is no population total).
+    """
+    groups: dict[str, dict[str, str]] = {}
+    for meta in tables().values():
+        for variable, values in meta.values.items():
+            label = f"{meta.labels.get(variable, variable)} ({variable})"
+            for value in values:
+                if variable == "ALDER" and value.level > 0:
+                    continue
+                groups.setdefault(label, {}).setdefault(f"{variable}={value.code}", f"{value.code} {value.label}")
+    return [(label, list(values.items())) for label, values in groups.items()]

@@ -304,11 +304,9 @@ def test_dst_test_files_look_like_dst(name):
 def test_real_dst_files_look_like_dst():
     from django.conf import settings
 
-    folder = Path(settings.SHARED_DIR) / "data" / "dst"
-    if not folder.is_dir():
-        pytest.skip("the shared DST files are not here")
-    web = (folder / "befolkning_kommuner_statbank_web.csv").read_bytes().decode("cp1252")
-    long = (folder / "folketal_kvartal_kommuner_2008K1-2022K3.csv").read_text(encoding="utf-8")
+    web = (DATA / "befolkning_kommuner_statbank_web.csv").read_bytes().decode("cp1252")
+    long = (Path(settings.BASE_DIR) / "fixtures" / "dst" / "folketal_kvartal_kommuner_2008K1-2022K3.csv").read_text(
+        encoding="utf-8")
     assert looks_like_dst(web) and looks_like_dst(long)
 
 

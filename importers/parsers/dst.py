@@ -19,6 +19,8 @@ import unicodedata
 import pandas as pd
 
 from .common import ParseError, Problem, decode_bytes, parse_decimal
+from .dst_meta import TableMeta, label_key, table_meta
+from .dst_meta import areas as known_areas
 from .police import Parsed
 
 AREA_VARIABLES = {"OMRÅDE", "OMRÅDE1", "KOMMUNE", "BOPÆL", "GERNINGSSTED"}
@@ -34,13 +36,13 @@ KNOWN_TITLES = {  # website CSVs name the subject, not the table id
     "anmeldte forbrydelser": "STRAF11",
     "anmeldte og sigtede": "STRAF22",
 }
-SPECIAL_AREAS = {
-    "hele landet": "000", "region hovedstaden": "084", "region sjælland": "085", "region syddanmark": "083",
-    "region midtjylland": "082", "region nordjylland": "081", "uoplyst kommune": "998",
-    "kommune ikke oplyst": "998", "uden fast bopæl": "998",
-}
+# The areas beside the municipalities (fixtures/dst/meta/areas.csv): the country and the regions are
+# stored as what they are; Christiansø (411) and "uoplyst" (998) are known but no municipality: their rows
+# are skipped with a warning that names them, never a reason to refuse a file.
+SPECIAL_AREAS = {label_key(name): area.code for area in known_areas().values()
+                 for name in (area.name, *area.other_names)}
+SKIPPED_AREAS = {code for code, area in known_areas().items() if area.kind == "skipped"}
 SEX_LABELS = {"mænd": "1", "kvinder": "2", "i alt": "TOT", "køn i alt": "TOT"}
-CHRISTIANSO = "411"  # counted by DST, but part of no municipality: skipped, never an error
 # DST's oldest series start in the 18th century (the 1769 census) and its projections run a few
 # decades ahead; a "year" outside this span is a code or a typo (0000, 9999 would also overflow
 # the period's dates).
@@ -76,20 +78,33 @@ class AreaResolver:
         self.by_name = {self._key(name): code for code, name in municipalities.items()}
         self.by_name.update({self._key(k): v for k, v in SPECIAL_AREAS.items()})
         self.damaged: set[str] = set()
+        self.skipped: dict[str, int] = {}  # area code → rows skipped
+
+    def skip(self, code: str | None) -> bool:
+        """Whether rows of this area are left out (Christiansø, "uoplyst"); counts them for the warning."""
+        if code in SKIPPED_AREAS:
+            self.skipped[code] = self.skipped.get(code, 0) + 1
+            return True
+        return False
+
+    def warnings(self) -> list[str]:
+        return [f"{known_areas()[code].name} ({code}) er ikke en kommune; {n} "
+                f"{'række' if n == 1 else 'rækker'} med området er sprunget over."
+                for code, n in sorted(self.skipped.items())]
 
     @staticmethod
     def _key(name: str) -> str:
-        return unicodedata.normalize("NFC", str(name)).strip().casefold()
+        return label_key(name)
 
     def resolve(self, cell: str) -> tuple[str | None, str]:
         text = str(cell).strip()
         match = _CODE_LABEL.match(text)
         if text.isdigit():
             code = text.zfill(3)
-            return (code if code in self.by_code or code in SPECIAL_AREAS.values() else None), self.by_code.get(code, text)
+            return (code if code in self.by_code or code in known_areas() else None), self.by_code.get(code, text)
         if match and match.group(1).isdigit():
             code = match.group(1).zfill(3)
-            return (code if code in self.by_code or code in SPECIAL_AREAS.values() else None), match.group(2)
+            return (code if code in self.by_code or code in known_areas() else None), match.group(2)
         key = self._key(text)
         if key in self.by_name:
             return self.by_name[key], text
@@ -99,13 +114,16 @@ class AreaResolver:
             if len(hits) == 1:
                 self.damaged.add(text)
                 code = hits.pop()
-                return code, self.by_code.get(code, text)
+                return code, self.by_code.get(code, known_areas()[code].name if code in known_areas() else text)
         return None, text
 
 
-def dim_value(cell: str, variable: str) -> str:
-    """Codes are kept; "1320 Indbrud i beboelser" → "1320"; known labels → codes."""
+def dim_value(cell: str, variable: str, meta: TableMeta | None = None) -> str:
+    """Codes are kept; "1320 Indbrud i beboelser" → "1320"; labels → the table's codes (its metadata)."""
     text = str(cell).strip()
+    code = meta.code_of(variable, text) if meta else None
+    if code is not None:
+        return code
     match = _CODE_LABEL.match(text)
     if match and (match.group(1).isdigit() or match.group(1) in {"TOT", "IALT", "ANM", "SIG"}):
         return match.group(1)
@@ -120,13 +138,6 @@ def dim_value(cell: str, variable: str) -> str:
 
 def dims_key(values: dict[str, str]) -> str:
     return "|".join(f"{k}={values[k]}" for k in sorted(values))
-
-
-def is_christianso(cell: str) -> bool:
-    """Christiansø ("411", "411 Christiansø", "Christiansø"): in DST's tables, in no municipality."""
-    text = str(cell).strip()
-    match = _CODE_LABEL.match(text)
-    return text == CHRISTIANSO or text.casefold() == "christiansø" or bool(match and match.group(1) == CHRISTIANSO)
 
 
 def value_number(cell: object) -> float | None:
@@ -199,13 +210,15 @@ def _table_from_name(file_name: str) -> str | None:
 def dst_parse(data: bytes, *, file_name: str, municipalities: dict[str, str], table: str | None = None,
               fixed: dict[str, str] | None = None) -> Parsed:
     fixed = {variable_name(k): v for k, v in (fixed or {}).items()}
+    areas = AreaResolver(municipalities)
     if file_name.lower().endswith(".px") or data.lstrip(b"\xef\xbb\xbf")[:16].upper().startswith(
             (b"CHARSET", b"AXIS-VERSION")):
-        return _px(data, file_name=file_name, municipalities=municipalities, table=table, fixed=fixed)
+        parsed = _px(data, file_name=file_name, areas=areas, table=table, fixed=fixed)
+        parsed.warnings += areas.warnings()
+        return parsed
     decoded = decode_bytes(data, file_name=file_name)
     lines = [line for line in decoded.text.splitlines() if line.strip()]
     first = lines[0] if lines else ""
-    areas = AreaResolver(municipalities)
     if "INDHOLD" in first.upper() and ";" in first:
         parsed = _api_csv(decoded.text, file_name=file_name, areas=areas, table=table, fixed=fixed)
     elif re.match(r'^\s*"?(tid|kvartal|år)"?\s*[,;]', first, re.IGNORECASE):
@@ -215,9 +228,32 @@ def dst_parse(data: bytes, *, file_name: str, municipalities: dict[str, str], ta
     if decoded.damaged_letters or areas.damaged:
         parsed.warnings.append(
             "Filens danske bogstaver er ødelagt (�), sandsynligvis fordi den er gemt med forkert tegnsæt. "
-            f"Områdenavne er genkendt ud fra de øvrige bogstaver: {', '.join(sorted(areas.damaged))[:300]}."
+            f"Områdenavne er genkendt ud fra de øvrige bogstaver: {_some(sorted(areas.damaged))}."
         )
+    parsed.warnings += areas.warnings()
     return parsed
+
+
+def _some(names: list[str], limit: int = 40) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f" og {len(names) - limit} flere" if len(names) > limit else "")
+
+
+def fixed_codes(fixed: dict[str, str], meta: TableMeta | None, file_name: str) -> dict[str, str]:
+    """``--dst-fixed OVERTRÆD=TOT`` (or the label, "Overtrædelser i alt") → the variable's code.
+
+    A variable the table does not have is refused: its rows would be stored under a key nothing reads.
+    """
+    if meta is None:
+        return dict(fixed)
+    result = {}
+    for variable, value in fixed.items():
+        if variable not in meta.variables:
+            raise ParseError(
+                f"Tabellen {meta.table} har ingen variabel {variable} (--dst-fixed i filen {file_name}); "
+                f"dens variable er {', '.join(meta.label_variables)}.")
+        result[variable] = meta.code_of(variable, value) or str(value).strip()
+    return result
 
 
 def _need_table(table: str | None, file_name: str, what: str) -> str:
@@ -237,6 +273,8 @@ def _frame(rows: list[dict], problems: list[Problem], warnings: list[str] | None
 
 def _api_csv(text, *, file_name, areas, table, fixed) -> Parsed:
     table = _need_table(table, file_name, "API-filer har ingen titel")
+    meta = table_meta(table)
+    fixed = fixed_codes(fixed, meta, file_name)
     reader = list(csv.reader(io.StringIO(text), delimiter=";"))
     header = [variable_name(h) for h in reader[0]]
     try:
@@ -256,9 +294,9 @@ def _api_csv(text, *, file_name, areas, table, fixed) -> Parsed:
         cells = cells[:len(header)]  # without empty cells at the end
         code, name = areas.resolve(cells[area_col])
         period = period_normalise(cells[time_col])
+        if areas.skip(code):
+            continue
         if code is None:
-            if is_christianso(cells[area_col]):
-                continue
             problems.append(Problem(number, "OMRÅDE", cells[area_col], "Ukendt område (kommune, region eller hele landet)"))
         if period is None:
             problems.append(Problem(number, "TID", cells[time_col], "Ukendt periode (fx 2016K1 eller 2016)"))
@@ -267,7 +305,7 @@ def _api_csv(text, *, file_name, areas, table, fixed) -> Parsed:
         except ValueError:
             problems.append(Problem(number, "INDHOLD", cells[value_col], "Værdien er ikke et tal eller '..'"))
             value = None
-        dims = {**fixed, **{header[i]: dim_value(c, header[i]) for i, c in enumerate(cells)
+        dims = {**fixed, **{header[i]: dim_value(c, header[i], meta) for i, c in enumerate(cells)
                             if i not in (area_col, time_col, value_col)}}
         rows.append({"row": number, "table": table, "area_code": code, "area_name": name, "dims": dims_key(dims),
                      "period": period, "value": value, "column": "INDHOLD", "cell": cells[value_col]})
@@ -283,6 +321,8 @@ def _resaved_long(text, *, file_name, areas, table, fixed) -> Parsed:
     table = (table or _table_from_name(file_name)
              or next((t for title, t in KNOWN_TITLES.items() if subject.startswith(title)), None))
     table = _need_table(table, file_name, "kolonnen med tallene har ingen kendt titel")
+    meta = table_meta(table)
+    fixed = fixed_codes(fixed, meta, file_name)
     names = [variable_name(h) for h in header[:-1]]
     rows, problems = [], []
     for number, cells in enumerate(reader[1:], start=2):
@@ -298,9 +338,9 @@ def _resaved_long(text, *, file_name, areas, table, fixed) -> Parsed:
         time_cell = next((values[n] for n in names if n in TIME_VARIABLES), "")
         code, name = areas.resolve(area_cell)
         period = period_normalise(time_cell)
+        if areas.skip(code):
+            continue  # counted by DST, but part of no municipality
         if code is None:
-            if is_christianso(area_cell):
-                continue  # counted by DST, but part of no municipality
             problems.append(Problem(number, "område", area_cell, "Ukendt område"))
         if period is None:
             problems.append(Problem(number, "tid", time_cell, "Ukendt periode"))
@@ -310,7 +350,7 @@ def _resaved_long(text, *, file_name, areas, table, fixed) -> Parsed:
         except ValueError:
             problems.append(Problem(number, header[-1], value_cell, "Værdien er ikke et tal"))
             value = None
-        dims = {**fixed, **{n: dim_value(v, n) for n, v in values.items()
+        dims = {**fixed, **{n: dim_value(v, n, meta) for n, v in values.items()
                             if n not in AREA_VARIABLES and n not in TIME_VARIABLES}}
         rows.append({"row": number, "table": table, "area_code": code, "area_name": name, "dims": dims_key(dims),
                      "period": period, "value": value, "column": header[-1], "cell": value_cell})
@@ -350,32 +390,33 @@ def _website_csv(text, *, file_name, areas, table, fixed) -> Parsed:
             cli=f"{said} Angiv tabellen med --dst-table (fx STRAF11) og faste værdier med --dst-fixed "
                 "(fx OVERTRÆD=TOT).")
     table = _need_table(table, file_name, "titellinjen nævner ikke tabellen")
+    meta = table_meta(table)
+    fixed = fixed_codes(fixed, meta, file_name)
+    if not variables and meta:
+        variables = meta.label_variables  # a file without its title: the table's own variables
     data_rows = reader[header_index + 1:]
     levels = n_labels
-    if variables and len(variables) < levels:
-        variables = variables + [f"VAR{i}" for i in range(len(variables), levels)]
-    if not variables:
-        variables = [f"VAR{i}" for i in range(levels - 1)] + ["OMRÅDE"]
-    area_var = next((v for v in variables if v in AREA_VARIABLES), variables[-1])
-    missing = [v for v in variables if v not in fixed]
+    column_vars = _label_columns(variables, fixed=fixed, levels=levels, file_name=file_name,
+                                 used=_used_label_columns(data_rows, levels, len(periods)))
+    area_var: str = next((v for v in column_vars if v and v in AREA_VARIABLES), column_vars[-1] or "OMRÅDE")
+    missing = [v for v in column_vars if v and v not in fixed]
     label_rows_seen: set[int] = set()
     current: dict[int, str] = {}
     rows, problems = [], []
     # the header's period cells name the value columns; label columns are named by their variable
-    columns = [variables[i] if i < levels else str(c).strip() for i, c in enumerate(header)]
+    columns = [(column_vars[i] or f"kolonne {i + 1}") if i < levels else str(c).strip() for i, c in enumerate(header)]
     for number, r in zip(line_of[header_index + 1:], data_rows, strict=True):
-        if len(r) < n_labels + len(periods):
-            if len(r) <= n_labels or not any(parse_ok(c) for c in r[n_labels:]):
-                # a label row (" ","Mænd") or a footnote
-                position = next((i for i, c in enumerate(r) if c.strip()), None)
-                if position is None or position >= levels or len(r) > levels:
-                    continue
-                current[position] = r[position].strip()
-                label_rows_seen.add(position)
-                for deeper in list(current):
-                    if deeper > position:
-                        del current[deeper]
+        if _is_label_row(r, levels, len(periods)):
+            # a label row (" ","Mænd") or a footnote
+            position = next((i for i, c in enumerate(r) if c.strip()), None)
+            if position is None or position >= levels or len(r) > levels:
                 continue
+            current[position] = r[position].strip()
+            label_rows_seen.add(position)
+            for deeper in list(current):
+                if deeper > position:
+                    del current[deeper]
+            continue
         wrong_length = row_length_problem(number, r, columns, sep=",")
         if wrong_length:
             problems.append(wrong_length)
@@ -384,7 +425,7 @@ def _website_csv(text, *, file_name, areas, table, fixed) -> Parsed:
         for i, cell in enumerate(r[:n_labels]):
             if cell.strip():
                 current[i] = cell.strip()
-        values = {variables[i]: current.get(i, "") for i in range(levels)}
+        values: dict[str, str] = {v: current.get(i, "") for i, v in enumerate(column_vars) if v}
         absent = [v for v in missing if not values.get(v)]
         if absent:
             said = (f"Filen {file_name} mangler etiketten for variablen {', '.join(absent)} "
@@ -392,11 +433,11 @@ def _website_csv(text, *, file_name, areas, table, fixed) -> Parsed:
             raise ParseError(f"{said} Skriv den i feltet 'DST faste værdier', fx {absent[0]}=TOT, og kontrollér "
                              "filen igen.", cli=f"{said} Angiv den med --dst-fixed, fx --dst-fixed {absent[0]}=TOT.")
         code, name = areas.resolve(values[area_var])
+        if areas.skip(code):
+            continue
         if code is None:
-            if is_christianso(values[area_var]):
-                continue
             problems.append(Problem(number, area_var, values[area_var], "Ukendt område"))
-        dims = {**fixed, **{k: dim_value(v, k) for k, v in values.items() if k != area_var and v}}
+        dims = {**fixed, **{k: dim_value(v, k, meta) for k, v in values.items() if k != area_var and v}}
         for period, cell in zip(periods, r[n_labels:], strict=False):
             try:
                 value = value_number(cell)
@@ -407,6 +448,48 @@ def _website_csv(text, *, file_name, areas, table, fixed) -> Parsed:
                          "dims": dims_key(dims), "period": period, "value": value, "column": str(period),
                          "cell": cell})
     return _frame(rows, problems)
+
+
+def _is_label_row(r: list[str], levels: int, n_periods: int) -> bool:
+    """A row of a website CSV without values: a label of its own (" ","Mænd"), a footnote, a blank line."""
+    return len(r) < levels + n_periods and (len(r) <= levels or not any(parse_ok(c) for c in r[levels:]))
+
+
+def _used_label_columns(rows: list[list[str]], levels: int, n_periods: int) -> list[bool]:
+    """Which label columns hold a label anywhere above the last row of values (footnotes come after it)."""
+    last = max((i for i, r in enumerate(rows) if not _is_label_row(r, levels, n_periods)), default=-1)
+    return [any(i < len(r) and r[i].strip() for r in rows[:last + 1]) for i in range(levels)]
+
+
+def _label_columns(variables: list[str], *, fixed: dict[str, str], levels: int, used: list[bool],
+                   file_name: str) -> list[str | None]:
+    """The variable of each label column (None: a column left blank throughout, for a fixed variable).
+
+    The title (or the table's metadata) names the variables; a variable that had one value selected may
+    have no label column, or a blank one: the remaining variables then take the columns that hold labels,
+    in order, and the fixed ones come from ``--dst-fixed``.
+    """
+    if not variables:
+        return [*(f"VAR{i}" for i in range(levels - 1)), "OMRÅDE"]
+    if len(variables) == levels and all(used):
+        return [*variables]
+    open_vars = [v for v in variables if v not in fixed]
+    used_columns = [i for i in range(levels) if used[i]]
+    if len(open_vars) == len(used_columns):
+        result: list[str | None] = [None] * levels
+        for i, variable in zip(used_columns, open_vars, strict=True):
+            result[i] = variable
+        return result
+    if len(open_vars) > len(used_columns):
+        absent = [v for v in open_vars if v not in AREA_VARIABLES][:len(open_vars) - len(used_columns)] or open_vars
+        raise ParseError(
+            f"Filen {file_name} mangler etiketten for variablen {', '.join(absent)} (der var kun valgt én værdi). "
+            f"Angiv den med --dst-fixed, fx --dst-fixed {absent[0]}=TOT."
+        )
+    if len(variables) == levels:
+        return [*variables]
+    padded: list[str | None] = [*variables, *(f"VAR{i}" for i in range(len(variables), levels))]
+    return padded[:levels]
 
 
 def parse_ok(cell: str) -> bool:
@@ -425,7 +508,7 @@ def _px_values(raw: str) -> list[str]:
     return [v.replace('""', '"') for v in re.findall(r'"((?:[^"]|"")*)"', raw)]
 
 
-def _px(data, *, file_name, municipalities, table, fixed) -> Parsed:
+def _px(data, *, file_name, areas, table, fixed) -> Parsed:
     head = data[:4096].decode("latin-1")
     codepage = re.search(r'CODEPAGE\s*=\s*"([^"]+)"', head)
     encoding = codepage.group(1) if codepage else "iso-8859-1"
@@ -457,6 +540,8 @@ def _px(data, *, file_name, municipalities, table, fixed) -> Parsed:
     matrix = meta.get(("MATRIX", None), "")
     table = table or next(iter(_px_values(matrix) or [matrix.strip()]), "") or None
     table = _need_table(table, file_name, "MATRIX mangler")
+    table_info = table_meta(table)
+    fixed = fixed_codes(fixed, table_info, file_name)
     variables = stub + heading
     names = {v: variable_name(v) for v in variables}
     area_var = next((v for v in variables if names[v] in AREA_VARIABLES), None)
@@ -489,12 +574,11 @@ def _px(data, *, file_name, municipalities, table, fixed) -> Parsed:
         return f'{key[0]}("{v}")', lines.get(key)
 
     # the area and time of each value of their variables, checked once (not once per cell)
-    areas = AreaResolver(municipalities)
     area_of: list[tuple[str | None, str] | None] = []
     for area_code, area_label in zip(codes[area_var], values[area_var], strict=True):
         code, name = areas.resolve(area_code if area_code.isdigit() else area_label)
-        if code is None and (is_christianso(area_code) or is_christianso(area_label)):
-            area_of.append(None)  # skipped
+        if code in SKIPPED_AREAS:
+            area_of.append(None)  # skipped; counted per cell below
             continue
         if code is None:
             where, line = keyword(area_var)
@@ -519,6 +603,7 @@ def _px(data, *, file_name, municipalities, table, fixed) -> Parsed:
         picked = dict(zip(variables, index, strict=True))
         area = area_of[picked[area_var]]
         if area is None:
+            areas.skip(areas.resolve(codes[area_var][picked[area_var]])[0])
             continue
         text_value = cell.strip('"')
         try:
@@ -527,7 +612,7 @@ def _px(data, *, file_name, municipalities, table, fixed) -> Parsed:
             where = ", ".join(values[v][picked[v]] for v in variables)
             problems.append(Problem(line, "DATA", text_value, f"Værdien er ikke et tal eller '..' (cellen for {where})"))
             value = None
-        dims = {**fixed, **{names[v]: dim_value(codes[v][picked[v]], names[v]) for v in variables
+        dims = {**fixed, **{names[v]: dim_value(codes[v][picked[v]], names[v], table_info) for v in variables
                             if v not in (area_var, time_var)}}
         rows.append({"row": line, "table": table, "area_code": area[0], "area_name": area[1],
                      "dims": dims_key(dims), "period": period_of[picked[time_var]], "value": value,

@@ -82,6 +82,12 @@ def kind_detect(*, data: bytes, file_name: str) -> str:
         return "charges"
     if has_offence:
         return "offences"
+    if {"sekvens", "kode", "niveau", "titel"} <= headers:  # a DST classification (KOMGRP), not a table
+        raise ParseError(
+            f"Filen {file_name} er en klassifikation fra Danmarks Statistik (fx KOMGRP, kommunegrupperne), ikke en "
+            "tabel med tal. Kommunegrupperne indlæses med referencedata (manage.py load_reference fra "
+            "fixtures/dst/komgrp_kommunegrupper.csv)."
+        )
     if {"kategori", "kode", "kilde"} <= headers:
         return "categories"
     if {"noegletal", "periode"} <= headers:

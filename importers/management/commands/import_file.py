@@ -25,8 +25,11 @@ class Command(BaseCommand):
         parser.add_argument("--kind", default="auto", choices=KINDS)
         parser.add_argument("--municipality", help="kommunekode, fx 165")
         parser.add_argument("--replace-period", help="FRA:TIL, fx 01-01-2017:31-12-2017")
-        parser.add_argument("--dst-table", help="DST-tabel, fx STRAF11")
-        parser.add_argument("--dst-fixed", nargs="*", default=[], metavar="VAR=KODE")
+        parser.add_argument("--dst-table", help="DST-tabel, fx STRAF11 (STRAF11, STRAF22 og FOLK1A kendes med "
+                            "variable, koder og etiketter; fixtures/dst/meta)")
+        parser.add_argument("--dst-fixed", nargs="*", default=[], metavar="VAR=KODE",
+                            help="værdien af en variabel, der ikke har sin egen kolonne i filen (der var valgt én "
+                                 "værdi), fx OVERTRÆD=TOT; koden eller DST's etiket")
         parser.add_argument("--boundary-property", help="egenskaben med bydelsnavnet i GeoJSON")
         parser.add_argument("--dry-run", action="store_true", help="valider kun; gem intet")
         parser.add_argument("--user", help="brugernavn, der står på kørslen")

@@ -2,6 +2,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
+from comparisons.services import ComparisonError
 from districts.models import Municipality
 from reports import exporters
 from reports.figures import FIGURES
@@ -18,7 +19,8 @@ class Command(BaseCommand):
         parser.add_argument("--to", help="sidste periode i en serie af samme slags")
         parser.add_argument("--categories", help="kommasepareret, fx tyveri,vold")
         parser.add_argument("--date-basis", default="report", choices=["report", "offence"])
-        parser.add_argument("--peers", help="kommunekoder (101,461) eller en KOMGRP-gruppe")
+        parser.add_argument("--peers", help="kommuner ved kode eller navn (101,Ishøj), en KOMGRP-gruppe eller en "
+                                             "politikreds ved navn, 000 for hele landet")
         parser.add_argument("--format", default="csv", choices=["csv", "json", "xlsx"])
         parser.add_argument("--output", help="fil; ellers standard output")
         parser.add_argument("--public", action="store_true", help="skjul små tal som i offentlig visning")
@@ -42,7 +44,7 @@ class Command(BaseCommand):
                     slug=opts["slug"], municipality=municipality, period=opts["period"], to=opts["to"],
                     categories=categories, date_basis=opts["date_basis"], public=opts["public"],
                 )
-        except (FigureError, ImportError) as exc:
+        except (FigureError, ImportError, ComparisonError) as exc:
             raise CommandError(str(exc)) from exc
         data = exporters.export(table, opts["format"], sheet=opts["slug"])
         if opts["output"]:
