@@ -157,6 +157,12 @@ def batch_rollback(*, batch: ImportBatch, user=None) -> ImportResult:
     if batch.status not in (ImportBatch.Status.DONE, ImportBatch.Status.ROLLING_BACK):
         result.message = f"Kørsel #{batch.pk} kan ikke rulles tilbage (status: {batch.get_status_display()})."
         return result
+    from .scope import rollback_refused
+
+    refused = rollback_refused(batch, user)  # every municipality it touched must be the user's
+    if refused:
+        result.message = refused
+        return result
     changes = list(ImportChange.objects.filter(batch=batch).order_by("-pk"))
     blocking = _later_batches(batch, changes)
     if blocking:
