@@ -302,7 +302,9 @@ def test_the_touched_municipalitys_analyst_sees_the_batch_and_its_audit_entry(to
     batch = result.batch
     client.force_login(users["broendby"])
     assert f"/import/{batch.pk}/" in client.get("/import/").content.decode()
-    assert client.get(f"/import/{batch.pk}/").status_code == 200
+    page = client.get(f"/import/{batch.pk}/")
+    assert page.status_code == 200
+    assert "<dt>Berørte kommuner</dt><dd>Brøndby (153), Albertslund (165)</dd>" in page.content.decode()
     assert f"#{batch.pk} kredsen.csv" in client.get("/revision/").content.decode()
     # an analyst of a municipality the batch did not touch sees neither
     client.force_login(users["albertslund"])
