@@ -225,7 +225,7 @@ def batch_rollback(*, batch: ImportBatch, user=None) -> ImportResult:
     from accounts.services import audit_log
 
     audit_log(user=user, action="import_rollback", municipality=batch.municipality, target=f"#{batch.pk} {batch.file_name}",
-              details=counts)
+              details=counts, municipalities=list(batch.municipalities.all()))
     result.ok = True
     result.rows_removed, result.rows_updated, result.rows_created = counts["created"], counts["updated"], counts["deleted"]
     result.message = (

@@ -329,6 +329,9 @@ def test_only_a_user_who_may_write_every_touched_municipality_rolls_a_batch_back
     assert "Brøndby (153), som du ikke har skriveadgang til" in page
     assert batch_rollback(batch=batch, user=users["super"]).ok
     assert not ReportedOffence.objects.filter(journal_number__endswith="00070-23").exists()
+    client.force_login(users["broendby"])  # the rollback's audit entry is Brøndby's too
+    assert f"<td>kørsel rullet tilbage</td><td>Albertslund</td><td>#{batch.pk} kredsen.csv</td>" in \
+        client.get("/revision/?handling=import_rollback").content.decode()
 
 
 def test_an_analyst_rolls_back_a_batch_of_their_own_municipality(towns, users):
