@@ -33,7 +33,6 @@ from importers.models import ImportBatch, ImportChange
 from importers.parsers.common import Problem
 from reports.models import ActivityFigure, ReportCategory, ReportedOffence
 
-CHUNK = 2000
 SHARED_MESSAGE = ("{what} er fælles for alle kommuner og kan kun ændres af en systemansvarlig eller en "
                   "superbruger; filen {file_name} er ikke indlæst.")
 
@@ -102,26 +101,26 @@ def stored_offence_problems(frame: pd.DataFrame, *, scope: WriteScope, file_name
                             charges: bool = False) -> list[Problem]:
     """A row error for each row whose key names a stored offence of a municipality the user may not write.
 
-    An offence row would update or move it; a charge row would be attached to it. Only the stored
-    offences outside the user's municipalities are read (usually none)."""
+    An offence row would update or move it; a charge row would be attached to it. The file's keys go
+    into a temporary table joined with the stored offences on their natural key (set-based: a lookup
+    per chunk of keys had PostgreSQL scan the table once per chunk)."""
     if not scope.restricted or not len(frame):
         return []
-    journals = sorted(set(frame["journal_number"].dropna().tolist()))
-    foreign: dict[tuple[str, int], int] = {}
-    for start in range(0, len(journals), CHUNK):
-        stored = (ReportedOffence.objects.filter(journal_number__in=journals[start:start + CHUNK])
-                  .exclude(municipality_id__in=list(scope.ids)).values_list("journal_number", "forhold",
-                                                                             "municipality_id"))
-        foreign.update({(j, int(f)): m for j, f, m in stored})
+    keys = pd.DataFrame({"journal_number": frame["journal_number"],
+                         "forhold": pd.to_numeric(frame["forhold"], errors="coerce")})
+    keys = keys[keys["journal_number"].notna() & keys["forhold"].notna()]  # bad cells have their parser's error
+    keys = keys[keys["forhold"].between(0, 2**31 - 1)].drop_duplicates().astype({"forhold": "int64"})
+    if not len(keys):
+        return []
+    foreign = _foreign_offences(keys, scope)
     if not foreign:
         return []
     names = {m.pk: f"{m.name} ({m.code})" for m in Municipality.objects.filter(pk__in=set(foreign.values()))}
     problems = []
-    for row, journal, forhold in zip(frame["row"], frame["journal_number"], frame["forhold"], strict=True):
-        try:
-            municipality_id = foreign.get((journal, int(forhold)))
-        except (TypeError, ValueError):
-            continue  # a bad Forhold has its parser's error
+    numbers = pd.to_numeric(frame["forhold"], errors="coerce")
+    for row, journal, forhold, number in zip(frame["row"], frame["journal_number"], frame["forhold"], numbers,
+                                             strict=True):
+        municipality_id = None if pd.isna(number) else foreign.get((journal, int(number)))
         if municipality_id is None:
             continue
         if charges:
@@ -132,6 +131,28 @@ def stored_offence_problems(frame: pd.DataFrame, *, scope: WriteScope, file_name
                       f"kan ikke ændres eller flyttes herfra, og filen {file_name} er ikke indlæst")
         problems.append(Problem(int(row), "Journalnummer/Forhold", f"{journal} / {forhold}", reason))
     return problems
+
+
+def _foreign_offences(keys: pd.DataFrame, scope: WriteScope) -> dict[tuple[str, int], int]:
+    """(journal number, forhold) → municipality of the stored offences with those keys outside ``scope``."""
+    from django.db import connection
+
+    from .bulk import StagingTable, analyze
+
+    stage = StagingTable(model=ReportedOffence, columns=["journal_number", "forhold"], name="stage_scope_keys")
+    stage.create()
+    try:
+        stage.load(keys)
+        offence = connection.ops.quote_name(ReportedOffence._meta.db_table)
+        allowed = ", ".join(str(int(i)) for i in sorted(scope.ids)) or "-1"
+        with connection.cursor() as cursor:
+            analyze(cursor, stage.name)
+            cursor.execute(f"SELECT s.journal_number, s.forhold, t.municipality_id FROM {stage.name} s "
+                           f"JOIN {offence} t ON t.journal_number = s.journal_number AND t.forhold = s.forhold "
+                           f"WHERE t.municipality_id NOT IN ({allowed})")
+            return {(j, int(f)): m for j, f, m in cursor.fetchall()}
+    finally:
+        stage.drop()
 
 
 def shared_refused(scope: WriteScope, *, what: str, file_name: str) -> str | None:
