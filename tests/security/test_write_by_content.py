@@ -344,7 +344,8 @@ def test_an_analyst_rolls_back_a_batch_of_their_own_municipality(towns, users):
 def test_systemansvarlig_uploads_categories_through_the_web(towns, users, client, settings, tmp_path):
     settings.IMPORT_RUN_INLINE, settings.MEDIA_ROOT = True, tmp_path
     client.force_login(users["system"])
-    assert client.get("/import/").status_code == 200
+    page = client.get("/import/")
+    assert page.status_code == 200 and '<li><a href="/import/">Import</a></li>' in page.content.decode()
     upload(client, "gerningstyper.csv", CATEGORIES)
     batch = ImportBatch.objects.get(file_name="gerningstyper.csv")
     assert batch.status == "preview"
