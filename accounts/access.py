@@ -15,6 +15,10 @@ from districts.models import Municipality
 
 ANALYST, STAFF, MANAGER = "Analytiker", "Medarbejder", "Leder"
 ALL_ROLES = (ANALYST, STAFF, MANAGER)
+# Changes the data no single municipality owns (categories, code rules, national DST series). Held as a
+# Django group of the user (Brugere → Grupper) or as a role for some municipality; it adds no municipality.
+SYSTEM = "Systemansvarlig"
+IMPORTERS = (ANALYST, SYSTEM)  # the import pages; what a file may write is checked by its content
 
 
 @dataclass(frozen=True)
@@ -42,12 +46,12 @@ POLICY: dict[str, Rule] = {
     "indicators": Rule(roles=ALL_ROLES),
     "indicator_create": Rule(roles=(MANAGER,)),
     "indicator_edit": Rule(roles=(MANAGER,)),
-    "import_upload": Rule(roles=(ANALYST,)),
-    "import_batch_detail": Rule(roles=(ANALYST,)),
-    "import_status": Rule(roles=(ANALYST,)),
-    "import_confirm": Rule(roles=(ANALYST,)),
-    "import_rollback": Rule(roles=(ANALYST,)),
-    "import_resume": Rule(roles=(ANALYST,)),
+    "import_upload": Rule(roles=IMPORTERS),
+    "import_batch_detail": Rule(roles=IMPORTERS),
+    "import_status": Rule(roles=IMPORTERS),
+    "import_confirm": Rule(roles=IMPORTERS),
+    "import_rollback": Rule(roles=IMPORTERS),
+    "import_resume": Rule(roles=IMPORTERS),
     "data_quality": Rule(roles=(ANALYST,)),
     "report_list": Rule(roles=(MANAGER,)),
     "report_create": Rule(roles=(MANAGER,)),
@@ -83,7 +87,9 @@ def has_role(user, role: str | tuple[str, ...], municipality: Municipality | Non
     memberships = user.memberships.filter(role__name__in=roles)
     if municipality is not None:
         memberships = memberships.filter(municipality=municipality)
-    return memberships.exists()
+    if memberships.exists():
+        return True
+    return SYSTEM in roles and user.groups.filter(name=SYSTEM).exists()  # a system-wide group
 
 
 def user_roles(user) -> dict[str, list[str]]:
@@ -93,3 +99,24 @@ def user_roles(user) -> dict[str, list[str]]:
         for code, role in user.memberships.values_list("municipality__code", "role__name"):
             result.setdefault(code, []).append(role)
     return result
+
+
+def writable_municipality_ids(user) -> frozenset[int] | None:
+    """The municipalities whose data ``user`` may import and roll back (as their analyst); None: all of them.
+
+    No user (the command line, a job started by one) and superusers write everywhere.
+    """
+    if user is None or getattr(user, "is_superuser", False):
+        return None
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    return frozenset(user.memberships.filter(role__name=ANALYST).values_list("municipality_id", flat=True))
+
+
+def may_change_shared(user) -> bool:
+    """Whether ``user`` may change shared reference data: superusers, the command line and "Systemansvarlig"."""
+    if user is None or getattr(user, "is_superuser", False):
+        return True
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.groups.filter(name=SYSTEM).exists() or user.memberships.filter(role__name=SYSTEM).exists()

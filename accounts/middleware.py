@@ -31,6 +31,14 @@ def _municipality(request: HttpRequest, kwargs: dict) -> Municipality | None:
     return None
 
 
+def _batch_touches_role(user, roles, batch_id) -> bool:
+    """Whether ``user`` holds one of ``roles`` for a municipality the batch touched."""
+    from importers.models import ImportBatch
+
+    touched = ImportBatch.municipalities.through.objects.filter(importbatch_id=batch_id).values("municipality_id")
+    return user.memberships.filter(role__name__in=roles, municipality_id__in=touched).exists()
+
+
 class AccessPolicyMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -63,6 +71,8 @@ class AccessPolicyMiddleware:
             return None  # the view answers 404 itself
         if rule.roles and has_role(user, rule.roles, municipality):
             return None
+        if "batch_id" in view_kwargs and rule.roles and _batch_touches_role(user, rule.roles, view_kwargs["batch_id"]):
+            return None  # a batch is also its touched municipalities' (the view narrows it further)
         return render(request, "403.html", {"reason": "role"}, status=403)
 
 

@@ -68,6 +68,10 @@ class AuditEntry(models.Model):
         "districts.Municipality", on_delete=models.SET_NULL, null=True, blank=True,
         related_name="+", verbose_name=_("kommune"),
     )
+    # every municipality the action touched (an import of a file naming several), beside ``municipality``
+    municipalities = models.ManyToManyField(
+        "districts.Municipality", related_name="+", blank=True, verbose_name=_("berørte kommuner"),
+    )
     target = models.CharField(_("objekt"), max_length=200, blank=True)
     details = models.JSONField(_("detaljer"), default=dict, blank=True)
 

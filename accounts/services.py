@@ -5,11 +5,11 @@ from .models import AuditEntry
 
 def audit_log(
     *, user: Any, action: str, municipality: Any = None, target: str = "",
-    details: dict | None = None,
+    details: dict | None = None, municipalities=(),
 ) -> AuditEntry:
     """Record that ``user`` did ``action`` (e.g. ``import``, ``rollback``, ``report_publish``)."""
     real_user = user if getattr(user, "is_authenticated", False) else None
-    return AuditEntry.objects.create(
+    entry = AuditEntry.objects.create(
         user=real_user,
         username=getattr(real_user, "username", "") or "",
         action=action,
@@ -17,3 +17,6 @@ def audit_log(
         target=str(target)[:200],
         details=details or {},
     )
+    if municipalities:
+        entry.municipalities.set(municipalities)
+    return entry

@@ -17,12 +17,14 @@ class LoginView(auth_views.LoginView):
 
 @require_GET
 def audit_log(request: HttpRequest) -> HttpResponse:
-    """Superusers see everything; analysts see the entries of their municipalities and their own (an
-    import of a file covering several municipalities belongs to none)."""
+    """Superusers see everything; analysts see the entries of their municipalities (an import: of every
+    municipality it touched) and their own."""
     entries = AuditEntry.objects.select_related("municipality")
     if not request.user.is_superuser:
-        codes = request.user.memberships.filter(role__name=ANALYST).values_list("municipality", flat=True)
-        entries = entries.filter(Q(municipality__in=list(codes)) | Q(user=request.user))
+        codes = list(request.user.memberships.filter(role__name=ANALYST).values_list("municipality", flat=True))
+        visible = AuditEntry.objects.filter(Q(municipality__in=codes) | Q(municipalities__in=codes)
+                                            | Q(user=request.user)).values("pk")
+        entries = entries.filter(pk__in=visible)  # an import touching several municipalities: each one's analysts
     action = request.GET.get("handling", "")
     if action:
         entries = entries.filter(action=action)

@@ -214,7 +214,8 @@ def job_resume(batch: ImportBatch, *, retry: bool, user=None) -> tuple[bool, str
         return False, f"Kørsel #{batch.pk} er ikke gået i stå (status: {batch.get_status_display()})."
     rolling_back = batch.status == ImportBatch.Status.ROLLING_BACK
     audit_log(user=user, action="import_retry" if retry else "import_abandon", municipality=batch.municipality,
-              target=f"#{batch.pk} {batch.file_name}", details={"status": batch.status})
+              target=f"#{batch.pk} {batch.file_name}", details={"status": batch.status},
+              municipalities=list(batch.municipalities.all()))
     if retry and rolling_back:
         rollback_start(batch, user)
         return True, f"Tilbagerulningen af kørsel #{batch.pk} er startet igen."

@@ -45,6 +45,12 @@ class ImportBatch(models.Model):
         "districts.Municipality", on_delete=models.SET_NULL, null=True, blank=True,
         related_name="+", verbose_name=_("kommune"),
     )
+    # every municipality whose rows the batch created, changed or removed (its analysts see the batch)
+    municipalities = models.ManyToManyField(
+        "districts.Municipality", related_name="+", blank=True, verbose_name=_("berørte kommuner"),
+    )
+    # the batch changed data no municipality owns (categories, code rules, national DST figures)
+    shared_data = models.BooleanField(_("fælles referencedata"), default=False)
     options = models.JSONField(_("valg"), default=dict, blank=True)
     period_from = models.DateField(_("periode fra"), null=True, blank=True)
     period_to = models.DateField(_("periode til"), null=True, blank=True)

@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +18,7 @@ from .jobs import job_resume, job_stalled, job_status_display
 from .models import ImportBatch
 from .services import file_import, progress_get
 from .services.results import errors_grouped
+from .services.scope import rollback_refused, visible_batches_q
 from .storage import upload_path, upload_store, uploads_purge
 from .tasks import import_start, rollback_start
 
@@ -30,9 +30,12 @@ def _analyst_municipalities(user):
 
 
 def _batches(user):
+    """The batches an analyst sees: their own, and those filed under or touching one of their municipalities."""
     batches = ImportBatch.objects.select_related("user", "municipality").exclude(kind="reference")
     if not user.is_superuser:
-        batches = batches.filter(Q(municipality__in=_analyst_municipalities(user)) | Q(user=user))
+        ids = list(_analyst_municipalities(user).values_list("pk", flat=True))
+        visible = ImportBatch.objects.filter(visible_batches_q(ids, user)).values("pk")
+        batches = batches.filter(pk__in=visible)
     return batches
 
 
@@ -133,6 +136,10 @@ def rollback(request: HttpRequest, batch_id: int) -> HttpResponse:
         return redirect("import_batch_detail", batch_id=batch.pk)
     if batch.status != ImportBatch.Status.DONE:
         messages.error(request, f"Kørsel #{batch.pk} kan ikke rulles tilbage (status: {batch.get_status_display()}).")
+        return redirect("import_batch_detail", batch_id=batch.pk)
+    refused = rollback_refused(batch, request.user)
+    if refused:
+        messages.error(request, refused)
         return redirect("import_batch_detail", batch_id=batch.pk)
     rollback_start(batch, request.user)  # its outcome is shown on the batch's page
     return redirect("import_batch_detail", batch_id=batch.pk)

@@ -49,6 +49,16 @@ from .results import (
     replace_period_dates,
 )
 from .rollback import batch_rollback
+from .scope import (
+    UNRESTRICTED,
+    WriteScope,
+    batch_municipalities,
+    municipality_refused,
+    rows_problems,
+    shared_refused,
+    stored_offence_problems,
+    write_scope,
+)
 
 __all__ = ["file_import", "kind_detect", "batch_rollback", "ImportResult", "progress_get"]
 
@@ -204,6 +214,7 @@ def file_import(
     kept = {k: v for k, v in (batch.options or {}).items() if k.startswith("_")}  # the UI's preview notes
     batch.options = {**kept, **_jsonable_options(options)}
     result = ImportResult(batch=batch, ok=False, kind=kind, dry_run=dry_run)
+    allowed = write_scope(user)  # what the file's rows may touch, whatever the form said
     try:
         if data is not None and len(data) > settings.IMPORT_MAX_UPLOAD_BYTES:
             limit = settings.IMPORT_MAX_UPLOAD_BYTES / 1024 / 1024
@@ -214,6 +225,9 @@ def file_import(
         if kind not in KINDS:
             raise ParseError(f"Ukendt filtype '{kind}'. Brug en af: {', '.join(KINDS)}.")
         result.kind = batch.kind = kind
+        refused = municipality_refused(allowed, municipality, file_name)
+        if refused:
+            raise ParseError(refused)
         loaded = None if dry_run else _same_file_loaded(batch)
         if loaded is not None:
             return _finish(result, status=ImportBatch.Status.UNCHANGED, started=started, dry_run=False,
@@ -223,10 +237,11 @@ def file_import(
             names, objects = _municipalities()
             plan: Plan = stream.StreamPlan(path=Path(str(path)), file_name=file_name, kind=kind, head=head,
                                            names=names, objects=objects, options=options,
-                                           default=municipality.code if municipality else None)
+                                           default=municipality.code if municipality else None, allowed=allowed)
         else:
             data = Path(str(path)).read_bytes() if data is None else data
-            plan = _prepare(kind, data=data, file_name=file_name, municipality=municipality, options=options)
+            plan = _prepare(kind, data=data, file_name=file_name, municipality=municipality, options=options,
+                            allowed=allowed)
     except ParseError as exc:
         return _rejected(result, str(exc), started=started, dry_run=dry_run, cli=exc.cli)
     except DatabaseError:
@@ -266,6 +281,9 @@ def file_import(
             with transaction.atomic():
                 started += writers_turn(batch.pk)  # its duration leaves out the wait for its turn
                 counts, notes = plan.write(batch=batch, progress=tracker)
+                touched = batch_municipalities(batch) | ({municipality.pk} if municipality else set())
+                batch.municipalities.set(touched)
+                batch.shared_data = plan.shared
                 if dry_run:  # a streamed file was validated by writing it; nothing may stay
                     transaction.set_rollback(True)
         except stream.Rejected as exc:
@@ -299,8 +317,11 @@ def file_import(
                                     f"{counts.updated} ændrede, {counts.unchanged} uændrede, {counts.removed} fjernes."))
         from accounts.services import audit_log
 
+        codes = sorted(Municipality.objects.filter(pk__in=touched).values_list("code", flat=True))
         audit_log(user=user, action="import", municipality=municipality, target=f"#{batch.pk} {file_name}",
-                  details={"kind": kind, "created": counts.created, "updated": counts.updated, "removed": counts.removed})
+                  details={"kind": kind, "created": counts.created, "updated": counts.updated, "removed": counts.removed,
+                           "municipalities": codes},
+                  municipalities=touched)
         return _finish(result, status=ImportBatch.Status.DONE, started=started, dry_run=False,
                        message=(f"Indlæst: {counts.created} oprettet, {counts.updated} opdateret, "
                                 f"{counts.unchanged} uændret, {counts.removed} fjernet."))
@@ -388,13 +409,19 @@ def _municipalities() -> tuple[dict[str, str], dict[str, Municipality]]:
     return {c: m.name for c, m in objects.items()}, objects
 
 
-def _prepare(kind: str, *, data: bytes, file_name: str, municipality: Municipality | None, options: dict) -> Plan:
+def _prepare(kind: str, *, data: bytes, file_name: str, municipality: Municipality | None, options: dict,
+             allowed: WriteScope = UNRESTRICTED) -> Plan:
     names, objects = _municipalities()
     default = municipality.code if municipality else None
     if kind == "dst":
         from .dst import dst_plan
 
-        return dst_plan(data=data, file_name=file_name, options=options, municipalities=names, objects=objects)
+        return dst_plan(data=data, file_name=file_name, options=options, municipalities=names, objects=objects,
+                        allowed=allowed)
+    if kind == "categories":  # shared by every municipality: refused before it is read
+        refused = shared_refused(allowed, what="Gerningstyper og koderegler", file_name=file_name)
+        if refused:
+            raise ParseError(refused)
     if kind == "boundaries":
         parsed = boundaries_parse(data, file_name=file_name, name_property=options.get("boundary_property"))
         preview = [{"district": r["district"], "geometry": r["geometry"]["type"]} for r in parsed.frame.to_dict("records")]
@@ -406,11 +433,12 @@ def _prepare(kind: str, *, data: bytes, file_name: str, municipality: Municipali
     sheets = read_table(data, file_name=file_name, sheet_like=("anmeldelser", "sigtelser"))
     if kind in ("offences", "charges", "police"):
         return _prepare_police(kind, sheets=sheets, file_name=file_name, names=names, objects=objects,
-                               default=default, options=options)
+                               default=default, options=options, allowed=allowed)
     raw = next(iter(sheets.values()))
     if kind == "population":
         parsed = population_parse(raw, file_name=file_name, municipalities=names, default_municipality=default)
         rows, problems = ([], []) if parsed.errors else reference.population_rows(parsed.frame, objects)
+        problems = rows_problems(parsed.frame, scope=allowed, objects=objects, file_name=file_name) + problems
         dates = [d for d in parsed.frame["date"] if d]
         return Plan(rows_read=len(raw), **_preview_of(parsed, raw, POPULATION_ALIASES),
                      problems=parsed.errors + problems, warnings=parsed.warnings,
@@ -419,18 +447,20 @@ def _prepare(kind: str, *, data: bytes, file_name: str, municipality: Municipali
     if kind == "streets":
         parsed = streets_parse(raw, file_name=file_name, municipalities=names, default_municipality=default)
         rows, problems = ([], []) if parsed.errors else reference.streets_rows(parsed.frame, objects)
+        problems = rows_problems(parsed.frame, scope=allowed, objects=objects, file_name=file_name) + problems
         return Plan(rows_read=len(raw), **_preview_of(parsed, raw, STREET_ALIASES),
                      problems=parsed.errors + problems, warnings=parsed.warnings, period=(None, None),
                      write=lambda *, batch, progress: (reference.streets_write(rows=rows, batch=batch), []))
     if kind == "categories":
         parsed = categories_parse(raw, file_name=file_name, municipalities=names)
         return Plan(rows_read=len(raw), **_preview_of(parsed, raw, CATEGORY_ALIASES),
-                     problems=parsed.errors, warnings=parsed.warnings, period=(None, None),
+                     problems=parsed.errors, warnings=parsed.warnings, period=(None, None), shared=True,
                      write=lambda *, batch, progress: reference.categories_write(
                          frame=parsed.frame, municipalities=objects, batch=batch))
     if kind == "metrics":
         parsed = metrics_parse(raw, file_name=file_name, municipalities=names, default_municipality=default)
         rows, problems = ([], []) if parsed.errors else reference.metrics_rows(parsed.frame, objects)
+        problems = rows_problems(parsed.frame, scope=allowed, objects=objects, file_name=file_name) + problems
         return Plan(rows_read=len(raw), **_preview_of(parsed, raw, METRIC_ALIASES),
                      problems=parsed.errors + problems, warnings=parsed.warnings, period=(None, None),
                      write=lambda *, batch, progress: (reference.metrics_write(rows=rows, batch=batch), []))
@@ -456,7 +486,8 @@ def _split_sheets(kind: str, sheets: dict, file_name: str):
     return offences_raw, charges_raw
 
 
-def _prepare_police(kind, *, sheets, file_name, names, objects, default, options) -> Plan:
+def _prepare_police(kind, *, sheets, file_name, names, objects, default, options,
+                    allowed: WriteScope = UNRESTRICTED) -> Plan:
     offences_raw, charges_raw = _split_sheets(kind, sheets, file_name)
     report_dates = None
     offence_columns: set[str] | None = None
@@ -468,6 +499,7 @@ def _prepare_police(kind, *, sheets, file_name, names, objects, default, options
     preview, columns = [], []
     period = (None, None)
     rows_read = 0
+    checked: list = []  # (frame, charges?): keys whose stored offence must be the user's: (frame, charges?)
     if offences_raw is not None:
         parsed = offences_parse(offences_raw, file_name=file_name, municipalities=names,
                                 default_municipality=default)
@@ -478,6 +510,8 @@ def _prepare_police(kind, *, sheets, file_name, names, objects, default, options
             frame = frame.drop_duplicates(subset=["journal_number", "forhold"], keep="first")
             parsed.problems = [p for p in parsed.problems if not p.reason.startswith("Samme nøgle")]
         problems += parsed.problems
+        problems += rows_problems(frame, scope=allowed, objects=objects, file_name=file_name)
+        checked.append((frame[["row", "journal_number", "forhold"]], False))
         warnings += parsed.warnings
         rows_read += len(offences_raw)
         preview, columns = _preview(frame, ["journal_number", "forhold", "report_date", "offence_date", "code",
@@ -501,6 +535,8 @@ def _prepare_police(kind, *, sheets, file_name, names, objects, default, options
         else:
             rows_read += len(charges_raw)
         problems += parsed_charges.problems
+        if charges_raw is not offences_raw:  # a combined sheet's rows are checked as offences
+            checked.append((frame[["row", "journal_number", "forhold"]], True))
         warnings += [w for w in parsed_charges.warnings if w not in warnings]  # a combined sheet's file, once
         if not preview:
             preview, columns = _preview(frame, ["journal_number", "forhold", "charge_date", "birth_year", "sex",
@@ -514,7 +550,16 @@ def _prepare_police(kind, *, sheets, file_name, names, objects, default, options
         raise ParseError("'Erstat periode' gælder kun for filer med anmeldelser: lad felterne stå tomme.",
                              cli="--replace-period gælder kun for filer med anmeldelser.")
 
+    def stored_elsewhere() -> list[Problem]:
+        return [p for frame, charges in checked
+                for p in stored_offence_problems(frame, scope=allowed, file_name=file_name, charges=charges)]
+
+    problems += stored_elsewhere()
+
     def write(*, batch, progress):
+        late = stored_elsewhere()  # again, in the import's transaction: another import may have come between
+        if late:
+            raise stream.Rejected(late[:MAX_ERRORS_SHOWN], len(late))
         counts, notes = Counts(), []
         touched: set[int] = set()
         if offence_rows is not None:

@@ -15,6 +15,7 @@ from reports.categories import offence_codes_register
 from reports.periods import Period, PeriodError
 
 from .results import PREVIEW_ROWS, Plan, cell_text, preview_cell
+from .scope import UNRESTRICTED, WriteScope, rows_problems
 from .writer import model_label, rows_upsert
 
 POPULATION_TABLES = {"FOLK1A"}
@@ -34,7 +35,8 @@ def _parse(period: str) -> Period | None:
         return None  # monthly series
 
 
-def dst_plan(*, data: bytes, file_name: str, options: dict, municipalities: dict[str, str], objects: dict) -> Plan:
+def dst_plan(*, data: bytes, file_name: str, options: dict, municipalities: dict[str, str], objects: dict,
+             allowed: WriteScope = UNRESTRICTED) -> Plan:
     parsed = dst_parse(data, file_name=file_name, municipalities=municipalities, table=options.get("dst_table"),
                        fixed=options.get("dst_fixed") or {})
     frame = parsed.frame
@@ -44,6 +46,16 @@ def dst_plan(*, data: bytes, file_name: str, options: dict, municipalities: dict
     for row in keyed.loc[duplicated, "row"]:
         parsed.problems.append(Problem(row, "", "", "Samme celle (tabel, område, variable, tid) står to gange"))
     parsed.problems += _length_problems(frame) + _population_problems(frame)
+    # a municipality's figures are its own; those of other areas (the country, regions) are shared by all
+    national = frame[frame["area_code"].notna() & ~frame["area_code"].isin(list(objects))]
+    parsed.problems += rows_problems(frame, scope=allowed, objects=objects, file_name=file_name,
+                                     code_column="area_code", label="OMRÅDE")
+    if len(national) and not allowed.shared:
+        parsed.problems += [
+            Problem(int(row), "OMRÅDE", str(code), f"{name or code} er ingen kommune: tal for hele landet og andre "
+                    "områder er fælles for alle kommuner og indlæses kun af en systemansvarlig eller en superbruger; "
+                    f"filen {file_name} er ikke indlæst")
+            for row, code, name in zip(national["row"], national["area_code"], national["area_name"], strict=True)]
     preview_columns = ["table", "area_code", "area_name", "dims", "period", "value"]
     bad_rows = {p.row for p in parsed.problems}
     preview = [{**{c: cell_text(r[c]) for c in preview_columns},  # the value beside the file's own cell
@@ -84,7 +96,7 @@ def dst_plan(*, data: bytes, file_name: str, options: dict, municipalities: dict
     periods = sorted({p for p in frame["period"] if isinstance(p, str) and p})
     return Plan(rows_read=len(frame), preview=preview, columns=preview_columns, problems=parsed.problems,
                 warnings=parsed.warnings, period=(_period_start(periods[0]), _period_end(periods[-1])) if periods
-                else (None, None), write=write)
+                else (None, None), write=write, shared=bool(len(national)))
 
 
 def _period_start(period: str) -> dt.date | None:

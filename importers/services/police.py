@@ -250,11 +250,18 @@ def offences_first_loaded(*, batch: ImportBatch, count: int, months: frozenset, 
 
 
 def charges_link() -> int:
-    """Link waiting (orphan) charges to their offences by (journal number, forhold), in one statement."""
+    """Link waiting (orphan) charges to their offences by (journal number, forhold), in one statement.
+
+    A waiting charge belongs to no municipality: it is linked only when the import that last wrote it
+    could write the offence's municipality (``scope.charge_link_permitted``); otherwise it keeps waiting."""
+    from .scope import charge_link_permitted
+
     charge, offence = (connection.ops.quote_name(m._meta.db_table) for m in (Charge, ReportedOffence))
     match = f"SELECT o.id FROM {offence} o WHERE o.journal_number = {charge}.journal_number AND o.forhold = {charge}.forhold"
+    permitted = charge_link_permitted(charge, "o")
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {charge} SET offence_id = ({match}) WHERE offence_id IS NULL AND EXISTS ({match})")
+        cursor.execute(f"UPDATE {charge} SET offence_id = ({match}) WHERE offence_id IS NULL "
+                       f"AND EXISTS ({match} AND {permitted})")
         return max(cursor.rowcount, 0)
 
 

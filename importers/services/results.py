@@ -82,8 +82,10 @@ class Plan:
 
     streamed = False
 
-    def __init__(self, *, rows_read, preview, columns, problems, warnings, period, write, forecast=None):
+    def __init__(self, *, rows_read, preview, columns, problems, warnings, period, write, forecast=None,
+                 shared=False):
         self.rows_read, self.preview, self.columns = rows_read, preview, columns
+        self.shared = shared  # the write changes data no municipality owns (categories, national DST figures)
         self.problems, self.warnings, self.period, self.write = problems, warnings, period, write
         self.expected_rows = rows_read
         # () -> sentences for the preview on what confirming will change (e.g. rows a replaced period loses)

@@ -157,6 +157,12 @@ def batch_rollback(*, batch: ImportBatch, user=None) -> ImportResult:
     if batch.status not in (ImportBatch.Status.DONE, ImportBatch.Status.ROLLING_BACK):
         result.message = f"Kørsel #{batch.pk} kan ikke rulles tilbage (status: {batch.get_status_display()})."
         return result
+    from .scope import rollback_refused
+
+    refused = rollback_refused(batch, user)  # every municipality it touched must be the user's
+    if refused:
+        result.message = refused
+        return result
     changes = list(ImportChange.objects.filter(batch=batch).order_by("-pk"))
     blocking = _later_batches(batch, changes)
     if blocking:
@@ -219,7 +225,7 @@ def batch_rollback(*, batch: ImportBatch, user=None) -> ImportResult:
     from accounts.services import audit_log
 
     audit_log(user=user, action="import_rollback", municipality=batch.municipality, target=f"#{batch.pk} {batch.file_name}",
-              details=counts)
+              details=counts, municipalities=list(batch.municipalities.all()))
     result.ok = True
     result.rows_removed, result.rows_updated, result.rows_created = counts["created"], counts["updated"], counts["deleted"]
     result.message = (

@@ -46,6 +46,7 @@ from .results import (
     replace_period_dates,
     window_union,
 )
+from .scope import UNRESTRICTED, WriteScope, rows_problems, stored_offence_problems
 
 CHUNK_ROWS = 200_000
 HEAD_BYTES = 256 * 1024
@@ -129,8 +130,10 @@ class StreamPlan(Plan):
     streamed = True
 
     def __init__(self, *, path: Path, file_name: str, kind: str, head: bytes, names: dict[str, str],
-                 objects: dict[str, Municipality], default: str | None, options: dict):
+                 objects: dict[str, Municipality], default: str | None, options: dict,
+                 allowed: WriteScope = UNRESTRICTED):
         self.path, self.file_name, self.kind = path, file_name, kind
+        self.allowed = allowed  # whose rows the user may write (checked chunk by chunk)
         self.names, self.objects, self.default, self.options = names, objects, default, options
         self.encoding = encoding_detect(path, head, file_name=file_name)
         text = head.decode(self.encoding, errors="replace")
@@ -235,9 +238,10 @@ class StreamPlan(Plan):
             self.rows_read += len(frame)
             loaded.columns = set(frame.attrs.get("columns_in_file", frame.columns))
             warnings += parsed.warnings
-            if parsed.problems:
-                total_problems += len(parsed.problems)
-                problems += parsed.problems[: max(MAX_ERRORS_SHOWN - len(problems), 0)]
+            found = parsed.problems + self._scope_problems(frame)
+            if found:
+                total_problems += len(found)
+                problems += found[: max(MAX_ERRORS_SHOWN - len(problems), 0)]
             if total_problems:  # keep validating, stop writing
                 continue
             stage.finish()  # the previous chunk's COPY ran while this one was read and checked
@@ -270,6 +274,15 @@ class StreamPlan(Plan):
         if refused is not None:
             raise refused
         return loaded
+
+    def _scope_problems(self, frame: pd.DataFrame) -> list[Problem]:
+        """Rows the user may not write: an offence of another municipality, or a key whose stored offence
+        (for a charge: the offence it belongs to) lies in one. Run in the import's transaction."""
+        if not self.allowed.restricted:
+            return []
+        offences = self.kind == "offences"
+        found = rows_problems(frame, scope=self.allowed, objects=self.objects, file_name=self.file_name) if offences else []
+        return found + stored_offence_problems(frame, scope=self.allowed, file_name=self.file_name, charges=not offences)
 
     def _repeated_keys(self, key_hashes: list, key: tuple[str, ...]) -> list[Problem]:
         """A key twice in the file (in different chunks): each later row names the first.
