@@ -11,7 +11,7 @@ from django.conf import settings
 
 from districts.models import Municipality
 
-from . import selectors, stats
+from . import selectors, stats, uncertainty
 from .figures import FIGURES
 from .memo import memoised
 from .models import OffenceCategory, ReportCategory
@@ -46,12 +46,13 @@ def figure_periods(period: str, to: str | None) -> list[Period]:
 def figure_table(
     *, slug: str, municipality: Municipality, period: str, to: str | None = None,
     categories: list[str] | None = None, districts: list[str] | None = None, date_basis: str = "report",
-    public: bool = False,
+    public: bool = False, intervals: bool = False,
 ) -> pd.DataFrame:
     """The table of one figure (what the CSV download returns and the chart draws).
 
     Cached under the data version: any import, rollback, rule change or edit makes a new key,
-    so a cached table is never older than the data.
+    so a cached table is never older than the data. ``intervals`` adds the uncertainty columns
+    (``reports.uncertainty.with_intervals``) to the finished table.
     """
     public = public and slug in FIGURES and FIGURES[slug].personal  # only personal figures differ in public
     table = versioned_cache(
@@ -60,7 +61,17 @@ def figure_table(
         lambda: _figure_table(slug=slug, municipality=municipality, period=period, to=to, categories=categories,
                               districts=districts, date_basis=date_basis, public=public),
     )
+    if intervals:
+        return intervals_after_suppression(table, slug=slug)
     return table.copy()
+
+
+def intervals_after_suppression(table: pd.DataFrame, *, slug: str) -> pd.DataFrame:
+    """The hook between suppression and intervals: the interval columns are computed from the table *after*
+    suppression (``suppress`` has already run on a public table), so every cell the suppression hides – the
+    "<3" cells and the ".." cells hidden with them – hides its interval and the p-values of its changes too,
+    whatever the suppression method; an interval of a published count reveals nothing the count does not."""
+    return uncertainty.with_intervals(table, slug=slug)
 
 
 def _figure_table(
