@@ -235,13 +235,13 @@ def _count(value) -> str:
 
 
 def p_text(p_value) -> str:
-    """A p-value for a table or tooltip: "p = 0,08", "p < 0,001", "" when missing."""
+    """A p-value for a table or tooltip, two significant digits: "p = 0,082", "p = 0,25", "p < 0,001", "" when
+    missing."""
     if p_value is None or (isinstance(p_value, float) and math.isnan(p_value)):
         return ""
     if p_value < 0.001:
         return "p < 0,001"
-    decimals = 3 if p_value < 0.01 else 2
-    return "p = " + f"{p_value:.{decimals}f}".replace(".", ",")
+    return "p = " + f"{p_value:.2g}".replace(".", ",")
 
 
 # --- trend over years ------------------------------------------------------------------------------------------
