@@ -40,6 +40,14 @@ def get(mapping, key):
 
 
 
+@register.simple_tag
+def significance_level() -> str:
+    """The setting SIGNIFICANCE_LEVEL in Danish per cent: 0.05 → "5 %"."""
+    from django.conf import settings
+
+    return f"{format_dk(settings.SIGNIFICANCE_LEVEL * 100, 0 if (settings.SIGNIFICANCE_LEVEL * 100).is_integer() else 1)} %"
+
+
 def intervals_query(query: str) -> tuple[bool, str]:
     """Whether ``query`` asks for the uncertainty ("Vis usikkerhed"), and the query string that switches it:
     a plain link, so the toggle works without JavaScript and from the keyboard."""
