@@ -236,3 +236,37 @@ def test_public_download_suppresses_intervals_with_their_counts(client, town):
     for fmt in ("json", "xlsx"):
         assert client.get(f"/kommune/165/figur/charges-by-category.{fmt}?period_from=2016&period_to=2016"
                           "&intervals=1").status_code == 200
+
+
+def test_comparison_and_young_share_carry_their_intervals():
+    comparison = pd.DataFrame({"period": ["2023", "2024", "2024"], "municipality_code": ["165", "165", "101"],
+                               "municipality": ["Albertslund", "Albertslund", "København"], "category": ["TOT"] * 3,
+                               "reports": [1687.0, 1600.0, None], "population": [27657.0, 27700.0, 650000.0],
+                               "reports_per_1000": [1687 / 27.657, 1600 / 27.7, None]})
+    out = with_intervals(comparison, slug="municipality-comparison")
+    assert out.loc[1, "rate_ci_low"] == pytest.approx(count_interval([1600])[0][0] / 27.7)
+    assert out.loc[1, "change_p_value"] == pytest.approx(change_p_value([1687], [1600], [27657], [27700])[0])
+    assert np.isnan(out.loc[2, "reports_ci_low"]) and np.isnan(out.loc[2, "change_p_value"])  # an incomplete DST year
+    young = pd.DataFrame({"period": ["2016"], "age_group": ["15-17"], "home_district": [""], "persons": [3],
+                          "population": [1000.0], "persons_per_1000": [3.0], "share_pct": [0.3]})
+    out = with_intervals(young, slug="young-charged-share")
+    assert list(out.columns) == ["period", "age_group", "home_district", "persons", "persons_ci_low", "persons_ci_high",
+                                 "population", "persons_per_1000", "rate_ci_low", "rate_ci_high", "share_pct",
+                                 "share_ci_low", "share_ci_high", "change_p_value"]
+    low, high = count_interval([3])
+    assert (out.loc[0, "rate_ci_low"], out.loc[0, "rate_ci_high"]) == (pytest.approx(low[0]), pytest.approx(high[0]))
+    assert out.loc[0, "share_ci_high"] == pytest.approx(high[0] / 10)  # 7.22 of 1,000 = 0.72 %
+
+
+@pytest.mark.django_db
+def test_public_figure_page_with_intervals_draws_no_hidden_interval(client, town):
+    from tests.pages import json_blocks
+
+    town.public_view = True
+    town.save()
+    html = client.get("/kommune/165/figur/charges-by-category/?period_from=2016&period_to=2016&intervals=1")
+    assert html.status_code == 200
+    [chart] = json_blocks(html.content.decode())
+    for trace in chart["data"]:
+        for y, up, down in zip(trace["y"], trace["error_y"]["array"], trace["error_y"]["arrayminus"], strict=True):
+            assert (y is None) == (up is None) == (down is None)  # a hidden bar has no error bar either

@@ -65,7 +65,7 @@ def test_key_cards_words_follow_the_test(settings):
 def test_the_toggle_shows_interval_columns_and_error_bars(staff, town):
     plain = staff.get("/kommune/165/figur/reports-per-1000/?period_from=2016H1&period_to=2016H2").content.decode()
     assert "95 %-interval fra" not in plain
-    assert 'href="?period_from=2016H1&amp;period_to=2016H2&amp;intervals=1"' in plain  # a plain link: no JS needed
+    assert 'href="?period_from=2016H1&amp;period_to=2016H2&amp;intervals=1#fig-reports-per-1000-title"' in plain  # a plain link: no JS needed
     assert 'aria-pressed="false"' in plain
     page = staff.get("/kommune/165/figur/reports-per-1000/?period_from=2016H1&period_to=2016H2&intervals=1")
     html = page.content.decode()
