@@ -9,7 +9,7 @@ import pandas as pd
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from reports.charts import PALETTE, Chart, base_layout, merged, source_note
+from reports.charts import PALETTE, Chart, band, base_layout, merged, source_note
 from reports.figures import SOURCE_LINE
 
 
@@ -17,9 +17,14 @@ def comparison_chart(*, table: pd.DataFrame, municipality_code: str) -> Chart:
     data = []
     for i, (code, part) in enumerate(table.groupby("municipality_code", sort=False)):
         own = code == municipality_code
+        colour = "#0b5394" if own else PALETTE[(i + 1) % len(PALETTE)]
+        if "rate_ci_low" in part:  # "Vis usikkerhed": the 95 % interval as a band under the line
+            shade = band(x=list(part["period"]), low=list(part["rate_ci_low"]), high=list(part["rate_ci_high"]),
+                         colour=colour, name=part["municipality"].iloc[0])
+            data += [shade] if shade else []
         data.append({"type": "scatter", "x": list(part["period"]), "y": list(part["reports_per_1000"]),
-                     "name": part["municipality"].iloc[0], "mode": "lines+markers",
-                     "line": {"width": 4 if own else 1.5, "color": "#0b5394" if own else PALETTE[(i + 1) % len(PALETTE)],
+                     "name": part["municipality"].iloc[0], "mode": "lines+markers", "legendgroup": part["municipality"].iloc[0],
+                     "line": {"width": 4 if own else 1.5, "color": colour,
                               "dash": "dash" if code == "000" else "solid"},
                      "hovertemplate": "%{x}: %{y:.1f}<extra>%{fullData.name}</extra>"})
     layout = merged(base_layout(title=_("Anmeldte forbrydelser pr. 1.000 indbyggere"), height=440,

@@ -9,6 +9,8 @@ from districts.models import Municipality
 from reports import exporters
 from reports.charts import plotly_data
 from reports.periods import PeriodError
+from reports.templatetags.dk import intervals_query
+from reports.uncertainty import with_intervals
 
 from .charts import comparison_chart, comparison_map, indicator_chart
 from .models import Indicator
@@ -27,19 +29,22 @@ def _params(request, municipality):
         "period_to": request.GET.get("period_to") or latest,
         "category": request.GET.get("category") or "TOT",
         "peers": request.GET.get("peers", ""),
+        "intervals": request.GET.get("intervals") == "1",  # "Vis usikkerhed" (reports.uncertainty)
     }
 
 
 def _table(municipality, params):
-    return comparison_table(municipality=municipality, period=params["period_from"], to=params["period_to"],
-                            categories=[params["category"]], peers=params["peers"] or None)
+    table = comparison_table(municipality=municipality, period=params["period_from"], to=params["period_to"],
+                             categories=[params["category"]], peers=params["peers"] or None)
+    return with_intervals(table, slug="municipality-comparison") if params["intervals"] else table
 
 
 @require_GET
 def comparison(request: HttpRequest, code: str) -> HttpResponse:
     municipality = get_object_or_404(Municipality, code=code)
     params = _params(request, municipality)
-    context = {"municipality": municipality, "params": params, "groups": GROUPS, "query": request.GET.urlencode()}
+    context = {"municipality": municipality, "params": params, "groups": GROUPS, "query": request.GET.urlencode(),
+               "intervals_toggle": intervals_query(request.GET.urlencode())[1]}
     try:
         table = _table(municipality, params)
     except (ComparisonError, PeriodError) as exc:

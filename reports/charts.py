@@ -117,6 +117,21 @@ def _error_y(y, low, high) -> dict:
             "color": "#1a1a1a", "thickness": 1.2, "width": 3}
 
 
+def band(*, x, low, high, colour: str, name: str) -> dict | None:
+    """A shaded 95 % band under a line (drawn before it): the polygon along the upper bounds and back along the
+    lower ones; periods without an interval are left out. None when no period has one."""
+    points = [(xi, lo, hi) for xi, lo, hi in zip(x, low, high, strict=True)
+              if lo is not None and hi is not None and lo == lo and hi == hi]
+    if not points:
+        return None
+    xs = [p[0] for p in points]
+    red, green, blue = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return {"type": "scatter", "x": xs + xs[::-1], "y": [p[2] for p in points] + [p[1] for p in points][::-1],
+            "fill": "toself", "fillcolor": f"rgba({red},{green},{blue},0.15)", "line": {"width": 0},
+            "mode": "lines", "hoverinfo": "skip", "showlegend": False, "legendgroup": name,
+            "name": _("%(name)s, 95 %%-interval") % {"name": name}}
+
+
 def summed_error_bars(counts: pd.Series) -> dict:
     """``error_y`` of summed counts (a district's categories together): the exact interval of the sum."""
     y = pd.to_numeric(counts, errors="coerce").to_numpy(dtype=float)

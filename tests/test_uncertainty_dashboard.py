@@ -84,3 +84,28 @@ def test_dashboard_cards_show_words_and_p_value(staff, town):
     assert "På niveau med året før (ikke statistisk sikker, få tilfælde)" in html
     assert 'title="Test for ændring: p = 0,25"' in html
     assert "steget" not in html.split('id="key-title"')[1].split("</section>")[0]
+
+
+def test_comparison_lines_get_a_band_and_the_table_its_interval(reference, client, member):
+    import datetime as dt
+
+    from districts.models import Municipality, PopulationCount
+    from tests.pages import page_charts
+    from tests.test_dst import load
+
+    load("STRAF11_api_da.csv")
+    albertslund = Municipality.objects.get(code="165")
+    PopulationCount.objects.create(municipality=albertslund, date=dt.date(2016, 7, 1), count=25000)
+    client.force_login(member("Medarbejder", albertslund))
+    query = "period_from=2016&period_to=2016&category=1320&peers=165"
+    plain = client.get(f"/kommune/165/sammenligning/?{query}").content.decode()
+    assert 'href="?' + query.replace('&', '&amp;') + '&amp;intervals=1">Vis usikkerhed</a>' in plain
+    page = client.get(f"/kommune/165/sammenligning/?{query}&intervals=1").content.decode()
+    comparison, _map = page_charts(page)
+    shade, line = comparison["data"][:2]
+    low, high = count_interval([100])  # 100 burglaries over 25,000 residents: 4.0 per 1,000
+    assert shade["fill"] == "toself" and shade["y"] == pytest.approx([high[0] / 25, low[0] / 25])
+    assert line["y"] == [4.0] and line["legendgroup"] == shade["legendgroup"] == "Albertslund"
+    assert f'<td class="num">{low[0] / 25:.1f}</td><td class="num">{high[0] / 25:.1f}</td>'.replace(".", ",") in page
+    download = client.get(f"/kommune/165/sammenligning.csv?{query}&intervals=1").content.decode("utf-8-sig")
+    assert download.splitlines()[0].endswith("reports_per_1000,rate_ci_low,rate_ci_high,change_p_value")
