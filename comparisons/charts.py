@@ -30,7 +30,7 @@ def comparison_chart(*, table: pd.DataFrame, municipality_code: str) -> Chart:
     layout = merged(base_layout(title=_("Anmeldte forbrydelser pr. 1.000 indbyggere"), height=440,
                                 y_title=_("Pr. 1.000 indbyggere")), {
         # one legend entry per municipality: a column to the right never runs into the source line
-        "legend": {"orientation": "v", "x": 1.02, "y": 1, "xanchor": "left"},
+        "legend": {"orientation": "v", "x": 1.02, "y": 1, "xanchor": "left", "tracegroupgap": 0},
         "annotations": [source_note(str(SOURCE_LINE), y=-0.16)],
     })
     return {"data": data, "layout": layout}
