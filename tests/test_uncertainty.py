@@ -270,3 +270,21 @@ def test_public_figure_page_with_intervals_draws_no_hidden_interval(client, town
     for trace in chart["data"]:
         for y, up, down in zip(trace["y"], trace["error_y"]["array"], trace["error_y"]["arrayminus"], strict=True):
             assert (y is None) == (up is None) == (down is None)  # a hidden bar has no error bar either
+
+
+def test_vectorised_p_values_equal_scipys_binomtest():
+    """change_p_value runs scipy's two-sided algorithm on whole columns; it must give binomtest's p-values."""
+    from scipy.stats import binomtest
+
+    rng = np.random.default_rng(8)
+    n1 = np.concatenate([rng.integers(0, 30, 300), rng.integers(0, 3000, 200), [0, 1, 40, 80, 12, 5000, 100000]])
+    n2 = np.concatenate([rng.integers(0, 30, 300), rng.integers(0, 3000, 200), [1, 0, 25, 50, 8, 5100, 99000]])
+    p1 = np.concatenate([rng.integers(500, 20000, 500), [1000, 1000, 1000, 1000, 9000, 30000, 5_000_000]])
+    p2 = p1 * rng.uniform(0.8, 1.25, len(p1))
+    ours = change_p_value(n1, n2, p1, p2)
+    theirs = [binomtest(int(b), int(a + b), q2 / (q1 + q2)).pvalue if a + b else 1.0
+              for a, b, q1, q2 in zip(n1, n2, p1, p2, strict=True)]
+    assert ours == pytest.approx(theirs, rel=1e-12, abs=1e-300)
+    equal = change_p_value(n1, n2)  # equal exposure: p = ½, where k = n/2 exactly happens often
+    assert equal == pytest.approx([binomtest(int(b), int(a + b)).pvalue if a + b else 1.0
+                                   for a, b in zip(n1, n2, strict=True)], rel=1e-12, abs=1e-300)
