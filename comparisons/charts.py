@@ -9,7 +9,7 @@ import pandas as pd
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from reports.charts import PALETTE, Chart, base_layout, merged, source_note
+from reports.charts import PALETTE, Chart, band, base_layout, merged, source_note
 from reports.figures import SOURCE_LINE
 
 OWN_COLOUR = "#0b5394"
@@ -52,6 +52,11 @@ def comparison_chart(*, table: pd.DataFrame, summary: pd.DataFrame, municipality
     data: list[dict] = []
     labels: list[dict | None] = []
     own = series(municipality_code)
+    if "rate_ci_low" in part:  # "Vis usikkerhed": the municipality's 95 % interval as a band under its line
+        mine = part[part["municipality_code"] == municipality_code]
+        shade = band(x=list(mine["period"]), low=list(mine["rate_ci_low"]), high=list(mine["rate_ci_high"]),
+                     colour=OWN_COLOUR, name=name(municipality_code))
+        data += [shade] if shade else []
     data.append({"type": "scatter", "x": periods, "y": own, "name": name(municipality_code), "mode": "lines+markers",
                  "line": {"width": 4, "color": OWN_COLOUR},
                  "hovertemplate": "%{x}: %{y:.1f}<extra>%{fullData.name}</extra>"})
@@ -66,12 +71,12 @@ def comparison_chart(*, table: pd.DataFrame, summary: pd.DataFrame, municipality
             values = [cells.get((p, column)) for p in periods]
             return [None if v is None or v != v else float(v) for v in values]
 
-        band = _("%(group)s: laveste–højeste") % {"group": group}
+        band_name = _("%(group)s: laveste–højeste") % {"group": group}
         data.append({"type": "scatter", "x": periods, "y": value("low"), "mode": "lines", "line": {"width": 0},
-                     "legendgroup": band, "showlegend": False, "name": band,
+                     "legendgroup": band_name, "showlegend": False, "name": band_name,
                      "hovertemplate": "%{x}: " + str(_("laveste")) + " %{y:.1f}<extra>" + group + "</extra>"})
         data.append({"type": "scatter", "x": periods, "y": value("high"), "mode": "lines", "line": {"width": 0},
-                     "fill": "tonexty", "fillcolor": _rgba(colour, 0.18), "legendgroup": band, "name": band,
+                     "fill": "tonexty", "fillcolor": _rgba(colour, 0.18), "legendgroup": band_name, "name": band_name,
                      "hovertemplate": "%{x}: " + str(_("højeste")) + " %{y:.1f}<extra>" + group + "</extra>"})
         median_name = _("%(group)s (median)") % {"group": group}
         median = value("median")

@@ -9,6 +9,7 @@ from districts.models import Municipality
 from importers.parsers.dst_meta import offence_groups, table_meta
 from reports.charts import plotly_data
 from reports.models import OffenceCategory
+from reports.uncertainty import with_intervals
 
 from .charts import comparison_chart, comparison_map
 from .services import (
@@ -54,7 +55,7 @@ def _drawn(choice: PeerChoice) -> PeerChoice:
 
 
 def comparison_content(*, municipality: Municipality, period_from: str, period_to: str, categories: list[str],
-                       peers: str, show_members: bool) -> dict:
+                       peers: str, show_members: bool, intervals: bool = False) -> dict:
     """Everything the page shows, as plain data and ready JSON (so it can be cached as it is)."""
     categories_check(categories)
     choice = _drawn(peers_parse(municipality, peers or None))
@@ -63,6 +64,8 @@ def comparison_content(*, municipality: Municipality, period_from: str, period_t
                            last_only=everyone)
     full = data.table
     chosen = full[full["municipality_code"].isin(choice.codes)]
+    if intervals:  # "Vis usikkerhed": the rates' 95 % intervals, as a band on the municipality's line and in the table
+        chosen = with_intervals(chosen.reset_index(drop=True), slug="municipality-comparison")
     summary = group_summary(table=chosen, groups=choice.groups)
     labels = {c: category_label(c) for c in categories}
     sections = []

@@ -14,6 +14,8 @@ from reports import exporters
 from reports.charts import plotly_data
 from reports.memo import memo
 from reports.periods import PeriodError
+from reports.templatetags.dk import intervals_query
+from reports.uncertainty import with_intervals
 from reports.versioning import versioned_cache
 
 from .charts import indicator_chart
@@ -34,12 +36,14 @@ def _params(request, municipality):
         "categories": list(dict.fromkeys(categories)) or ["TOT"],
         "peers": request.GET.get("peers", "").strip(),
         "members": request.GET.get("members") == "1",
+        "intervals": request.GET.get("intervals") == "1",  # "Vis usikkerhed" (reports.uncertainty)
     }
 
 
 def _table(municipality, params):
-    return comparison_table(municipality=municipality, period=params["period_from"], to=params["period_to"],
-                            categories=params["categories"], peers=params["peers"] or None)
+    table = comparison_table(municipality=municipality, period=params["period_from"], to=params["period_to"],
+                             categories=params["categories"], peers=params["peers"] or None)
+    return with_intervals(table, slug="municipality-comparison") if params["intervals"] else table
 
 
 @require_GET
@@ -52,7 +56,7 @@ def _comparison(request: HttpRequest, code: str) -> HttpResponse:
     municipality = get_object_or_404(Municipality, code=code)
     params = _params(request, municipality)
     key = (code, params["period_from"], params["period_to"], tuple(params["categories"]), params["peers"],
-           params["members"])
+           params["members"], params["intervals"])
     form_html = versioned_cache("comparison-form", key, lambda: render_to_string(
         "comparisons/_comparison_form.html", {"params": params, "suggestions": peer_suggestions(),
                                               "category_choices": category_choices()}))
@@ -70,11 +74,14 @@ def _comparison(request: HttpRequest, code: str) -> HttpResponse:
 def _body(municipality: Municipality, params: dict) -> str:
     content = comparison_content(
         municipality=municipality, period_from=params["period_from"], period_to=params["period_to"],
-        categories=params["categories"], peers=params["peers"], show_members=params["members"])
+        categories=params["categories"], peers=params["peers"], show_members=params["members"],
+        intervals=params["intervals"])
     query = urlencode({"period_from": params["period_from"], "period_to": params["period_to"],
-                       "category": params["categories"], "peers": params["peers"]}, doseq=True)
+                       "category": params["categories"], "peers": params["peers"],
+                       **({"intervals": "1"} if params["intervals"] else {})}, doseq=True)
     return render_to_string("comparisons/_comparison_body.html",
-                            {**content, "municipality": municipality, "query": query})
+                            {**content, "municipality": municipality, "query": query,
+                             "intervals": params["intervals"], "intervals_toggle": intervals_query(query)[1]})
 
 
 @require_GET

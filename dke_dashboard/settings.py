@@ -200,6 +200,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # Small-count suppression in public views (domain.md): cells below this are shown "<N".
 SUPPRESSION_MIN_COUNT = int(os.environ.get("SUPPRESSION_MIN_COUNT", "3"))
+# A change (or a difference between two districts) is called significant when its p-value is below this
+# (domain.md, "How sure a number is"); words such as "steget"/"faldet" follow it.
+SIGNIFICANCE_LEVEL = float(os.environ.get("SIGNIFICANCE_LEVEL", "0.05"))
 # The age groups of "share of young people charged" (domain.md; Sikker By uses 15–17), as "15-17,18-25".
 YOUNG_AGE_GROUPS = [
     (int(low), int(high))

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .figures import FIGURES, LATE_CHARGES_NOTE, SOURCE_LINE
+from .uncertainty import count_interval
 
 # Colour-blind-safe palette (Okabe–Ito, darkened for contrast on white).
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#8C6D1F", "#555555"]
@@ -95,6 +96,49 @@ def _bar(*, name: str, x, y, colour: str | None, **more) -> dict:
     return {"type": "bar", "name": name, "x": list(x), "y": list(y), "marker": {"color": colour}, **more}
 
 
+# The interval columns of a chart's value column (reports.uncertainty.with_intervals).
+INTERVAL_OF = {"reports_per_1000": "rate", "persons_per_1000": "rate", "share_pct": "share"}
+
+
+def error_bars(part: pd.DataFrame, value: str) -> dict:
+    """``error_y`` of a bar trace drawn from ``part``: its rows' 95 % intervals, when the table has them."""
+    prefix = INTERVAL_OF.get(value, value)
+    low_column, high_column = f"{prefix}_ci_low", f"{prefix}_ci_high"
+    if low_column not in part:
+        return {}
+    y = pd.to_numeric(part[value], errors="coerce").to_numpy(dtype=float)
+    low = pd.to_numeric(part[low_column], errors="coerce").to_numpy(dtype=float)
+    high = pd.to_numeric(part[high_column], errors="coerce").to_numpy(dtype=float)
+    return {"error_y": _error_y(y, low, high)}
+
+
+def _error_y(y, low, high) -> dict:
+    return {"type": "data", "symmetric": False, "array": list(high - y), "arrayminus": list(y - low),
+            "color": "#1a1a1a", "thickness": 1.2, "width": 3}
+
+
+def band(*, x, low, high, colour: str, name: str) -> dict | None:
+    """A shaded 95 % band under a line (drawn before it): the polygon along the upper bounds and back along the
+    lower ones; periods without an interval are left out. None when no period has one."""
+    points = [(xi, lo, hi) for xi, lo, hi in zip(x, low, high, strict=True)
+              if lo is not None and hi is not None and lo == lo and hi == hi]
+    if not points:
+        return None
+    xs = [p[0] for p in points]
+    red, green, blue = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return {"type": "scatter", "x": xs + xs[::-1], "y": [p[2] for p in points] + [p[1] for p in points][::-1],
+            "fill": "toself", "fillcolor": f"rgba({red},{green},{blue},0.15)", "line": {"width": 0},
+            "mode": "lines", "hoverinfo": "skip", "showlegend": False, "legendgroup": name,
+            "name": _("%(name)s, 95 %%-interval") % {"name": name}}
+
+
+def summed_error_bars(counts: pd.Series) -> dict:
+    """``error_y`` of summed counts (a district's categories together): the exact interval of the sum."""
+    y = pd.to_numeric(counts, errors="coerce").to_numpy(dtype=float)
+    low, high = count_interval(y)
+    return {"error_y": _error_y(y, low, high)}
+
+
 def figure_chart(
     *, slug: str, table: pd.DataFrame, districts: list[tuple[str, str]], category_names: dict[str, str] | None = None,
     late_charges: bool = False, for_print: bool = False,
@@ -114,19 +158,26 @@ def figure_chart(
     if slug in ("reports-by-period", "charges-by-category"):
         # Sum over the chosen categories per district and period; one bar group per period
         grouped = numeric.groupby(["period", "district"], sort=False)[value].sum(min_count=1).reset_index()
+        # a sum with a hidden cell (public views) is drawn as before, but gets no interval
+        grouped["_complete"] = numeric.groupby(["period", "district"], sort=False)[value].count().to_numpy() == \
+            numeric.groupby(["period", "district"], sort=False)[value].size().to_numpy()
         if not several_periods:
             grouped = numeric.rename(columns={"category": "_x"})
+        with_intervals = f"{value}_ci_low" in numeric
         for district in dict.fromkeys(grouped["district"]):
             part = grouped[grouped["district"] == district]
             x = part["period"] if several_periods else [_category_label(c, names) for c in part["_x"]]
-            data.append(_bar(name=_label(district), x=x, y=part[value], colour=colours.get(district)))
+            bars = {} if not with_intervals else summed_error_bars(part[value].where(part["_complete"])) if several_periods else \
+                error_bars(part, value)
+            data.append(_bar(name=_label(district), x=x, y=part[value], colour=colours.get(district), **bars))
     elif slug == "reports-per-1000":
         for district in dict.fromkeys(numeric["district"]):
             part = numeric[numeric["district"] == district]
             if part[value].isna().all():
                 continue
             data.append(_bar(name=_label(district), x=part["period"], y=part[value], colour=colours.get(district),
-                             hovertemplate="%{x}: %{y:.1f}<extra>%{fullData.name}</extra>"))
+                             hovertemplate="%{x}: %{y:.1f}<extra>%{fullData.name}</extra>",
+                             **error_bars(part, value)))
     elif slug == "offence-mix":
         last = numeric[numeric["period"] == periods[-1]] if periods else numeric
         for district in dict.fromkeys(last["district"]):
@@ -135,7 +186,7 @@ def figure_chart(
                 continue
             data.append(_bar(name=_label(district), x=[_category_label(c, names) for c in part["category"]],
                              y=part[value], colour=colours.get(district),
-                             hovertemplate="%{x}: %{y:.1f}<extra>%{fullData.name}</extra>"))
+                             hovertemplate="%{x}: %{y:.1f}<extra>%{fullData.name}</extra>", **error_bars(part, value)))
     elif slug in ("reports-share", "charges-share"):
         last = numeric[numeric["period"] == periods[-1]] if periods else numeric
         for district in dict.fromkeys(last["district"]):
@@ -148,7 +199,8 @@ def figure_chart(
         totals = numeric[numeric["home_district"] == ""]
         for i, (band, part) in enumerate(totals.groupby("age_group", sort=False)):
             data.append(_bar(name=_("%(band)s år") % {"band": band}, x=part["period"], y=part[value],
-                             colour=PALETTE[i % len(PALETTE)], hovertemplate="%{x}: %{y:.1f} %<extra>%{fullData.name}</extra>"))
+                             colour=PALETTE[i % len(PALETTE)], hovertemplate="%{x}: %{y:.1f} %<extra>%{fullData.name}</extra>",
+                             **error_bars(part, value)))
     elif slug == "charged-persons-residence":
         last = numeric[numeric["period"] == periods[-1]] if periods else numeric
         own = last[last["home_district"] != ""]

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from html import escape
 
 import pandas as pd
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -23,6 +24,7 @@ from .periods import Period
 from .services import default_categories, figure_periods, figure_table
 from .stats import UNKNOWN, key_figures
 from .templatetags.dk import dkpct, format_dk
+from .uncertainty import change_words, figure_trends, p_text, significant, trend_words
 from .versioning import is_cached, versioned_cache
 
 MEASURE_FIRST = {"count": "reports-by-period", "per1000": "reports-per-1000", "share": "reports-share"}
@@ -34,9 +36,24 @@ COLUMN_LABELS = {
     "home_municipality": gettext_lazy("Bopælskommune"), "home_district": gettext_lazy("Bopælsbydel"),
     "persons": gettext_lazy("Sigtede personer"), "age_group": gettext_lazy("Aldersgruppe"),
     "persons_per_1000": gettext_lazy("Pr. 1.000 i aldersgruppen"),
+    # the uncertainty columns ("Vis usikkerhed", reports.uncertainty)
+    "reports_ci_low": gettext_lazy("Anmeldelser, 95 %-interval fra"),
+    "reports_ci_high": gettext_lazy("Anmeldelser, 95 %-interval til"),
+    "charges_ci_low": gettext_lazy("Sigtelser, 95 %-interval fra"),
+    "charges_ci_high": gettext_lazy("Sigtelser, 95 %-interval til"),
+    "persons_ci_low": gettext_lazy("Sigtede, 95 %-interval fra"),
+    "persons_ci_high": gettext_lazy("Sigtede, 95 %-interval til"),
+    "rate_ci_low": gettext_lazy("Pr. 1.000, 95 %-interval fra"),
+    "rate_ci_high": gettext_lazy("Pr. 1.000, 95 %-interval til"),
+    "share_ci_low": gettext_lazy("Andel, 95 %-interval fra"),
+    "share_ci_high": gettext_lazy("Andel, 95 %-interval til"),
+    "change_p_value": gettext_lazy("p-værdi for ændringen"),
 }
+INTERVAL_COLUMNS = ("reports_ci_low", "reports_ci_high", "charges_ci_low", "charges_ci_high", "persons_ci_low",
+                    "persons_ci_high", "rate_ci_low", "rate_ci_high", "share_ci_low", "share_ci_high")
 # Right-aligned number columns of the figure tables (rates per 1,000 with one decimal, shares in whole per cent).
-NUMBER_COLUMNS = ("reports", "population", "reports_per_1000", "share_pct", "charges", "persons", "persons_per_1000")
+NUMBER_COLUMNS = ("reports", "population", "reports_per_1000", "share_pct", "charges", "persons", "persons_per_1000",
+                  *INTERVAL_COLUMNS, "change_p_value")
 
 
 @dataclass
@@ -47,10 +64,12 @@ class Filters:
     districts: list[str] = field(default_factory=list)
     date_basis: str = "report"
     measure: str = "count"
+    intervals: bool = False  # "Vis usikkerhed": interval columns in tables and downloads, error bars on charts
 
     def query(self) -> dict:
         return {"period_from": self.period_from, "period_to": self.period_to, "categories": self.categories,
-                "districts": self.districts, "date_basis": self.date_basis, "measure": self.measure}
+                "districts": self.districts, "date_basis": self.date_basis, "measure": self.measure,
+                "intervals": self.intervals}
 
 
 @dataclass
@@ -61,6 +80,7 @@ class FigureBlock:
     headers: list[tuple[str, str]]
     rows: list[list[tuple[str, str, str]]]
     body: SafeString  # the rows as HTML
+    trends: list[dict] = field(default_factory=list)  # [{"name", "words", "p"}]: the trend over the periods
 
 
 def default_filters(municipality: Municipality) -> Filters:
@@ -86,7 +106,9 @@ def cell_text(column: str, value) -> str:
     """A table cell as shown: Danish numbers, rates with one decimal, shares in whole per cent."""
     if column == "share_pct":
         return dkpct(value)
-    if column in ("reports_per_1000", "persons_per_1000"):
+    if column == "change_p_value":
+        return p_text(value).removeprefix("p = ").replace("p ", "") or "–"
+    if column in ("reports_per_1000", "persons_per_1000") or column in INTERVAL_COLUMNS:
         return format_dk(value, 1)
     if column in NUMBER_COLUMNS:
         return format_dk(value, 0)
@@ -140,7 +162,7 @@ def _table_arguments(slug: str, municipality: Municipality, filters: Filters, pu
     """The arguments of ``figure_table`` for a figure's block."""
     return {"slug": slug, "municipality": municipality, "period": filters.period_from, "to": filters.period_to,
             "categories": filters.categories, "districts": filters.districts or None,
-            "date_basis": filters.date_basis, "public": public}
+            "date_basis": filters.date_basis, "public": public, "intervals": filters.intervals}
 
 
 def _figure_block(*, slug: str, municipality: Municipality, filters: Filters, public: bool,
@@ -150,7 +172,17 @@ def _figure_block(*, slug: str, municipality: Municipality, filters: Filters, pu
     fig = figure_chart(slug=slug, table=table, districts=districts, category_names=names,
                        late_charges=late_charges(municipality, filters), for_print=for_print)
     headers, rows = table_display(table, names)
-    return FigureBlock(FIGURES[slug], table, plotly_data(fig), headers, rows, table_body(rows))
+    return FigureBlock(FIGURES[slug], table, plotly_data(fig), headers, rows, table_body(rows),
+                       trends=trend_lines(slug, table))
+
+
+def trend_lines(slug: str, table: pd.DataFrame) -> list[dict]:
+    """The words of each series' trend over the figure's periods ("faldet i gennemsnit 4 % om året (2–6 %)")."""
+    alpha = settings.SIGNIFICANCE_LEVEL
+    return [{"name": str(UNKNOWN_LABEL) if name == UNKNOWN else (name or _("Hele kommunen")),
+             "words": trend_words(trend, alpha=alpha), "p": p_text(trend.p_value),
+             "significant": trend.p_value < alpha}
+            for name, trend in figure_trends(table, slug=slug)]
 
 
 def dashboard_blocks(*, municipality: Municipality, filters: Filters, public: bool) -> list[FigureBlock]:
@@ -174,7 +206,7 @@ def dashboard_body(*, municipality: Municipality, filters: Filters, public: bool
         now_label, before_label, key_rows = key_figure_rows(municipality=municipality, filters=filters)
         return render_to_string("reports/_dashboard_body.html", {
             "municipality": municipality, "filters": filters, "public": public, "query": query, "blocks": blocks,
-            "now_label": now_label, "before_label": before_label, "key_rows": key_rows,
+            "now_label": now_label, "before_label": before_label, "key_rows": key_cards(key_rows),
             "district_map": district_map(municipality=municipality, filters=filters),
         })
 
@@ -188,6 +220,24 @@ def key_figure_rows(*, municipality: Municipality, filters: Filters) -> tuple[st
     before = now.same_last_year()
     strip = key_figures(*period_rates(municipality=municipality, filters=filters, periods=[now, before]))
     return period_label(now), period_label(before), strip.astype(object).to_dict("records")
+
+
+def key_cards(rows: list[dict]) -> list[dict]:
+    """The key-figure rows with the words of their change, which follow the test (domain.md): "faldet 24 %" only
+    when significant, else "på niveau med året før (−33 %, ikke statistisk sikker)"; the rate's change where
+    both populations are known, else the count's."""
+    alpha = settings.SIGNIFICANCE_LEVEL
+    cards = []
+    for row in rows:
+        rate_change = row.get("rate_change_pct")
+        known = rate_change is not None and rate_change == rate_change
+        p_value = row.get("change_p_value")
+        before = row.get("reports_before")
+        words = "" if before is None or before != before else change_words(
+            before=before, now=row["reports"], change_pct=rate_change if known else row.get("change_pct"),
+            p_value=p_value, alpha=alpha, reference=_("året før"))
+        cards.append({**row, "words": words, "p": p_text(p_value), "significant": significant(p_value, alpha)})
+    return cards
 
 
 # Period names in the page's language (``Period.label`` is the Danish one, which the half-year report keeps).

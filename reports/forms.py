@@ -18,6 +18,10 @@ class FigureFilterForm(forms.Form):
     districts = forms.MultipleChoiceField(label=_("Bydele"), required=False, widget=forms.CheckboxSelectMultiple)
     date_basis = forms.ChoiceField(label=_("Datogrundlag"), choices=BASIS_CHOICES, initial="report", required=False)
     measure = forms.ChoiceField(label=_("Mål"), choices=MEASURE_CHOICES, initial="count", required=False)
+    intervals = forms.BooleanField(
+        label=_("Vis usikkerhed"), required=False,
+        help_text=_("95 %-intervaller i tabeller, diagrammer og downloads, og p-værdien for ændringen"),
+    )
 
     def __init__(self, *args, categories=(), districts=(), **kwargs):
         super().__init__(*args, **kwargs)

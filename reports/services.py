@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from districts.models import Municipality
 
-from . import selectors, stats
+from . import selectors, stats, uncertainty
 from .figures import FIGURES
 from .memo import memoised
 from .models import OffenceCategory, ReportCategory
@@ -47,12 +47,13 @@ def figure_periods(period: str, to: str | None) -> list[Period]:
 def figure_table(
     *, slug: str, municipality: Municipality, period: str, to: str | None = None,
     categories: list[str] | None = None, districts: list[str] | None = None, date_basis: str = "report",
-    public: bool = False,
+    public: bool = False, intervals: bool = False,
 ) -> pd.DataFrame:
     """The table of one figure (what the CSV download returns and the chart draws).
 
     Cached under the data version: any import, rollback, rule change or edit makes a new key,
-    so a cached table is never older than the data.
+    so a cached table is never older than the data. ``intervals`` adds the uncertainty columns
+    (``reports.uncertainty.with_intervals``) to the finished table.
     """
     public = public and slug in FIGURES and FIGURES[slug].personal  # only personal figures differ in public
     table = versioned_cache(
@@ -61,6 +62,8 @@ def figure_table(
         lambda: _figure_table(slug=slug, municipality=municipality, period=period, to=to, categories=categories,
                               districts=districts, date_basis=date_basis, public=public),
     )
+    if intervals:
+        return intervals_after_suppression(table, slug=slug)
     return table.copy()
 
 
@@ -135,6 +138,14 @@ def with_unknown_district(table: pd.DataFrame, *, slug: str) -> pd.DataFrame:
         total = full.groupby(["period", "category"])["charges"].transform("sum")
         full["share_pct"] = full["share_pct"].where(full["district"] != stats.UNKNOWN, (total > 0).map({True: 0.0}))
     return full[table.columns]
+
+
+def intervals_after_suppression(table: pd.DataFrame, *, slug: str) -> pd.DataFrame:
+    """The hook between suppression and intervals: the interval columns are computed from the table *after*
+    suppression (``suppress`` has already run on a public table), so every cell the suppression hides – the
+    "<3" cells and the ".." cells hidden with them – hides its interval and the p-values of its changes too,
+    whatever the suppression method; an interval of a published count reveals nothing the count does not."""
+    return uncertainty.with_intervals(table, slug=slug)
 
 
 def _figure_table(

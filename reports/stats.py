@@ -16,6 +16,7 @@ import pandas as pd
 from districts.population import population_on
 
 from .periods import Period
+from .uncertainty import change_p_value
 
 UNKNOWN = ""
 
@@ -194,14 +195,22 @@ def charged_persons_residence(
 
 
 def key_figures(per_1000_now: pd.DataFrame, per_1000_before: pd.DataFrame) -> pd.DataFrame:
-    """district, reports, reports_before, change_pct, reports_per_1000, reports_per_1000_before."""
+    """district, reports, reports_before, change_pct, reports_per_1000, reports_per_1000_before, rate_change_pct,
+    change_p_value (the conditional binomial test of the rate's change, domain.md; counts alone where a
+    population is missing)."""
     now = per_1000_now.drop(columns=["period"]).set_index("district")
     before = per_1000_before.drop(columns=["period"]).set_index("district")
     out = now.merge(before, left_index=True, right_index=True, how="left", suffixes=("", "_before")).reset_index()
     out["change_pct"] = (out["reports"] - out["reports_before"]) / out["reports_before"].where(
         out["reports_before"] != 0
     ) * 100
-    return out[["district", "reports", "reports_before", "change_pct", "reports_per_1000", "reports_per_1000_before"]]
+    rate_before = out["reports_per_1000_before"].astype(float)
+    out["rate_change_pct"] = (out["reports_per_1000"].astype(float) - rate_before) / rate_before.where(
+        rate_before != 0) * 100
+    out["change_p_value"] = change_p_value(out["reports_before"], out["reports"], out["population_before"],
+                                           out["population"])
+    return out[["district", "reports", "reports_before", "change_pct", "reports_per_1000", "reports_per_1000_before",
+                "rate_change_pct", "change_p_value"]]
 
 
 def age_band_counts(population: pd.DataFrame, *, band: tuple[int, int]) -> dict[int | None, list]:

@@ -37,6 +37,7 @@ def _filters(request: HttpRequest, municipality: Municipality) -> tuple[FigureFi
             period_from=cleaned["period_from"], period_to=cleaned["period_to"],
             categories=cleaned["categories"] or defaults.categories, districts=cleaned["districts"],
             date_basis=cleaned["date_basis"] or "report", measure=cleaned["measure"] or "count",
+            intervals=bool(cleaned.get("intervals")),
         )
         return form, filters
     return form, defaults
@@ -88,7 +89,8 @@ def figure_download(request: HttpRequest, code: str, slug: str, fmt: str) -> Htt
     try:
         table = figure_table(slug=slug, municipality=municipality, period=filters.period_from, to=filters.period_to,
                              categories=filters.categories, districts=filters.districts or None,
-                             date_basis=filters.date_basis, public=_is_public(request))
+                             date_basis=filters.date_basis, public=_is_public(request),
+                             intervals=filters.intervals)
     except FigureError as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
     response = HttpResponse(exporters.export(table, fmt, sheet=slug), content_type=exporters.CONTENT_TYPES[fmt])

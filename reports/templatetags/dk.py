@@ -40,6 +40,27 @@ def get(mapping, key):
 
 
 
+@register.simple_tag
+def significance_level() -> str:
+    """The setting SIGNIFICANCE_LEVEL in Danish per cent: 0.05 → "5 %"."""
+    from django.conf import settings
+
+    return f"{format_dk(settings.SIGNIFICANCE_LEVEL * 100, 0 if (settings.SIGNIFICANCE_LEVEL * 100).is_integer() else 1)} %"
+
+
+def intervals_query(query: str) -> tuple[bool, str]:
+    """Whether ``query`` asks for the uncertainty ("Vis usikkerhed"), and the query string that switches it:
+    a plain link, so the toggle works without JavaScript and from the keyboard."""
+    from django.http import QueryDict
+
+    data = QueryDict(query, mutable=True)
+    shown = data.get("intervals", "") not in ("", "0", "false", "False")
+    data.pop("intervals", None)
+    if not shown:
+        data["intervals"] = "1"
+    return shown, data.urlencode()
+
+
 @register.simple_tag(takes_context=True)
 def figure_section(context, fig, single=False, open_table=False, cached=True):
     """One figure's section (chart data, table, downloads), rendered once per data version.
@@ -54,8 +75,10 @@ def figure_section(context, fig, single=False, open_table=False, cached=True):
     from reports.versioning import versioned_cache
 
     municipality, query, public = context.get("municipality"), context.get("query", ""), context.get("public", False)
+    intervals, intervals_toggle = intervals_query(query)
     values = {"fig": fig, "municipality": municipality, "query": query, "public": public, "single": single,
-              "open_table": open_table, "chart_id": f"chart-data-{fig.spec.slug}", "num_columns": NUMBER_COLUMNS}
+              "open_table": open_table, "chart_id": f"chart-data-{fig.spec.slug}", "num_columns": NUMBER_COLUMNS,
+              "intervals": intervals, "intervals_toggle": intervals_toggle}
     if not cached:
         return render_to_string("reports/_figure.html", values)
     return versioned_cache("figure-html", (fig.spec.slug, getattr(municipality, "pk", None), query, public, single,

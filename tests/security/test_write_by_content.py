@@ -76,7 +76,7 @@ def test_the_issue_file_with_replace_period_is_refused_and_broendby_keeps_its_of
     assert len(before) == 45 and ("0400-70000-46431-23", 1, "73241") in before
     result = import_rejected(ISSUE_FILE, "forfalsket.csv", user=users["albertslund"], municipality=towns["165"],
                              options={"replace_period": JANUARY})
-    assert refused_rows(result) == [(2, "Kommunekode", "153"), (2, "Journalnummer/Forhold", "0400-70000-46431-23 / 1")]
+    assert refused_rows(result) == [(2, "Journalnummer/Forhold", "0400-70000-46431-23 / 1"), (2, "Kommunekode", "153")]  # by row, then column
     assert "Brøndby (153)" in result.errors[0].reason and "forfalsket.csv" in result.errors[0].reason
     assert "Albertslund (165)" in result.errors[0].reason  # what the analyst may write
     assert "gemt under Brøndby (153)" in result.errors[1].reason
@@ -107,7 +107,7 @@ def test_the_issue_file_streamed_is_refused(towns, users, settings, monkeypatch,
     before = broendby_offences()
     result = import_rejected(None, "forfalsket.csv", path=path, user=users["albertslund"],
                              municipality=towns["165"], options={"replace_period": JANUARY})
-    assert refused_rows(result) == [(2, "Kommunekode", "153"), (2, "Journalnummer/Forhold", "0400-70000-46431-23 / 1")]
+    assert refused_rows(result) == [(2, "Journalnummer/Forhold", "0400-70000-46431-23 / 1"), (2, "Kommunekode", "153")]  # by row, then column
     assert broendby_offences() == before
 
 

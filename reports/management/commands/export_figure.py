@@ -6,7 +6,7 @@ from comparisons.services import ComparisonError
 from districts.models import Municipality
 from reports import exporters
 from reports.figures import FIGURES
-from reports.services import FigureError, figure_table
+from reports.services import FigureError, figure_table, intervals_after_suppression
 
 
 class Command(BaseCommand):
@@ -24,6 +24,8 @@ class Command(BaseCommand):
         parser.add_argument("--format", default="csv", choices=["csv", "json", "xlsx"])
         parser.add_argument("--output", help="fil; ellers standard output")
         parser.add_argument("--public", action="store_true", help="skjul små tal som i offentlig visning")
+        parser.add_argument("--intervals", action="store_true",
+                            help="tilføj usikkerhed: 95 %%-intervaller og p-værdi for ændringen (domain.md)")
 
     def handle(self, *args, **opts):
         municipality = Municipality.objects.filter(code=opts["municipality"].zfill(3)).first()
@@ -39,10 +41,13 @@ class Command(BaseCommand):
 
                 table = comparison_table(municipality=municipality, period=opts["period"], to=opts["to"],
                                          categories=categories, **kwargs)
+                if opts["intervals"]:
+                    table = intervals_after_suppression(table, slug=opts["slug"])
             else:
                 table = figure_table(
                     slug=opts["slug"], municipality=municipality, period=opts["period"], to=opts["to"],
                     categories=categories, date_basis=opts["date_basis"], public=opts["public"],
+                    intervals=opts["intervals"],
                 )
         except (FigureError, ImportError, ComparisonError) as exc:
             raise CommandError(str(exc)) from exc
