@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from reports.periods import Period
 from reports.templatetags.dk import format_dk
 
 
@@ -14,6 +15,7 @@ def _rate(value: float) -> str:
 def findings_write(tables: dict[str, pd.DataFrame], *, focus: str, previous: str, municipality_name: str,
                    category_names: dict[str, str]) -> list[str]:
     lines: list[str] = []
+    focus_name, previous_name = Period.parse(focus).label, Period.parse(previous).label  # "2. halvår 2025", not 2025H2
     per_1000 = tables.get("reports-per-1000")
     if per_1000 is not None and not per_1000.empty:
         year = per_1000[(per_1000["period"] == focus) & per_1000["reports_per_1000"].notna()]
@@ -22,7 +24,7 @@ def findings_write(tables: dict[str, pd.DataFrame], *, focus: str, previous: str
             low = year.loc[year["reports_per_1000"].idxmin()]
             lines.append(
                 f"Flest anmeldelser pr. 1.000 indbyggere i {high['district']} ({_rate(high['reports_per_1000'])}), "
-                f"færrest i {low['district']} ({_rate(low['reports_per_1000'])}) i {focus}."
+                f"færrest i {low['district']} ({_rate(low['reports_per_1000'])}) i {focus_name}."
             )
         now = per_1000.loc[per_1000["period"] == focus, "reports"].sum()
         before = per_1000.loc[per_1000["period"] == previous, "reports"].sum()
@@ -30,9 +32,9 @@ def findings_write(tables: dict[str, pd.DataFrame], *, focus: str, previous: str
             change = (now - before) / before * 100
             direction = "flere" if change > 0 else "færre"
             lines.append(
-                f"I alt {format_dk(now)} anmeldelser i {focus} – {format_dk(abs(change), 0)} % {direction} end i "
-                f"{previous} ({format_dk(before)})." if round(change) else
-                f"I alt {format_dk(now)} anmeldelser i {focus} – på niveau med {previous} ({format_dk(before)})."
+                f"I alt {format_dk(now)} anmeldelser i {focus_name} – {format_dk(abs(change), 0)} % {direction} end i "
+                f"{previous_name} ({format_dk(before)})." if round(change) else
+                f"I alt {format_dk(now)} anmeldelser i {focus_name} – på niveau med {previous_name} ({format_dk(before)})."
             )
     mix = tables.get("offence-mix")
     if mix is not None and not mix.empty:
