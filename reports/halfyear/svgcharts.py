@@ -206,7 +206,7 @@ def district_map_svg(districts: list[dict], width: float = 420.0) -> str:
             f'viewBox="0 0 {width + 20:.0f} {height + 20:.0f}">' + "".join(paths) + "".join(labels) + "</svg>")
 
 
-def _join(names: list[str]) -> str:
+def join_names(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " og " + names[-1]
 
 
@@ -227,7 +227,7 @@ def chart_alt(*, slug: str, table: pd.DataFrame, category_names: dict[str, str],
         last = frame[frame["period"] == periods[-1]].groupby("district")[value].sum(min_count=1)
         what = "Anmeldelser" if slug == "reports-by-period" else "Anmeldelser pr. 1.000 indbyggere"
         values = "; ".join(f"{d} {format_dk(last[d], decimals)}" for d in districts if d in last and last[d] == last[d])
-        return (f"Søjlediagram: {what} pr. periode {span} for {_join(districts)}. "
+        return (f"Søjlediagram: {what} pr. periode {span} for {join_names(districts)}. "
                 f"I {Period.parse(periods[-1]).label}: {values}.")
     if slug in ("offence-mix", "charges-by-category", "reports-share", "charges-share"):
         what = {"offence-mix": "Anmeldelser pr. 1.000 indbyggere", "charges-by-category": "Sigtelser",
@@ -246,6 +246,6 @@ def chart_alt(*, slug: str, table: pd.DataFrame, category_names: dict[str, str],
                                                                    strict=True) if v == v)
         parts, total = residence_split(frame, municipality_name)
         split = (f" Af de {format_dk(total, 0)} med bopæl i {municipality_name} boede "
-                 + _join([f"{format_dk(v, 0)} i {d}" for d, v in parts]) + ".") if parts else ""
+                 + join_names([f"{format_dk(v, 0)} i {d}" for d, v in parts]) + ".") if parts else ""
         return f"Liggende søjlediagram: sigtede personer efter bopælskommune, {span}: {top}.{split}"
     return str(slug)
