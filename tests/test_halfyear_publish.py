@@ -12,12 +12,12 @@ from django.core.management import call_command
 
 from reports.halfyear.render import report_pdf
 from reports.halfyear.services import (
+    StaleReport,
     report_content,
     report_create,
     report_problems,
     report_save,
     report_version,
-    StaleReport,
 )
 from reports.models import HalfYearReport
 

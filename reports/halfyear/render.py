@@ -29,7 +29,7 @@ from reports.templatetags.dk import format_dk
 
 from .markdown import markdown_render
 from .services import SERIES, data_window, report_content, report_logo_file
-from .svgcharts import join_names, chart_alt, chart_svg, district_map_svg, residence_split
+from .svgcharts import chart_alt, chart_svg, district_map_svg, join_names, residence_split
 
 Progress = Callable[[int, str], None]
 CHART_FORMAT = "svg"  # vector, text kept as text; PNG was measured no faster to lay out
