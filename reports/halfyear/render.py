@@ -32,7 +32,6 @@ from .services import SERIES, data_window, report_content, report_logo_file
 from .svgcharts import chart_alt, chart_svg, district_map_svg, join_names, residence_split
 
 Progress = Callable[[int, str], None]
-CHART_FORMAT = "svg"  # vector, text kept as text; PNG was measured no faster to lay out
 LONG_SECTION = 1500  # characters of text: such a chapter starts on a new page, shorter ones flow on
 
 
@@ -57,14 +56,13 @@ def _chart(slug: str, table: pd.DataFrame, districts: list[tuple[str, str]], nam
            municipality_name: str) -> str:
     """The chart as a data URI, cached by the table's contents (the same numbers always give the same chart)."""
     digest = hashlib.sha256(repr((slug, table.to_json(), districts, sorted(names.items()), municipality_name,
-                                  CHART_FORMAT, "v2")).encode()).hexdigest()
+                                  "v3")).encode()).hexdigest()
     key = f"report-chart:{digest}"
     uri = cache.get(key)
     if uri is None:
-        image = chart_svg(slug=slug, table=table, districts=districts, category_names=names,
-                          municipality_name=municipality_name, image_format=CHART_FORMAT)
-        uri = _data_uri(image if isinstance(image, bytes) else image.encode(),
-                        "image/png" if CHART_FORMAT == "png" else "image/svg+xml")
+        svg = chart_svg(slug=slug, table=table, districts=districts, category_names=names,
+                        municipality_name=municipality_name)
+        uri = _data_uri(svg.encode(), "image/svg+xml")
         cache.set(key, uri, settings.FIGURE_CACHE_SECONDS)
     return uri
 
