@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from districts.models import Municipality
 from reports import selectors
@@ -48,8 +49,8 @@ TEXT_KINDS = (ReportSection.Kind.NARRATIVE, ReportSection.Kind.SUMMARY)  # writt
 
 # Which periods the figures show (the editor's choice, kept in the figure sections' config):
 PERIOD_MODES = {
-    "seed": "Seneste hele år i detaljer og ti års udvikling (som DKE's halvårsrapport)",
-    "half": "Halvåret i detaljer, sammenlignet med samme halvår de foregående ti år",
+    "seed": _("Seneste hele år i detaljer og ti års udvikling (som DKE's halvårsrapport)"),
+    "half": _("Halvåret i detaljer, sammenlignet med samme halvår de foregående ti år"),
 }
 FIGURE_KINDS = (ReportSection.Kind.CRIME_PICTURE, ReportSection.Kind.FINDINGS)
 
