@@ -222,6 +222,15 @@ def test_cover_prints_the_logo_or_the_municipality_name(report, settings, tmp_pa
     settings.REPORT_LOGO_PATH = str(logo)
     html = report_html(report, for_pdf=True)
     assert 'alt="Albertslund Kommunes logo"' in html and "data:image/png;base64," in html
+    # a logo uploaded for the municipality (admin) comes before the setting's
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>'
+    report.municipality.report_logo = SimpleUploadedFile("albertslund.svg", svg, content_type="image/svg+xml")
+    report.municipality.save()
+    html = report_html(HalfYearReport.objects.get(pk=report.pk), for_pdf=True)
+    assert "data:image/svg+xml;base64," in html.split('<h1>')[0]
 
 
 def _filled_height(png) -> float:
