@@ -100,6 +100,20 @@ def appendix_table(slug: str, table: pd.DataFrame, names: dict[str, str]) -> tup
              for row in rows])
 
 
+def activity_table(activity: list[dict]) -> dict:
+    """Key figures with their periods as columns: {"activity_periods": [name], "activity": [{name, district,
+    values: [text]}]} (one row per figure and district instead of one per period)."""
+    periods = sorted({a["period"] for a in activity}, key=Period.parse)
+    rows: dict[tuple[str, str], dict] = {}
+    for a in activity:
+        row = rows.setdefault((a["name"], a["district"]), {"name": a["name"], "district": a["district"],
+                                                           "values": [""] * len(periods)})
+        value = a["value"]
+        row["values"][periods.index(a["period"])] = (
+            f"{format_dk(value, 1)} %" if a.get("unit") == "procent" else format_dk(value, 0))
+    return {"activity": list(rows.values()), "activity_periods": [period_name(p) for p in periods]}
+
+
 def report_context(report: HalfYearReport, *, charts: bool = True, progress: Progress | None = None) -> dict:
     progress = progress or (lambda _percent, _stage: None)
     names = category_names()
@@ -155,8 +169,7 @@ def report_context(report: HalfYearReport, *, charts: bool = True, progress: Pro
         text = len(section.body or "")
         sections.append({
             "section": section, "html": mark_safe(markdown_render(section.body)),  # noqa: S308 - sanitised
-            "figures": figures, "findings": content.findings, "activity": [
-                {**a, "period": period_name(a["period"])} for a in content.activity],
+            "figures": figures, "findings": content.findings, **activity_table(content.activity),
             "extra": content.extra,
             "chapter": section.kind == ReportSection.Kind.CRIME_PICTURE or text > LONG_SECTION,
             "crime_picture": section.kind == ReportSection.Kind.CRIME_PICTURE,
