@@ -285,11 +285,65 @@ def activity_generate(
     return rows
 
 
+# The demo report's own words (made up for the demo, shaped like DKE's half-year report): a report a manager can
+# read through and publish, rather than the template's instructions.
+DEMO_TEXTS = {
+    "Det proaktive område": (
+        "På det proaktive område koordineres, udvikles og implementeres tiltag, der forebygger kriminalitet på "
+        "længere sigt ved at gøre den enkelte, fællesskaberne og lokalmiljøerne mere robuste. I halvåret har tre "
+        "projekter været i gang: genoprettende praksis i udskolingerne, den kriminalpræventive læreplan og "
+        "områdevandringer.\n\n"
+        "**Genoprettende praksis.** Udskolingsmedarbejdere, skoleledere og en klubleder har gennemført første del "
+        "af en specialuddannelse i genoprettende processer. Fra næste skoleår bruges metoden i alle udskolinger, og "
+        "projektet evalueres af eksterne evaluatorer.\n\n"
+        "**Den kriminalpræventive læreplan** er obligatorisk fra 0. til 10. klasse. Skolerne har taget godt imod "
+        "den, og enheden har undervist syv 4. klasser i konflikthåndtering.\n\n"
+        "**Områdevandringer.** Sammen med afdelingsbestyrelsen, det boligsociale center og boligselskabet "
+        "planlægges en områdevandring med fokus på belysning, oversigtsforhold, hærværk og affald – de forhold, "
+        "der skaber utryghed."
+    ),
+    "Det reaktive område": (
+        "På det reaktive område forebygges kriminalitet og tilbagefald ved, sammen med andre myndigheder, at "
+        "afklare den enkelte borgers behov, lægge kriminalpræventive handleplaner og følge dem. Sagerne deles i tre "
+        "niveauer efter bekymringsgrad.\n\n"
+        "- **Niveau 1 – risikoadfærd:** ca. 120 sager om året, behandlet på månedlige koordinationsmøder på "
+        "skolerne.\n"
+        "- **Niveau 2 – kriminalitet:** 36 nye sager siden januar; 15 aktive mentorforløb, heraf fire med "
+        "tilbagefald.\n"
+        "- **Niveau 3 – kvalificeret kriminalitet:** tre nye sager siden januar.\n\n"
+        "Samarbejdet med jobcentret og Kriminalforsorgen om den gode løsladelse fungerer, men enheden får ikke "
+        "altid besked i god tid, før en borger løslades."
+    ),
+    "Det operative område": (
+        "Et operativt team af kriminalpræventive pædagogiske medarbejdere er sikkerhedsnet for de børn, unge og "
+        "voksne, der falder uden for de etablerede tilbud. Teamet besøger klubber og skoler fast og arbejder som "
+        "mentorer i forlængelse af sagerne på det reaktive område.\n\n"
+        "Sommeren har budt på ophold i udearealerne med lidt hærværk og affald inden for sæsonens norm. Der er "
+        "iværksat en særlig indsats for to grupper af drenge på 10–13 og 14–16 år med fritidsjob, "
+        "fritidsaktiviteter og tættere dialog med klubber og skoler."
+    ),
+    "Resumé": (
+        "Anmeldelserne pr. 1.000 indbyggere er højest i Øster og lavest i Vester, og de fleste sigtede bor i "
+        "kommunen selv. På det proaktive område er genoprettende praksis på vej i alle udskolinger; på det reaktive "
+        "område er der oprettet 36 niveau 2- og tre niveau 3-sager; det operative team har 15 aktive "
+        "mentorforløb."
+    ),
+    "Kontakt": (
+        "For spørgsmål og kommentarer er I velkomne til at kontakte Den Kriminalpræventive Enhed, "
+        "Nordmarks Allé 1, 2620 Albertslund, telefon 43 68 69 59."
+    ),
+}
+
+
 def demo_report_create(municipality: Municipality, period: str = f"{LAST_YEAR}H2") -> HalfYearReport:
-    """A draft half-year report from the standard template."""
+    """A draft half-year report from the standard template, its text sections written as a municipality would."""
     from reports.halfyear.services import report_create
 
-    return report_create(municipality=municipality, period=period)
+    report = report_create(municipality=municipality, period=period)
+    for section in report.sections.filter(title__in=DEMO_TEXTS):
+        section.body = DEMO_TEXTS[section.title]
+        section.save(update_fields=["body"])
+    return report
 
 
 def demo_clear() -> None:

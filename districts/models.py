@@ -1,5 +1,6 @@
 """Where things happen: municipalities, their districts (bydele), streets and residents."""
 
+from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +20,11 @@ class Municipality(models.Model):
         _("offentlig visning"),
         default=False,
         help_text=_("Udvalgte figurer kan ses uden login, med små tal skjult."),
+    )
+    report_logo = models.FileField(
+        _("logo til halvårsrapporten"), upload_to="logos/", blank=True,
+        validators=[FileExtensionValidator(["png", "jpg", "jpeg", "svg"])],
+        help_text=_("PNG, JPEG eller SVG på forsiden af kommunens halvårsrapport. Uden logo står kommunens navn der."),
     )
 
     class Meta:

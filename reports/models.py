@@ -330,6 +330,16 @@ class HalfYearReport(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def period_label(self) -> str:
+        """The period as readers see it ("2. halvår 2025"); the code (2025H2) is for URLs and files."""
+        from .periods import Period, PeriodError
+
+        try:
+            return Period.parse(self.period).label
+        except PeriodError:
+            return self.period
+
 
 class ReportSection(models.Model):
     """One section of a half-year report: narrative Markdown or a generated block."""

@@ -41,3 +41,27 @@ def test_deleting_a_section_asks_first(browser_login, live_server, town, member)
     page.wait_for_timeout(300)
     report.refresh_from_db()
     assert report.status == "draft"
+
+
+def test_leaving_with_unsaved_text_asks_first_and_one_save_keeps_every_section(browser_login, live_server, town,
+                                                                                 member):
+    member("Leder", town)
+    report = report_create(municipality=town, period="2016H2")
+    summary, contact = report.sections.get(title="Resumé"), report.sections.get(title="Kontakt")
+    page = browser_login("leder")
+    page.goto(f"{live_server.url}/rapporter/{report.pk}/")
+    page.fill(f"#body-{summary.pk}", "Et roligt halvår.")
+    page.fill(f"#body-{contact.pk}", "DKE, Nordmarks Allé 1.")
+    kinds = []
+    page.once("dialog", lambda dialog: (kinds.append(dialog.type), dialog.dismiss()))
+    page.locator("a", has_text="Halvårsrapporter").first.click()
+    page.wait_for_timeout(500)
+    assert kinds == ["beforeunload"] and page.url.endswith(f"/rapporter/{report.pk}/")
+    page.locator("button", has_text="Gem rapporten").click()
+    page.wait_for_load_state("networkidle")
+    summary.refresh_from_db()
+    contact.refresh_from_db()
+    assert (summary.body, contact.body) == ("Et roligt halvår.", "DKE, Nordmarks Allé 1.")
+    page.locator("a", has_text="Halvårsrapporter").first.click()  # saved: no question
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith("/rapporter/")

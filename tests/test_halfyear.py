@@ -79,10 +79,24 @@ def test_markdown_script_is_neutralised():
     assert "<script" not in html and "onerror" not in html and "javascript:" not in html
 
 
+def editor_post(report, **bodies) -> dict:
+    """The editor's one form as a browser sends it: every section's heading and text, and the version it showed."""
+    from reports.halfyear.services import report_version
+
+    report = HalfYearReport.objects.get(pk=report.pk)
+    data = {"version": report_version(report), "title": report.title}
+    for section in report.sections.all():
+        data[f"title-{section.pk}"] = section.title
+        data[f"body-{section.pk}"] = bodies.get(section.title, section.body)
+    return data
+
+
 def test_editor_edit_reorder_publish(client, report, town, member):
+    """The editor saves all sections in one form (issue 24: it was one form per section, which lost text);
+    publishing is refused until no template guidance is left (also issue 24)."""
     client.force_login(member("Leder", town))
     section = report.sections.get(title="Resumé")
-    client.post(f"/rapporter/{report.pk}/", {"section": section.pk, "title": "Resumé", "body": "Et **godt** halvår."})
+    client.post(f"/rapporter/{report.pk}/", editor_post(report, **{"Resumé": "Et **godt** halvår."}))
     section.refresh_from_db()
     assert section.body == "Et **godt** halvår."
     first, second = report.sections.all()[:2]
@@ -90,11 +104,13 @@ def test_editor_edit_reorder_publish(client, report, town, member):
     assert list(report.sections.all()[:2]) == [second, first]
     assert "<strong>godt</strong>" in client.get(f"/rapporter/{report.pk}/forhaandsvisning/").content.decode()
     response = client.get(f"/rapporter/{report.pk}/pdf/")
-    assert response["Content-Type"] == "application/pdf" and response.content[:4] == b"%PDF"
-    client.post(f"/rapporter/{report.pk}/offentliggoer/")
+    assert response["Content-Type"] == "application/pdf" and b"".join(response.streaming_content)[:4] == b"%PDF"
+    texts = {"Det proaktive område": "Projekter.", "Det reaktive område": "Sager.", "Det operative område": "Mentorer.",
+             "Kontakt": "DKE, Nordmarks Allé 1."}
+    client.post(f"/rapporter/{report.pk}/offentliggoer/", editor_post(report, **texts))
     report.refresh_from_db()
     assert report.status == "published" and report.snapshot
-    client.post(f"/rapporter/{report.pk}/", {"section": section.pk, "title": "x", "body": "ændret"})
+    client.post(f"/rapporter/{report.pk}/", {**editor_post(report), f"body-{section.pk}": "ændret"})
     section.refresh_from_db()
     assert section.body == "Et **godt** halvår."  # published: frozen
     from accounts.models import AuditEntry
@@ -133,10 +149,11 @@ def test_pdf_through_a_background_job_when_celery_is_configured(client, report, 
     settings.CELERY_BROKER_URL = "memory://"  # tasks run eagerly in tests (CELERY_TASK_ALWAYS_EAGER)
     settings.MEDIA_ROOT = tmp_path
     client.force_login(member("Leder", town))
-    assert client.get(f"/rapporter/{report.pk}/pdf/?status=1").json() == {"ready": False}
+    waiting = client.get(f"/rapporter/{report.pk}/pdf/?status=1").json()  # issue 24: with the job's progress
+    assert waiting["ready"] is False and waiting["percent"] == 0
     first = client.get(f"/rapporter/{report.pk}/pdf/")
-    assert first.status_code == 200 and first.content[:4] == b"%PDF"  # eager: the job already ran
-    assert client.get(f"/rapporter/{report.pk}/pdf/?status=1").json() == {"ready": True}
+    assert first.status_code == 200 and b"".join(first.streaming_content)[:4] == b"%PDF"  # eager: the job already ran
+    assert client.get(f"/rapporter/{report.pk}/pdf/?status=1").json()["ready"] is True
     assert len(list((tmp_path / "reports").glob("*.pdf"))) == 1
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 from django.conf import settings
 from django.utils import translation
 
+from reports.periods import Period
 from reports.templatetags.dk import format_dk
 from reports.uncertainty import change_p_value, change_words, significant
 
@@ -59,6 +60,7 @@ def findings_write(tables: dict[str, pd.DataFrame], *, focus: str, previous: str
 def _findings(tables: dict[str, pd.DataFrame], *, focus: str, previous: str, municipality_name: str,
               category_names: dict[str, str], alpha: float) -> list[str]:
     lines: list[str] = []
+    focus_name, previous_name = Period.parse(focus).label, Period.parse(previous).label  # "2. halvår 2025", not 2025H2
     per_1000 = tables.get("reports-per-1000")
     if per_1000 is not None and not per_1000.empty:
         year = per_1000[(per_1000["period"] == focus) & per_1000["reports_per_1000"].notna()]
@@ -68,11 +70,11 @@ def _findings(tables: dict[str, pd.DataFrame], *, focus: str, previous: str, mun
             if _differ(high, low, alpha):
                 lines.append(
                     f"Flest anmeldelser pr. 1.000 indbyggere i {high['district']} ({_rate(high['reports_per_1000'])}), "
-                    f"færrest i {low['district']} ({_rate(low['reports_per_1000'])}) i {focus}."
+                    f"færrest i {low['district']} ({_rate(low['reports_per_1000'])}) i {focus_name}."
                 )
             else:
                 lines.append(
-                    f"Anmeldelser pr. 1.000 indbyggere i {focus}: bydelene ligger på niveau med hinanden "
+                    f"Anmeldelser pr. 1.000 indbyggere i {focus_name}: bydelene ligger på niveau med hinanden "
                     f"(fra {_rate(low['reports_per_1000'])} i {low['district']} til {_rate(high['reports_per_1000'])} "
                     f"i {high['district']}; forskellen er ikke statistisk sikker)."
                 )
@@ -81,8 +83,8 @@ def _findings(tables: dict[str, pd.DataFrame], *, focus: str, previous: str, mun
         now, before = now_rows["reports"].sum(), before_rows["reports"].sum()
         if len(before_rows):
             words = _change(now=now, before=before, population_now=_population_total(now_rows),
-                            population_before=_population_total(before_rows), reference=previous, alpha=alpha)
-            lines.append(f"I alt {format_dk(now)} anmeldelser i {focus} mod {format_dk(before)} i {previous}: "
+                            population_before=_population_total(before_rows), reference=previous_name, alpha=alpha)
+            lines.append(f"I alt {format_dk(now)} anmeldelser i {focus_name} mod {format_dk(before)} i {previous_name}: "
                          f"{words}.")
             earlier = before_rows.set_index("district")
             for row in now_rows[now_rows["district"] != ""].itertuples(index=False):
@@ -90,11 +92,11 @@ def _findings(tables: dict[str, pd.DataFrame], *, focus: str, previous: str, mun
                     continue
                 then = earlier.loc[row.district]
                 words = _change(now=row.reports, before=then["reports"], population_now=row.population,
-                                population_before=then["population"], reference=previous, alpha=alpha)
+                                population_before=then["population"], reference=previous_name, alpha=alpha)
                 rate = f" ({_rate(row.reports_per_1000)} pr. 1.000 indbyggere)" if pd.notna(row.reports_per_1000) \
                     else ""
-                lines.append(f"{row.district}: {format_dk(row.reports)} anmeldelser i {focus}{rate} mod "
-                             f"{format_dk(then['reports'])} i {previous} – {words}.")
+                lines.append(f"{row.district}: {format_dk(row.reports)} anmeldelser i {focus_name}{rate} mod "
+                             f"{format_dk(then['reports'])} i {previous_name} – {words}.")
     mix = tables.get("offence-mix")
     if mix is not None and not mix.empty:
         year = mix[mix["period"] == focus].groupby("category")["reports"].sum()

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 import pandas as pd
+from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from districts.models import Municipality
 from reports import selectors
 from reports.figures import FIGURES
 from reports.models import ActivityFigure, HalfYearReport, ReportSection
-from reports.periods import Period
+from reports.periods import Period, period_range
 from reports.services import default_categories, figure_table
 
 from .findings import findings_write
@@ -38,12 +42,45 @@ TEMPLATE = [
     (ReportSection.Kind.SUMMARY, "Resumé", "Skriv et kort resumé af halvåret."),
     (ReportSection.Kind.NARRATIVE, "Kontakt", "Den Kriminalpræventive Enhed – skriv kontaktoplysninger her."),
 ]
+# The template's instructions to the writer: a section still holding one cannot be published.
+GUIDANCE = [body for _kind, _title, body in TEMPLATE
+            if body and (body.startswith(("Beskriv", "Skriv")) or "skriv kontaktoplysninger" in body)]
+TEXT_KINDS = (ReportSection.Kind.NARRATIVE, ReportSection.Kind.SUMMARY)  # written by hand: required non-empty
+
+# Which periods the figures show (the editor's choice, kept in the figure sections' config):
+PERIOD_MODES = {
+    "seed": _("Seneste hele år i detaljer og ti års udvikling (som DKE's halvårsrapport)"),
+    "half": _("Halvåret i detaljer, sammenlignet med samme halvår de foregående ti år"),
+}
+FIGURE_KINDS = (ReportSection.Kind.CRIME_PICTURE, ReportSection.Kind.FINDINGS)
 
 
-def default_config(period: str) -> dict:
+def default_config(period: str, mode: str = "seed") -> dict:
+    """The seed's convention: the last complete year in detail and the ten years before it as trend; or
+    (mode "half") the report's half-year against the same half-year of the ten years before."""
     focus = Period.parse(period)
+    if mode == "half" and focus.kind == "H":
+        return {"from": str(Period(focus.year - 10, "H", focus.number)), "to": str(focus), "focus": str(focus),
+                "date_basis": "report", "periods": "half"}
     year = focus.year if focus.kind == "Y" or (focus.kind == "H" and focus.number == 2) else focus.year - 1
-    return {"from": str(year - 10), "to": str(year), "focus": str(year), "date_basis": "report"}
+    return {"from": str(year - 10), "to": str(year), "focus": str(year), "date_basis": "report", "periods": "seed"}
+
+
+def section_config(section: ReportSection, report: HalfYearReport) -> dict:
+    """A figure section's settings: with a period choice ("periods") its periods follow from the report's period;
+    older sections keep the periods stored in them."""
+    stored = section.config or {}
+    if "periods" not in stored:
+        return {**default_config(report.period), **stored}
+    periods = default_config(report.period, stored["periods"])
+    return {**periods, **{k: v for k, v in stored.items() if k not in ("from", "to", "focus", "periods")}}
+
+
+def report_period_mode(report: HalfYearReport) -> str:
+    for section in report.sections.all():
+        if section.kind in FIGURE_KINDS:
+            return (section.config or {}).get("periods", "seed")
+    return "seed"
 
 
 @transaction.atomic
@@ -96,18 +133,26 @@ class SectionContent:
 
 def _compute(section: ReportSection, report: HalfYearReport) -> SectionContent:
     content = SectionContent(section)
-    config = {**default_config(report.period), **(section.config or {})}
+    config = section_config(section, report)
     municipality = report.municipality
     categories = config.get("categories") or default_categories(municipality)
-    if section.kind in (ReportSection.Kind.CRIME_PICTURE, ReportSection.Kind.FINDINGS):
+    if section.kind in FIGURE_KINDS:
+        focus = Period.parse(config["focus"])
         for slug in REPORT_FIGURES:
             first = config["from"] if slug in SERIES else config["focus"]
-            content.tables[slug] = figure_table(
+            table = figure_table(
                 slug=slug, municipality=municipality, period=first, to=config["focus"] if slug in SERIES else None,
                 categories=categories, date_basis=config.get("date_basis", "report"),
             )
+            if slug in SERIES and focus.kind == "H":  # the same half-year of each year, not every half-year
+                table = table[table["period"].isin([str(p) for p in period_range(first, focus)
+                                                    if p.number == focus.number])].reset_index(drop=True)
+            content.tables[slug] = table
+        if section.kind == ReportSection.Kind.CRIME_PICTURE:
+            content.extra = {"map": [{"name": d.name, "colour": d.color, "boundary": d.boundary}
+                                     for d in selectors.districts_of(municipality=municipality) if d.boundary]}
         if section.kind == ReportSection.Kind.FINDINGS:
-            previous = str(Period.parse(config["focus"]).previous())
+            previous = str(focus.same_last_year() if focus.kind == "H" else focus.previous())
             content.findings = findings_write(content.tables, focus=config["focus"], previous=previous,
                                               municipality_name=municipality.name, category_names=selectors.category_names())
             content.tables = {}
@@ -150,6 +195,16 @@ def _fmt(value, decimals: int) -> str:
     return format_dk(value, decimals)
 
 
+def data_window(report: HalfYearReport) -> dict:
+    """How far the police data reach: {"first": date, "last": date} (frozen with a published report)."""
+    if report.status == HalfYearReport.Status.PUBLISHED and report.snapshot and "window" in report.snapshot:
+        window = report.snapshot["window"]
+    else:
+        first, last = selectors.data_span(municipality=report.municipality)
+        window = {"first": first.isoformat() if first else None, "last": last.isoformat() if last else None}
+    return {k: dt.date.fromisoformat(v) if v else None for k, v in window.items()}
+
+
 def report_content(report: HalfYearReport) -> list[SectionContent]:
     """Live numbers for a draft; the frozen numbers for a published report."""
     sections = list(report.sections.all())
@@ -178,11 +233,13 @@ def _records(table: pd.DataFrame) -> list[dict]:
 def report_publish(*, report: HalfYearReport, user=None) -> HalfYearReport:
     """Freeze the numbers: a published report never changes when new data arrive."""
     content = report_content(report)
+    window = data_window(report)
     report.snapshot = {"sections": {
         str(c.section.pk): {"tables": {slug: _records(t) for slug, t in c.tables.items()},
                             "findings": c.findings, "activity": c.activity, "extra": c.extra}
         for c in content
-    }, "published_at": timezone.now().isoformat()}
+    }, "published_at": timezone.now().isoformat(),
+        "window": {k: v.isoformat() if v else None for k, v in window.items()}}
     report.status = HalfYearReport.Status.PUBLISHED
     report.published_at = timezone.now()
     report.save()
@@ -190,3 +247,108 @@ def report_publish(*, report: HalfYearReport, user=None) -> HalfYearReport:
 
     audit_log(user=user, action="report_publish", municipality=report.municipality, target=str(report))
     return report
+
+
+@dataclass
+class Problem:
+    """Something that keeps a report from being published, with the editor's anchor for it."""
+
+    message: str
+    section: ReportSection | None = None
+
+    @property
+    def anchor(self) -> str:
+        return f"sec-{self.section.pk}" if self.section else "report-cover"
+
+
+def report_logo_file(municipality: Municipality) -> tuple[bytes, str] | None:
+    """The cover's logo: the one uploaded for the municipality (admin), else ``REPORT_LOGO_PATH``."""
+    from pathlib import Path
+
+    candidates = []
+    if getattr(municipality, "report_logo", None):
+        candidates.append(Path(municipality.report_logo.path))
+    if settings.REPORT_LOGO_PATH:
+        candidates.append(Path(settings.REPORT_LOGO_PATH))
+    for path in candidates:
+        if path.is_file():
+            mime = {".svg": "image/svg+xml", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}.get(path.suffix.lower(),
+                                                                                             "image/png")
+            return path.read_bytes(), mime
+    return None
+
+
+def report_problems(report: HalfYearReport) -> list[Problem]:
+    """Why the report cannot be published yet: template guidance left in a section, a text section left empty,
+    a cover with neither logo nor the municipality's name. Empty when it can."""
+    problems = []
+    for section in report.sections.all():
+        body = (section.body or "").strip()
+        guidance = [g for g in GUIDANCE if g in body]
+        if guidance:
+            problems.append(Problem(
+                f"Afsnittet »{section.title}« indeholder stadig skabelonens vejledning (»{guidance[0]}«). "
+                "Skriv teksten, eller slet afsnittet, hvis I ikke vil have det med.", section))
+        elif section.kind in TEXT_KINDS and not body:
+            problems.append(Problem(
+                f"Afsnittet »{section.title}« er tomt. Skriv teksten, eller slet afsnittet, hvis I ikke vil have det "
+                "med.", section))
+        if not section.title.strip():
+            problems.append(Problem("Et afsnit mangler sin overskrift.", section))
+    if report_logo_file(report.municipality) is None and not report.municipality.name.strip():
+        problems.append(Problem("Forsiden har hverken et logo eller kommunens navn. Upload kommunens logo i "
+                                "administrationen (Kommuner)."))
+    return problems
+
+
+class ReportNotReady(Exception):
+    def __init__(self, problems: list[Problem]):
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = problems
+
+
+class StaleReport(Exception):
+    """The report was saved by someone else after this editor page was opened."""
+
+
+def report_version(report: HalfYearReport) -> str:
+    return report.updated_at.isoformat()
+
+
+@transaction.atomic
+def report_save(*, report: HalfYearReport, version: str, title: str, sections: dict[int, tuple[str, str]],
+                periods: str | None = None) -> HalfYearReport:
+    """Save the whole editor at once (title, every section's heading and text, the period choice), refused with
+    ``StaleReport`` when the report changed since the page showed ``version`` (optimistic locking)."""
+    current = HalfYearReport.objects.select_for_update().get(pk=report.pk)
+    if report_version(current) != version:
+        raise StaleReport
+    if current.status != HalfYearReport.Status.DRAFT:
+        raise StaleReport
+    for section in current.sections.all():
+        if section.pk in sections:
+            section.title, section.body = sections[section.pk][0][:200] or section.title, sections[section.pk][1]
+            if periods in PERIOD_MODES and section.kind in FIGURE_KINDS:
+                section.config = {**{k: v for k, v in (section.config or {}).items()
+                                     if k not in ("from", "to", "focus")}, "periods": periods}
+            section.save()
+    current.title = title[:200] or current.title
+    current.save()  # a new updated_at: the new version, and a new file name for the draft's PDF
+    return current
+
+
+def report_touch(report: HalfYearReport) -> None:
+    """A structural edit (add, delete, move a section) is a new version too."""
+    report.save(update_fields=["updated_at"])
+
+
+def report_publish_checked(*, report: HalfYearReport, user=None) -> HalfYearReport:
+    problems = report_problems(report)
+    if problems:
+        raise ReportNotReady(problems)
+    return report_publish(report=report, user=user)
+
+
+def problem_links(report: HalfYearReport, problems: list[Problem]) -> list[tuple[str, str]]:
+    url = reverse("report_edit", args=[report.pk])
+    return [(p.message, f"{url}#{p.anchor}") for p in problems]

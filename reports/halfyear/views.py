@@ -1,8 +1,11 @@
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.core.cache import cache
+from django.db import transaction
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import MANAGER, user_municipalities
@@ -11,9 +14,24 @@ from accounts.services import audit_log
 from reports.models import HalfYearReport, ReportSection
 from reports.periods import Period, PeriodError
 
-from .render import report_html, report_pdf
-from .services import report_copy, report_create, report_publish, section_move
-from .tasks import pdf_path, report_pdf_render
+from .markdown import markdown_render
+from .services import (
+    PERIOD_MODES,
+    ReportNotReady,
+    StaleReport,
+    problem_links,
+    report_copy,
+    report_create,
+    report_logo_file,
+    report_period_mode,
+    report_problems,
+    report_publish_checked,
+    report_save,
+    report_touch,
+    report_version,
+    section_move,
+)
+from .tasks import pdf_path, pdf_progress, report_pdf_render
 
 
 class ReportCreateForm(forms.Form):
@@ -30,13 +48,6 @@ class ReportCreateForm(forms.Form):
         except PeriodError as exc:
             raise forms.ValidationError(str(exc)) from exc
         return str(period)
-
-
-class SectionForm(forms.ModelForm):
-    class Meta:
-        model = ReportSection
-        fields = ["title", "body"]
-        widgets = {"body": forms.Textarea(attrs={"rows": 8})}
 
 
 def _manager_municipalities(user):
@@ -62,52 +73,106 @@ def report_list(request: HttpRequest) -> HttpResponse:
     return render(request, "halfyear/list.html", {"form": form, "reports": _reports(request.user)})
 
 
+def _posted_sections(request: HttpRequest, report: HalfYearReport) -> dict[int, tuple[str, str]]:
+    return {s.pk: (request.POST.get(f"title-{s.pk}", s.title), request.POST.get(f"body-{s.pk}", s.body))
+            for s in report.sections.all() if f"body-{s.pk}" in request.POST}
+
+
+def _save_posted(request: HttpRequest, report: HalfYearReport) -> HalfYearReport:
+    """Save the editor's form (every section at once); raises StaleReport when someone saved in between."""
+    return report_save(report=report, version=request.POST.get("version", ""),
+                       title=request.POST.get("title", report.title), sections=_posted_sections(request, report),
+                       periods=request.POST.get("periods"))
+
+
+def _edit_page(request: HttpRequest, report: HalfYearReport, *, posted: dict | None = None,
+               problems: list | None = None, status: int = 200) -> HttpResponse:
+    editable = report.status == HalfYearReport.Status.DRAFT
+    posted = posted or {}
+    sections = []
+    for s in report.sections.all():
+        title, body = posted.get(s.pk, (s.title, s.body))
+        sections.append({"section": s, "title": title, "body": body,
+                         "html": mark_safe(markdown_render(s.body)) if not editable else ""})  # noqa: S308 - nh3
+    if problems is None and editable:
+        problems = report_problems(report)
+    logo = report_logo_file(report.municipality)
+    return render(request, "halfyear/edit.html", {
+        "report": report, "sections": sections, "editable": editable, "kinds": ReportSection.Kind.choices,
+        "version": report_version(report), "problems": problem_links(report, problems or []),
+        "period_name": Period.parse(report.period).label, "period_modes": PERIOD_MODES,
+        "period_mode": request.POST.get("periods") if posted else report_period_mode(report),
+        "has_logo": logo is not None, "title": request.POST.get("title", report.title) if posted else report.title,
+    }, status=status)
+
+
+STALE_MESSAGE = ("Rapporten er blevet gemt af en anden, efter du åbnede den. Dine ændringer er ikke gemt: de står "
+                 "herunder, så du kan sammenligne med den gemte udgave (åbn rapporten i en ny fane) og gemme igen.")
+
+
 @require_http_methods(["GET", "POST"])
 def report_edit(request: HttpRequest, report_id: int) -> HttpResponse:
     report = get_object_or_404(_reports(request.user), pk=report_id)
-    editable = report.status == HalfYearReport.Status.DRAFT
-    if request.method == "POST" and editable:
-        if "title" in request.POST and "section" not in request.POST:
-            report.title = request.POST["title"][:200] or report.title
-            report.save(update_fields=["title", "updated_at"])
-        elif "section" in request.POST:
-            section = get_object_or_404(report.sections, pk=request.POST["section"])
-            form = SectionForm(request.POST, instance=section)
-            if form.is_valid():
-                form.save()
-                messages.success(request, f"Afsnittet »{section.title}« er gemt.")
+    if request.method == "POST" and report.status == HalfYearReport.Status.DRAFT:
+        try:
+            _save_posted(request, report)
+        except StaleReport:
+            messages.error(request, STALE_MESSAGE)
+            return _edit_page(request, report, posted=_posted_sections(request, report), status=409)
+        messages.success(request, "Rapporten er gemt.")
         return redirect("report_edit", report_id=report.pk)
-    sections = [(s, SectionForm(instance=s, prefix=f"s{s.pk}")) for s in report.sections.all()]
-    return render(request, "halfyear/edit.html", {"report": report, "sections": sections, "editable": editable,
-                                                  "kinds": ReportSection.Kind.choices})
+    return _edit_page(request, report)
 
 
 @require_POST
 def report_section(request: HttpRequest, report_id: int) -> HttpResponse:
-    """Add, delete or move a section."""
+    """Add, delete or move a section; the editor's unsaved text is saved first (the buttons submit the whole form)."""
     report = get_object_or_404(_reports(request.user), pk=report_id, status=HalfYearReport.Status.DRAFT)
-    action = request.POST.get("action")
+    if "version" in request.POST:
+        try:
+            report = _save_posted(request, report)
+        except StaleReport:
+            messages.error(request, STALE_MESSAGE)
+            return _edit_page(request, report, posted=_posted_sections(request, report), status=409)
+    action, _sep, section_id = request.POST.get("action", "").partition(":")
+    section_id = section_id or request.POST.get("section")
     if action == "add":
         kind = request.POST.get("kind", ReportSection.Kind.NARRATIVE)
         if kind not in ReportSection.Kind.values:
             kind = ReportSection.Kind.NARRATIVE
         last = report.sections.order_by("-order").first()
-        ReportSection.objects.create(report=report, kind=kind, title=request.POST.get("title") or "Nyt afsnit",
+        title = request.POST.get("new-title" if "version" in request.POST else "title") or "Nyt afsnit"
+        ReportSection.objects.create(report=report, kind=kind, title=title[:200],
                                      order=(last.order + 1) if last else 0)
     else:
-        section = get_object_or_404(report.sections, pk=request.POST.get("section"))
+        section = get_object_or_404(report.sections, pk=section_id)
         if action == "delete":
             section.delete()
         elif action in ("up", "down"):
             section_move(section=section, step=-1 if action == "up" else 1)
+    report_touch(report)
     return redirect("report_edit", report_id=report.pk)
 
 
 @require_POST
 def report_publish_view(request: HttpRequest, report_id: int) -> HttpResponse:
+    """Publish: save the editor's text, check the report, freeze its numbers and render its PDF once."""
     report = get_object_or_404(_reports(request.user), pk=report_id, status=HalfYearReport.Status.DRAFT)
-    report_publish(report=report, user=request.user)
-    messages.success(request, "Rapporten er offentliggjort; dens tal er nu låst.")
+    posted = None
+    if "version" in request.POST:
+        try:
+            report = _save_posted(request, report)
+        except StaleReport:
+            messages.error(request, STALE_MESSAGE)
+            return _edit_page(request, report, posted=_posted_sections(request, report), status=409)
+    try:
+        report = report_publish_checked(report=report, user=request.user)
+    except ReportNotReady as refused:
+        messages.error(request, "Rapporten kan ikke offentliggøres endnu. Ret punkterne i listen øverst.")
+        return _edit_page(request, report, posted=posted, problems=refused.problems, status=400)
+    published = report
+    transaction.on_commit(lambda: report_pdf_render.delay(published.pk))
+    messages.success(request, "Rapporten er offentliggjort; dens tal er nu låst, og dens PDF er gemt.")
     return redirect("report_edit", report_id=report.pk)
 
 
@@ -121,29 +186,33 @@ def report_copy_view(request: HttpRequest, report_id: int) -> HttpResponse:
 
 @require_GET
 def report_preview(request: HttpRequest, report_id: int) -> HttpResponse:
+    from .render import report_html
+
     report = get_object_or_404(_reports(request.user), pk=report_id)
     return HttpResponse(report_html(report))
 
 
 @require_GET
 def report_pdf_view(request: HttpRequest, report_id: int) -> HttpResponse:
-    """The PDF. With Celery it is rendered by a worker while the page waits; without, here and now."""
+    """The PDF, served from storage: a published report's file is rendered once when it is published, a draft's
+    once per version (text or data). With a worker (Celery) a missing file is rendered there while the page shows
+    its progress, so no web worker waits for WeasyPrint; without one it is rendered here (about two seconds)."""
     report = get_object_or_404(_reports(request.user), pk=report_id)
-    if settings.CELERY_BROKER_URL:
-        path = pdf_path(report)
-        if not path.exists():
+    path = pdf_path(report)
+    if not path.exists():
+        if settings.CELERY_BROKER_URL:
             if request.GET.get("status"):
-                return JsonResponse({"ready": False})
-            report_pdf_render.delay(report.pk)
+                return JsonResponse({"ready": False, **pdf_progress(path)})
+            if cache.add(f"report-pdf-queued:{path.name}", 1, 300):  # one job per version, not one per poll
+                report_pdf_render.delay(report.pk)
             if not path.exists():
-                return render(request, "halfyear/pdf_wait.html", {"report": report}, status=202)
-        if request.GET.get("status"):
-            return JsonResponse({"ready": True})
-        pdf, seconds = path.read_bytes(), 0.0
-    else:
-        pdf, seconds = report_pdf(report)
+                return render(request, "halfyear/pdf_wait.html", {"report": report, **pdf_progress(path)}, status=202)
+        else:
+            report_pdf_render(report.pk)
+    if request.GET.get("status"):
+        return JsonResponse({"ready": True, "percent": 100})
     audit_log(user=request.user, action="report_export", municipality=report.municipality, target=str(report),
-              details={"seconds": round(seconds, 2)})
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="halvaarsrapport-{report.municipality.code}-{report.period}.pdf"'
+              details={"stored": path.name})
+    response = FileResponse(path.open("rb"), content_type="application/pdf", as_attachment=True,
+                            filename=f"halvaarsrapport-{report.municipality.code}-{report.period}.pdf")
     return response
