@@ -153,6 +153,16 @@ def analyst(client, reference, member, settings, tmp_path):
     return client
 
 
+@pytest.fixture
+def system_analyst(analyst):
+    """Albertslund's analyst who is also "Systemansvarlig": may load shared data (categories, DST files of all areas)."""
+    from django.contrib.auth import get_user
+    from django.contrib.auth.models import Group
+
+    get_user(analyst).groups.add(Group.objects.get(name="Systemansvarlig"))
+    return analyst
+
+
 @pytest.fixture(autouse=True)
 def _no_background_warming(settings):
     """Dashboards are warmed in a background thread after imports; tests that want it call it themselves."""

@@ -58,7 +58,7 @@ def comparison_chart(*, table: pd.DataFrame, summary: pd.DataFrame, municipality
                      colour=OWN_COLOUR, name=name(municipality_code))
         data += [shade] if shade else []
     data.append({"type": "scatter", "x": periods, "y": own, "name": name(municipality_code), "mode": "lines+markers",
-                 "line": {"width": 4, "color": OWN_COLOUR},
+                 "legendgroup": name(municipality_code), "line": {"width": 4, "color": OWN_COLOUR},
                  "hovertemplate": "%{x}: %{y:.1f}<extra>%{fullData.name}</extra>"})
     labels.append(_end_label(periods, own, name(municipality_code), OWN_COLOUR))
     for i, (group, members) in enumerate(groups):

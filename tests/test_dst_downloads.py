@@ -165,7 +165,7 @@ def test_export_figure_municipality_comparison_from_the_full_download(reference,
     assert rows["101"]["reports_per_1000"] == pytest.approx(61.1570, abs=1e-4)
 
 
-# --- the real files (../shared/data/dst, copied into the repository) ----------------------------------------
+# --- the real Statistics Denmark files (copied into the repository) ----------------------------------------
 
 
 def test_real_quarterly_population_file_through_import_file(reference, capsys):
@@ -196,7 +196,8 @@ def upload(client, name, data, **fields):
     (DATA / "befolkning_kommuner_statbank_web.csv", "BEV22", "101",
      "BEVÆGELSE=Befolkningen ultimo indeværende år|KØN=1", "2006", 248190),
 ], ids=["folk1a", "bev22"])
-def test_real_files_through_the_web_upload(analyst, path, table, area, dims, period, expected):
+def test_real_files_through_the_web_upload(system_analyst, path, table, area, dims, period, expected):
+    analyst = system_analyst  # a file of all areas is shared data: Systemansvarlig loads it (issue 21)
     upload(analyst, path.name, path.read_bytes())
     batch = ImportBatch.objects.get()
     page = analyst.get(f"/import/{batch.pk}/").content.decode()
@@ -208,7 +209,8 @@ def test_real_files_through_the_web_upload(analyst, path, table, area, dims, per
     assert DstValue.objects.get(table=table, area_code=area, dims=dims, period=period).value == expected
 
 
-def test_full_straf11_download_through_the_web_upload_with_table_and_fixed_value_chosen(analyst):
+def test_full_straf11_download_through_the_web_upload_with_table_and_fixed_value_chosen(system_analyst):
+    analyst = system_analyst  # a file of all areas is shared data: Systemansvarlig loads it (issue 21)
     upload(analyst, "straf11.csv", website_csv(), kind="dst", dst_table="STRAF11", dst_fixed=["OVERTRÆD=TOT"])
     batch = ImportBatch.objects.get()
     assert batch.status == "preview"

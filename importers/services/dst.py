@@ -46,10 +46,12 @@ def dst_plan(*, data: bytes, file_name: str, options: dict, municipalities: dict
     for row in keyed.loc[duplicated, "row"]:
         parsed.problems.append(Problem(row, "", "", "Samme celle (tabel, område, variable, tid) står to gange"))
     parsed.problems += _length_problems(frame) + _population_problems(frame)
-    # a municipality's figures are its own; those of other areas (the country, regions) are shared by all
+    # DST's tables are public statistics of every area: an analyst loads the rows of their own municipalities,
+    # a Systemansvarlig (or superuser) a whole download - other municipalities, the country and the regions
     national = frame[frame["area_code"].notna() & ~frame["area_code"].isin(list(objects))]
-    parsed.problems += rows_problems(frame, scope=allowed, objects=objects, file_name=file_name,
-                                     code_column="area_code", label="OMRÅDE")
+    if not allowed.shared:
+        parsed.problems += rows_problems(frame, scope=allowed, objects=objects, file_name=file_name,
+                                         code_column="area_code", label="OMRÅDE")
     if len(national) and not allowed.shared:
         parsed.problems += [
             Problem(int(row), "OMRÅDE", str(code), f"{name or code} er ingen kommune: tal for hele landet og andre "

@@ -77,9 +77,10 @@ def test_the_issue_file_with_replace_period_is_refused_and_broendby_keeps_its_of
     result = import_rejected(ISSUE_FILE, "forfalsket.csv", user=users["albertslund"], municipality=towns["165"],
                              options={"replace_period": JANUARY})
     assert refused_rows(result) == [(2, "Journalnummer/Forhold", "0400-70000-46431-23 / 1"), (2, "Kommunekode", "153")]  # by row, then column
-    assert "Brøndby (153)" in result.errors[0].reason and "forfalsket.csv" in result.errors[0].reason
-    assert "Albertslund (165)" in result.errors[0].reason  # what the analyst may write
-    assert "gemt under Brøndby (153)" in result.errors[1].reason
+    stored, named = result.errors  # the stored offence's municipality, the file's Kommunekode
+    assert "Brøndby (153)" in named.reason and "forfalsket.csv" in named.reason
+    assert "Albertslund (165)" in named.reason  # what the analyst may write
+    assert "gemt under Brøndby (153)" in stored.reason
     assert broendby_offences() == before
     assert ReportedOffence.objects.filter(municipality__code="165").count() == 2
 
