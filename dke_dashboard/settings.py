@@ -33,10 +33,11 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "insecure-development-key-only-for-debug"  # noqa: S105
 
-# Keyed hash for CPR numbers (domain.md: HMAC with a secret from settings). Falls back to
-# SECRET_KEY so a demo works, but production should set its own and never rotate it:
-# person keys are only stable across imports with the same secret.
-PERSON_KEY_SECRET = os.environ.get("PERSON_KEY_SECRET", SECRET_KEY)
+# Keyed hash for CPR numbers and person ids (domain.md: HMAC with a secret from settings). Never
+# rotate it: person keys are only stable across imports with the same secret. Required when DEBUG is
+# off (a deploy check, importers/checks.py, and charge imports refuse to run without it); only a
+# DEBUG (development, demo, tests) setup falls back to SECRET_KEY.
+PERSON_KEY_SECRET = os.environ.get("PERSON_KEY_SECRET", "") or (SECRET_KEY if DEBUG else "")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")

@@ -458,7 +458,7 @@ def _prepare_police(kind, *, sheets, file_name, names, objects, default, options
             preview, columns = police.preview_districts(preview, columns, offence_rows)
     if charges_raw is not None:
         parsed_charges = charges_parse(charges_raw, file_name=file_name, municipalities=names,
-                                       secret=settings.PERSON_KEY_SECRET, as_of_year=timezone.localdate().year,
+                                       secret=police.person_key_secret(), as_of_year=timezone.localdate().year,
                                        reference_dates=report_dates if charges_raw is offences_raw else None)
         frame = parsed_charges.frame
         charge_columns = set(frame.attrs.get("columns_in_file", frame.columns))
