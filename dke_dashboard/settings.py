@@ -197,6 +197,14 @@ IMPORT_UPLOAD_KEEP_HOURS = float(os.environ.get("IMPORT_UPLOAD_KEEP_HOURS", "24"
 # (the broker lost it, or the process died before taking it up); a job that died once it had started
 # is shown at once (importers.jobs).
 IMPORT_QUEUE_PATIENCE_MINUTES = float(os.environ.get("IMPORT_QUEUE_PATIENCE_MINUTES", "30"))
+# Excel files: a sheet declaring or holding more rows or columns than these is refused before it is
+# read, and so is a workbook whose parts unpack to more than IMPORT_MAX_XLSX_UNPACKED_BYTES (a few KB
+# of zip can claim gigabytes). An .xlsx larger than IMPORT_PREVIEW_INLINE_BYTES is previewed by a job,
+# not in the upload's request.
+IMPORT_MAX_XLSX_ROWS = int(os.environ.get("IMPORT_MAX_XLSX_ROWS", "500000"))
+IMPORT_MAX_XLSX_COLUMNS = int(os.environ.get("IMPORT_MAX_XLSX_COLUMNS", "200"))
+IMPORT_MAX_XLSX_UNPACKED_BYTES = int(os.environ.get("IMPORT_MAX_XLSX_UNPACKED_BYTES", str(512 * 1024 * 1024)))
+IMPORT_PREVIEW_INLINE_BYTES = int(os.environ.get("IMPORT_PREVIEW_INLINE_BYTES", str(2 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 

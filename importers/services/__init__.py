@@ -63,7 +63,7 @@ def kind_detect(*, data: bytes, file_name: str) -> str:
         return "dst"
     if _looks_like_dst(data, file_name):
         return "dst"
-    sheets = read_table(data, file_name=file_name)
+    sheets = read_table(data, file_name=file_name, head_only=True)
     headers = set()
     for frame in sheets.values():
         headers |= {normalise_header(c) for c in frame.columns}
