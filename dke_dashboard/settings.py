@@ -11,6 +11,8 @@ import plotly
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from dke_dashboard.spreadsheets import ADMIN_FORMATS
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 SHARED_DIR = Path(os.environ.get("DKE_SHARED_DIR", BASE_DIR.parent / "shared"))
 
@@ -78,6 +80,10 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # lock-out after repeated failed logins
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Admin downloads (django-import-export): cells that a spreadsheet could run as formulas are written as text,
+# and its Excel import is bounded like the importers' (dke_dashboard/spreadsheets.py).
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+IMPORT_EXPORT_FORMATS = ADMIN_FORMATS
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.5  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
