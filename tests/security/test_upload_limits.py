@@ -141,3 +141,84 @@ def test_the_upload_refuses_the_bomb_in_its_request(client, reference, django_us
     assert response.status_code == 302
     batch = ImportBatch.objects.get()
     assert batch.status == "rejected" and "16.384 kolonner" in batch.errors[0]["reason"]
+
+
+# --- a large file's preview runs in a job, not in the upload's request ---------------------------------------
+
+
+def _upload(client, name: str, data: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post("/import/", {"file": SimpleUploadedFile(name, data), "kind": "auto"})
+
+
+def test_a_large_upload_is_previewed_by_a_job_that_the_batch_page_follows(analyst, import_data, settings,
+                                                                          monkeypatch):
+    from importers import tasks, views
+    from importers.storage import upload_path
+    from reports.models import ReportedOffence
+
+    settings.IMPORT_PREVIEW_INLINE_BYTES = 100  # the 5-row police file counts as large here
+    settings.IMPORT_RUN_INLINE = False
+    started = []
+    monkeypatch.setattr(tasks, "thread_start", lambda target, *, name: started.append((name, target)))
+    monkeypatch.setattr(views, "file_import", None)  # the request must not read the file itself
+    response = _upload(analyst, "anmeldelser.csv", import_data("anmeldelser_cp1252.csv"))
+    batch = ImportBatch.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/import/{batch.pk}/"
+    assert batch.status == "previewing" and [n for n, _t in started] == [f"preview-{batch.pk}"]
+    assert upload_path(batch.sha256).exists()
+    page = analyst.get(f"/import/{batch.pk}/").content.decode()
+    assert "Gennemser filen" in page and 'id="progress-box"' in page and "Godkend og indlæs" not in page
+    assert analyst.get(f"/import/{batch.pk}/status.json").json() == {
+        "status": "previewing", "status_display": "forhåndsvises", "progress": None, "done": False, "stalled": False}
+
+    started[0][1]()  # the job
+    batch.refresh_from_db()
+    assert batch.status == "preview" and batch.kind == "offences" and batch.rows_read == 5
+    assert analyst.get(f"/import/{batch.pk}/status.json").json()["done"] is True  # the page reloads and shows:
+    page = analyst.get(f"/import/{batch.pk}/").content.decode()
+    assert "0400-70211-00001-16" in page and "5 rækker klar" in page and "Godkend og indlæs" in page
+    settings.IMPORT_RUN_INLINE = True
+    analyst.post(f"/import/{batch.pk}/godkend/")
+    batch.refresh_from_db()
+    assert batch.status == "done" and ReportedOffence.objects.count() == 5
+    assert not upload_path(batch.sha256).exists()
+
+
+def test_a_large_bomb_is_refused_by_its_preview_job_and_its_upload_deleted(analyst, settings):
+    from importers.storage import upload_path
+
+    settings.IMPORT_PREVIEW_INLINE_BYTES = 100_000  # the bomb (≈ 257 KB) is previewed by a job (inline here)
+    tracemalloc.start()
+    try:
+        _upload(analyst, "bombe.xlsx", xfd_bomb(dimension=None))
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    batch = ImportBatch.objects.get()
+    assert batch.status == "rejected" and "har mindst 16.384 kolonner" in batch.errors[0]["reason"]
+    assert peak < 60 * 1024 * 1024 and not upload_path(batch.sha256).exists()
+    page = analyst.get(f"/import/{batch.pk}/").content.decode()
+    assert "Filen er afvist" in page and "16.384 kolonner" in page
+
+
+def test_a_stalled_preview_is_shown_and_started_again(analyst, import_data, settings, monkeypatch):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from importers import tasks
+
+    settings.IMPORT_PREVIEW_INLINE_BYTES = 100
+    settings.IMPORT_RUN_INLINE = False
+    monkeypatch.setattr(tasks, "thread_start", lambda target, *, name: None)  # the queue loses the job
+    _upload(analyst, "anmeldelser.csv", import_data("anmeldelser_cp1252.csv"))
+    batch = ImportBatch.objects.get()
+    ImportBatch.objects.filter(pk=batch.pk).update(job_queued_at=timezone.now() - dt.timedelta(hours=2))
+    page = analyst.get(f"/import/{batch.pk}/").content.decode()
+    assert "Forhåndsvisningen er gået i stå" in page and 'value="retry"' in page
+    settings.IMPORT_RUN_INLINE = True
+    page = analyst.post(f"/import/{batch.pk}/genstart/", {"action": "retry"}, follow=True).content.decode()
+    batch.refresh_from_db()
+    assert batch.status == "preview" and "Godkend og indlæs" in page
