@@ -42,8 +42,11 @@ def _rekey(apps, schema_editor):
         with connection.cursor() as cursor:
             cursor.execute("CREATE TEMPORARY TABLE person_rekey (old VARCHAR(64) PRIMARY KEY, new VARCHAR(64) NOT NULL)")
             pairs = list(mapping.items())
-            for start in range(0, len(pairs), BATCH):
-                cursor.executemany("INSERT INTO person_rekey (old, new) VALUES (%s, %s)", pairs[start:start + BATCH])
+            for start in range(0, len(pairs), 1000):  # a statement per thousand rows, not per row
+                part = pairs[start:start + 1000]
+                cursor.execute("INSERT INTO person_rekey (old, new) VALUES " + ", ".join(["(%s, %s)"] * len(part)),
+                               [value for pair in part for value in pair])
+            cursor.execute("ANALYZE person_rekey")  # a temporary table has no statistics otherwise
             # the charge facts have no index on their charge's key: one for the look-ups below
             cursor.execute(f"CREATE INDEX person_rekey_facts ON {q(ChargeFact._meta.db_table)} "
                            "(journal_number, forhold)")
@@ -59,10 +62,13 @@ def _rekey(apps, schema_editor):
                     f"d.person_key WHERE {same} AND d.id <> c.id AND COALESCE(n.new, d.person_key) = m.new "
                     "AND (n.old IS NULL OR d.id < c.id)))"
                 )
-                cursor.execute(
-                    f"UPDATE {table} SET person_key = (SELECT new FROM person_rekey WHERE old = {table}.person_key) "
-                    "WHERE person_key IN (SELECT old FROM person_rekey)"
-                )
+                if connection.vendor == "postgresql":  # a join, not a look-up per row
+                    cursor.execute(f"UPDATE {table} t SET person_key = m.new FROM person_rekey m WHERE m.old = t.person_key")
+                else:
+                    cursor.execute(
+                        f"UPDATE {table} SET person_key = (SELECT new FROM person_rekey WHERE old = {table}.person_key) "
+                        "WHERE person_key IN (SELECT old FROM person_rekey)"
+                    )
             cursor.execute("DROP INDEX person_rekey_facts")
             cursor.execute("DROP TABLE person_rekey")
         for change in changes:
