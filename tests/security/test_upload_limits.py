@@ -222,3 +222,18 @@ def test_a_stalled_preview_is_shown_and_started_again(analyst, import_data, sett
     page = analyst.post(f"/import/{batch.pk}/genstart/", {"action": "retry"}, follow=True).content.decode()
     batch.refresh_from_db()
     assert batch.status == "preview" and "Godkend og indlæs" in page
+
+
+def test_the_admins_excel_import_refuses_the_bomb_before_loading_it(client, reference, django_user_model):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(django_user_model.objects.create_superuser("root", password="x-kode-1234"))
+    tracemalloc.start()
+    try:
+        response = client.post("/admin/districts/streetrange/import/", {
+            "import_file": SimpleUploadedFile("veje.xlsx", xfd_bomb(dimension=None)), "format": "1", "resource": "0"})
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert response.status_code == 200 and "&#x27;ValidationError&#x27; encountered" in response.content.decode()
+    assert peak < 60 * 1024 * 1024
