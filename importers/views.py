@@ -88,6 +88,9 @@ def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
         # the counts and duration on the batch are the preview's until the import has finished
         "importing": batch.status in (ImportBatch.Status.QUEUED, ImportBatch.Status.RUNNING),
         "previewing": batch.status == ImportBatch.Status.PREVIEWING,
+        # while a job reads a file whose kind is to be recognised, the batch's kind is only a placeholder
+        "kind_display": (_("genkendes, når filen er læst") if batch.status == ImportBatch.Status.PREVIEWING
+                         and batch.options.get("_kind_requested") == "auto" else batch.get_kind_display()),
         "stalled": stalled,
         "status_display": job_status_display(batch),
         "rollback": batch.options.get("_rollback"),

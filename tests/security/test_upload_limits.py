@@ -169,7 +169,7 @@ def test_a_large_upload_is_previewed_by_a_job_that_the_batch_page_follows(analys
     assert batch.status == "previewing" and [n for n, _t in started] == [f"preview-{batch.pk}"]
     assert upload_path(batch.sha256).exists()
     page = analyst.get(f"/import/{batch.pk}/").content.decode()
-    assert "Gennemser filen" in page and 'id="progress-box"' in page and "Godkend og indlæs" not in page
+    assert "genkendes, når filen er læst" in page and "Gennemser filen" in page and 'id="progress-box"' in page and "Godkend og indlæs" not in page
     assert analyst.get(f"/import/{batch.pk}/status.json").json() == {
         "status": "previewing", "status_display": "forhåndsvises", "progress": None, "done": False, "stalled": False}
 
