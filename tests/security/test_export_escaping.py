@@ -115,3 +115,25 @@ def test_admin_exports_write_the_issues_values_as_text(town, client, django_user
         assert_no_formula(xlsx_cells(admin_export(client, changelist, "xlsx")), *values)
     indicator = csv_cells(admin_export(client, "/admin/comparisons/indicator/", "csv"))
     assert indicator[1][6:9] == ["-3,5", "2016", "-10,0"]  # numbers (Danish notation) are not prefixed
+
+
+def test_a_comparison_download_of_a_municipality_named_as_a_formula(reference, client, django_user_model):
+    import datetime as dt
+
+    from comparisons.models import DstValue
+    from districts.models import Municipality, PopulationCount
+    from tests.test_dst import load
+
+    load("STRAF11_api_da.csv")
+    albertslund = Municipality.objects.get(code="165")
+    PopulationCount.objects.create(municipality=albertslund, date=dt.date(2016, 7, 1), count=25000)
+    DstValue.objects.create(table="FOLK1A", area_code="000", dims="", period="2016K3", value=5_000_000)
+    Municipality.objects.filter(code="165").update(name=SUM)
+    client.force_login(django_user_model.objects.create_superuser("root", password="x-kode-1234"))
+    url = "/kommune/165/sammenligning.{}?period_from=2016&period_to=2016&category=1320&peers=000"
+    rows = csv_cells(client.get(url.format("csv")).content)
+    assert [r[1:3] for r in rows[1:] if r[1] == "165"] == [["165", "'" + SUM]]
+    assert [r[6] for r in rows[1:] if r[1] == "165"] == ["4.0"]  # 100 / 25,000 × 1,000, a number
+    cells = xlsx_cells(client.get(url.format("xlsx")).content)
+    assert_no_formula(cells, SUM)
+    assert [c.value for c in cells if c.quotePrefix] == [SUM]
