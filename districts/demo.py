@@ -14,11 +14,13 @@ import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from districts.models import District, Municipality, PopulationCount
 from importers.models import ImportBatch
+from importers.parsers.persons import person_id_key
 from reports.models import (
     ActivityFigure,
     Charge,
@@ -200,6 +202,7 @@ def charges_generate(
     popularity /= popularity.sum()
     data_end = dt.date(LAST_YEAR, 12, 31)
     rows: list[Charge] = []
+    keys: dict[int, str] = {}  # a person's id stored as an import stores it: keyed (domain.md, "Data protection")
     for offence in offences:
         category = categories_of.get(offence.code, "other")
         if rng.random() >= CHARGE_PROBABILITY[category]:
@@ -215,7 +218,9 @@ def charges_generate(
                 home_code = person_other[person]
             rows.append(Charge(
                 journal_number=offence.journal_number, forhold=offence.forhold,
-                person_key=f"P-{person:06d}", offence=offence, charge_date=charge_day,
+                person_key=keys.get(person) or keys.setdefault(
+                    person, person_id_key(f"P-{person:06d}", secret=settings.PERSON_KEY_SECRET)),
+                offence=offence, charge_date=charge_day,
                 birth_year=int(person_birth[person]), sex=str(person_sex[person]),
                 home_municipality=municipalities.get(home_code) if home_code else None,
                 home_district=home_districts[person_district[person]] if home_code == "165" else None,

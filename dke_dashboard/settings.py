@@ -11,6 +11,8 @@ import plotly
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from dke_dashboard.spreadsheets import ADMIN_FORMATS
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -32,10 +34,11 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "insecure-development-key-only-for-debug"  # noqa: S105
 
-# Keyed hash for CPR numbers (domain.md: HMAC with a secret from settings). Falls back to
-# SECRET_KEY so a demo works, but production should set its own and never rotate it:
-# person keys are only stable across imports with the same secret.
-PERSON_KEY_SECRET = os.environ.get("PERSON_KEY_SECRET", SECRET_KEY)
+# Keyed hash for CPR numbers and person ids (domain.md: HMAC with a secret from settings). Never
+# rotate it: person keys are only stable across imports with the same secret. Required when DEBUG is
+# off (a deploy check, importers/checks.py, and charge imports refuse to run without it); only a
+# DEBUG (development, demo, tests) setup falls back to SECRET_KEY.
+PERSON_KEY_SECRET = os.environ.get("PERSON_KEY_SECRET", "") or (SECRET_KEY if DEBUG else "")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -76,6 +79,10 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # lock-out after repeated failed logins
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Admin downloads (django-import-export): cells that a spreadsheet could run as formulas are written as text,
+# and its Excel import is bounded like the importers' (dke_dashboard/spreadsheets.py).
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+IMPORT_EXPORT_FORMATS = ADMIN_FORMATS
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.5  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -195,6 +202,14 @@ IMPORT_UPLOAD_KEEP_HOURS = float(os.environ.get("IMPORT_UPLOAD_KEEP_HOURS", "24"
 # (the broker lost it, or the process died before taking it up); a job that died once it had started
 # is shown at once (importers.jobs).
 IMPORT_QUEUE_PATIENCE_MINUTES = float(os.environ.get("IMPORT_QUEUE_PATIENCE_MINUTES", "30"))
+# Excel files: a sheet declaring or holding more rows or columns than these is refused before it is
+# read, and so is a workbook whose parts unpack to more than IMPORT_MAX_XLSX_UNPACKED_BYTES (a few KB
+# of zip can claim gigabytes). An .xlsx larger than IMPORT_PREVIEW_INLINE_BYTES is previewed by a job,
+# not in the upload's request.
+IMPORT_MAX_XLSX_ROWS = int(os.environ.get("IMPORT_MAX_XLSX_ROWS", "500000"))
+IMPORT_MAX_XLSX_COLUMNS = int(os.environ.get("IMPORT_MAX_XLSX_COLUMNS", "200"))
+IMPORT_MAX_XLSX_UNPACKED_BYTES = int(os.environ.get("IMPORT_MAX_XLSX_UNPACKED_BYTES", str(512 * 1024 * 1024)))
+IMPORT_PREVIEW_INLINE_BYTES = int(os.environ.get("IMPORT_PREVIEW_INLINE_BYTES", str(2 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 

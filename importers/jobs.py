@@ -208,7 +208,7 @@ def job_resume(batch: ImportBatch, *, retry: bool, user=None) -> tuple[bool, str
 
     from .parsers.common import Problem
     from .storage import upload_discard, upload_path
-    from .tasks import import_start, rollback_outcome, rollback_start
+    from .tasks import import_start, preview_start, rollback_outcome, rollback_start
 
     if not job_stalled(batch):
         return False, f"Kørsel #{batch.pk} er ikke gået i stå (status: {batch.get_status_display()})."
@@ -223,6 +223,9 @@ def job_resume(batch: ImportBatch, *, retry: bool, user=None) -> tuple[bool, str
         rollback_outcome(batch.pk, ok=False, message=f"Tilbagerulningen af kørsel #{batch.pk} blev afbrudt og "
                                                      "opgivet; intet er ændret.")
         return True, ""  # the page shows the outcome kept on the batch
+    if retry and batch.status == ImportBatch.Status.PREVIEWING and upload_path(batch.sha256).exists():
+        preview_start(batch)
+        return True, f"Forhåndsvisningen af kørsel #{batch.pk} er startet igen."
     if retry and upload_path(batch.sha256).exists():
         import_start(batch)
         return True, f"Indlæsningen af kørsel #{batch.pk} er startet igen."

@@ -19,6 +19,7 @@ class ImportBatch(models.Model):
         REFERENCE = "reference", _("referencedata")
 
     class Status(models.TextChoices):
+        PREVIEWING = "previewing", _("forhåndsvises")  # a large file is read by a job, not by the upload's request
         PREVIEW = "preview", _("til godkendelse")
         QUEUED = "queued", _("i kø")
         RUNNING = "running", _("indlæses")
@@ -29,7 +30,8 @@ class ImportBatch(models.Model):
         ROLLING_BACK = "rolling_back", _("rulles tilbage")
         ROLLED_BACK = "rolled_back", _("rullet tilbage")
 
-    WORKING = (Status.QUEUED, Status.RUNNING, Status.ROLLING_BACK)  # a job for the batch is under way
+    # a job for the batch is under way
+    WORKING = (Status.PREVIEWING, Status.QUEUED, Status.RUNNING, Status.ROLLING_BACK)
 
     kind = models.CharField(_("type"), max_length=12, choices=Kind.choices)
     status = models.CharField(

@@ -33,7 +33,8 @@ def upload_discard(sha256: str) -> bool:
     """Delete the stored upload unless another batch still waits for the same file."""
     from .models import ImportBatch
 
-    waiting = (ImportBatch.Status.PREVIEW, ImportBatch.Status.QUEUED, ImportBatch.Status.RUNNING)
+    waiting = (ImportBatch.Status.PREVIEWING, ImportBatch.Status.PREVIEW, ImportBatch.Status.QUEUED,
+               ImportBatch.Status.RUNNING)
     if ImportBatch.objects.filter(sha256=sha256, status__in=waiting).exists():
         return False
     upload_path(sha256).unlink(missing_ok=True)
@@ -47,7 +48,8 @@ def uploads_purge(*, hours: float | None = None) -> int:
     from .models import ImportBatch
 
     limit = time.time() - 3600 * (settings.IMPORT_UPLOAD_KEEP_HOURS if hours is None else hours)
-    importing = ImportBatch.objects.filter(status__in=(ImportBatch.Status.QUEUED, ImportBatch.Status.RUNNING))
+    importing = ImportBatch.objects.filter(status__in=(ImportBatch.Status.PREVIEWING, ImportBatch.Status.QUEUED,
+                                                      ImportBatch.Status.RUNNING))
     busy = {batch.sha256 for batch in importing if not job_stalled(batch)}
     removed = 0
     for path in _folder().iterdir():

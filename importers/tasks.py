@@ -1,4 +1,5 @@
-"""Running a confirmed import or a rollback: a Celery task on Redis when configured, else a thread.
+"""Running a confirmed import, a rollback or the preview of a large upload: a Celery task on Redis when
+configured, else a thread.
 
 A rollback regroups the derived tables of the months its rows touch; for a large batch that takes
 longer than a web request may (gunicorn's default timeout is 30 s), so it runs in the background too.
@@ -53,6 +54,48 @@ def import_run(batch_id: int) -> None:
     import_execute(batch_id)
 
 
+def preview_keep(result) -> None:
+    """Keep a preview's rows, columns and message on its batch for the batch's page."""
+    batch = result.batch
+    batch.options = {**batch.options, "_preview": result.preview, "_columns": result.columns,
+                     "_message": result.message}
+    batch.save(update_fields=["options"])
+
+
+def preview_execute(batch_id: int) -> None:
+    """Read a large upload for its preview (a dry run): as a job, so the upload's request does not parse it.
+
+    The batch is then "til godkendelse" with its preview, or rejected (its upload deleted at once)."""
+    from districts.models import Municipality
+    from importers.services import file_import
+
+    with job_hold(batch_id):
+        batch = job_claim(batch_id, ImportBatch.Status.PREVIEWING)
+        if batch is None:
+            return
+        options = {k: v for k, v in batch.options.items() if not k.startswith("_")}
+        try:
+            result = file_import(
+                data=upload_path(batch.sha256).read_bytes(), file_name=batch.file_name,
+                kind=batch.options.get("_kind_requested", batch.kind),
+                municipality=Municipality.objects.filter(pk=batch.municipality_id).first(), user=batch.user,
+                options=options, batch=batch, dry_run=True,
+            )
+            preview_keep(result)
+        except Exception:
+            log.exception("Preview of batch %s failed", batch_id)
+            ImportBatch.objects.filter(pk=batch_id).update(status=ImportBatch.Status.FAILED, finished_at=timezone.now())
+            upload_discard(batch.sha256)
+            raise
+        if result.batch.status != ImportBatch.Status.PREVIEW:  # rejected: nothing will be imported
+            upload_discard(batch.sha256)
+
+
+@shared_task(name="importers.preview_run")
+def preview_run(batch_id: int) -> None:
+    preview_execute(batch_id)
+
+
 def rollback_execute(batch_id: int, user_id: int | None = None) -> None:
     """Roll a batch back; its outcome is kept on the batch for its page. A batch that cannot be rolled
     back (a later batch changed its rows) or whose rollback fails stays as it was."""
@@ -101,6 +144,31 @@ def _run(task, execute, *args, name: str) -> str:
         return "inline"
     thread_start(lambda: execute(*args), name=name)
     return "thread"
+
+
+def preview_queue(data: bytes, *, file_name: str, kind: str, municipality, user, options: dict) -> ImportBatch:
+    """Store a large upload and queue its preview: a batch "forhåndsvises" whose page follows the job."""
+    import hashlib
+
+    from .storage import upload_store
+
+    sha256 = hashlib.sha256(data).hexdigest()
+    upload_store(data, sha256)
+    kinds = {k for k, _label in ImportBatch.Kind.choices}
+    batch = ImportBatch.objects.create(
+        file_name=file_name[:255], kind=kind if kind in kinds else ImportBatch.Kind.OFFENCES, sha256=sha256,
+        municipality=municipality, user=user if getattr(user, "is_authenticated", False) else None,
+        status=ImportBatch.Status.PREVIEWING, options={**options, "_kind_requested": kind},
+    )
+    preview_start(batch)
+    return batch
+
+
+def preview_start(batch: ImportBatch) -> str:
+    """Queue the preview of a stored upload; returns how it runs ("celery", "thread" or "inline")."""
+    batch.status, batch.job_queued_at = ImportBatch.Status.PREVIEWING, timezone.now()
+    batch.save(update_fields=["status", "job_queued_at"])
+    return _run(preview_run, preview_execute, batch.pk, name=f"preview-{batch.pk}")
 
 
 def import_start(batch: ImportBatch) -> str:

@@ -20,7 +20,7 @@ from .services import file_import, progress_get
 from .services.results import errors_grouped
 from .services.scope import rollback_refused, visible_batches_q
 from .storage import upload_path, upload_store, uploads_purge
-from .tasks import import_start, rollback_start
+from .tasks import import_start, preview_keep, preview_queue, rollback_start
 
 
 def _analyst_municipalities(user):
@@ -50,18 +50,20 @@ def upload(request: HttpRequest) -> HttpResponse:
         uploads_purge()  # previews nobody confirmed in time
         municipality_remember(request, form.cleaned_data["municipality"])
         data = form.cleaned_data["file"].read()
+        municipality = form.cleaned_data["municipality"] or (municipalities.first() if municipalities.count() == 1
+                                                             else None)
+        if len(data) > settings.IMPORT_PREVIEW_INLINE_BYTES:  # read by a job; the batch page follows it
+            batch = preview_queue(data, file_name=form.cleaned_data["file"].name, kind=form.cleaned_data["kind"],
+                                  municipality=municipality, user=request.user, options=form.options())
+            return redirect("import_batch_detail", batch_id=batch.pk)
         result = file_import(
             data=data, file_name=form.cleaned_data["file"].name, kind=form.cleaned_data["kind"],
-            municipality=form.cleaned_data["municipality"] or (municipalities.first() if municipalities.count() == 1
-                                                              else None),
-            user=request.user, options=form.options(), dry_run=True,
+            municipality=municipality, user=request.user, options=form.options(), dry_run=True,
         )
         batch = result.batch
         if batch.status == ImportBatch.Status.PREVIEW:  # kept only while it waits for "Godkend"
             upload_store(data, batch.sha256)
-        batch.options = {**batch.options, "_preview": result.preview, "_columns": result.columns,
-                         "_message": result.message}
-        batch.save(update_fields=["options"])
+        preview_keep(result)
         return redirect("import_batch_detail", batch_id=batch.pk)
     page = Paginator(_batches(request.user), 25).get_page(request.GET.get("side"))
     for batch in page:
@@ -96,6 +98,10 @@ def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
         "running": batch.status in ImportBatch.WORKING and not stalled,
         # the counts and duration on the batch are the preview's until the import has finished
         "importing": batch.status in (ImportBatch.Status.QUEUED, ImportBatch.Status.RUNNING),
+        "previewing": batch.status == ImportBatch.Status.PREVIEWING,
+        # while a job reads a file whose kind is to be recognised, the batch's kind is only a placeholder
+        "kind_display": (_("genkendes, når filen er læst") if batch.status == ImportBatch.Status.PREVIEWING
+                         and batch.options.get("_kind_requested") == "auto" else batch.get_kind_display()),
         "stalled": stalled,
         "status_display": job_status_display(batch),
         "rollback": batch.options.get("_rollback"),
@@ -119,11 +125,12 @@ def confirm(request: HttpRequest, batch_id: int) -> HttpResponse:
 @require_GET
 def status(request: HttpRequest, batch_id: int) -> JsonResponse:
     batch = get_object_or_404(_batches(request.user), pk=batch_id)
-    progress = (100 if batch.status in ("done", "unchanged") else None if batch.status == "rolling_back"
-                else (progress_get(batch.pk) or batch.progress))  # a rollback has no measure of progress
+    progress = (100 if batch.status in ("done", "unchanged") else None if batch.status in ("rolling_back", "previewing")
+                else (progress_get(batch.pk) or batch.progress))  # a rollback or preview has no measure of progress
     stalled = job_stalled(batch)  # the page then offers to start the job again
+    # a page polls while a job runs: an import's page is done when the import is, a preview's when the preview is
     return JsonResponse({"status": batch.status, "status_display": job_status_display(batch), "progress": progress,
-                         "done": batch.status != ImportBatch.Status.PREVIEW and (
+                         "done": (batch.status != ImportBatch.Status.PREVIEW or bool(batch.job_started_at)) and (
                              batch.status not in ImportBatch.WORKING or stalled),
                          "stalled": stalled})
 

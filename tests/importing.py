@@ -36,3 +36,12 @@ def import_rejected(data: bytes | None, name: str = "fil.csv", **kw) -> ImportRe
     assert result.batch.status == "rejected"
     assert stored_rows() == before
     return result
+
+
+def person_key(value: str) -> str:
+    """The stored key of a police person id (Person-ID, Løbenummer): ids are stored only as keyed hashes."""
+    from django.conf import settings
+
+    from importers.parsers.persons import person_id_key
+
+    return person_id_key(value, secret=settings.PERSON_KEY_SECRET)

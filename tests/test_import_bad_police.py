@@ -18,7 +18,7 @@ from importers.parsers.police import (
 from importers.parsers.tables import read_table
 from importers.services import file_import, stream
 from reports.models import Charge, ReportedOffence
-from tests.importing import import_rejected
+from tests.importing import import_rejected, person_key
 
 pytestmark = pytest.mark.django_db
 
@@ -246,7 +246,8 @@ def test_sex_must_be_m_or_k_in_a_known_spelling(reference):
     data = (CHARGES + "0400-1-16;1;P-1;1990;Mand;165;\n0400-1-16;1;P-2;1990;kvinde;165;\n"
             "0400-1-16;1;P-3;1990;K;165;\n").encode()
     assert file_import(data=data, file_name="ok.csv").ok
-    assert dict(Charge.objects.values_list("person_key", "sex")) == {"P-1": "M", "P-2": "K", "P-3": "K"}
+    assert dict(Charge.objects.values_list("person_key", "sex")) == {
+        person_key("P-1"): "M", person_key("P-2"): "K", person_key("P-3"): "K"}  # ids are stored keyed
 
 
 def test_fractional_birth_year(reference):

@@ -12,6 +12,7 @@ from importers.models import ImportBatch, ImportChange
 from importers.parsers.police import cpr_person
 from importers.services import batch_rollback, file_import, kind_detect, progress_get
 from reports.models import Charge, OffenceCategory, ReportCategory, ReportedOffence
+from tests.importing import person_key
 
 pytestmark = pytest.mark.django_db
 
@@ -25,14 +26,25 @@ def load(import_data, name, **kw):
 # --- person columns and ages -------------------------------------------------------------
 
 
-def test_personnummer_with_police_ids_is_the_person_id_and_age_counts_from_the_charge_date(reference, import_data):
+def test_personnummer_is_a_cpr_column_whatever_its_cells_hold(reference, import_data):
+    # formats.md §2 (amended by issue 21): a "Personnummer" column holding police ids is no longer
+    # taken for a person id column; each cell is a masked row error, and nothing is stored.
+    # (sigtelser_personnummer.tsv is now headed "Løbenummer", as a file of police ids must be.)
+    data = import_data("sigtelser_personnummer.tsv").replace("Løbenummer".encode(), b"Personnummer")
+    result = file_import(data=data, file_name="sigtelser.tsv")
+    assert not result.ok and Charge.objects.count() == 0
+    assert [(p.row, p.column, p.value) for p in result.errors] == [(2, "CPR", "*-*****"), (3, "CPR", "*-*****")]
+    assert "P-0010" not in repr(result.batch.errors)
+
+
+def test_police_ids_are_keyed_and_age_counts_from_the_charge_date(reference, import_data):
     result = load(import_data, "sigtelser_personnummer.tsv")
     assert result.ok, result.errors
-    young = Charge.objects.get(person_key="P-00101")
+    young = Charge.objects.get(person_key=person_key("P-00101"))
     assert young.birth_year == 2016 - 17  # charged 12-03-2016 at age 17
     assert young.home_municipality.name == "Albertslund"
     # no charge date: the age counts from the current year, so only check it was derived
-    assert Charge.objects.get(person_key="P-00102").birth_year is not None
+    assert Charge.objects.get(person_key=person_key("P-00102")).birth_year is not None
 
 
 def test_cpr_numbers_in_a_person_id_column_are_hashed_never_stored(reference):
@@ -42,7 +54,7 @@ def test_cpr_numbers_in_a_person_id_column_are_hashed_never_stored(reference):
     result = file_import(data=data, file_name="sigtelser.csv")
     assert result.ok, result.errors
     keys = sorted(Charge.objects.values_list("person_key", flat=True))
-    assert keys[0] == "P-77" and keys[1].startswith("cpr:") and "010203" not in keys[1]
+    assert keys[1] == person_key("P-77") and keys[0].startswith("cpr:") and "010203" not in keys[0]
     assert Charge.objects.get(forhold=1).birth_year == 1903
     assert "010203" not in repr(result.preview) + repr(result.batch.errors) + repr(result.batch.warnings)
 

@@ -17,6 +17,7 @@ from districts.models import District
 from importers.models import ImportBatch, ImportChange
 from importers.services import batch_rollback, bulk, file_import, police, stream
 from reports.models import Charge, OffenceAggregate, ReportedOffence
+from tests.importing import person_key
 
 pytestmark = pytest.mark.django_db
 
@@ -223,5 +224,6 @@ def test_home_districts_are_looked_up_once_per_municipality_and_name(reference):
     assert result.ok, result.errors
     vester = District.objects.get(municipality=reference["165"], name="Vester").pk
     stored = dict(Charge.objects.values_list("person_key", "home_district_id"))
-    assert stored == {"P-0": vester, "P-1": vester, "P-2": None, "P-3": None, "P-4": None, "P-5": None}
+    keys = [person_key(f"P-{i}") for i in range(6)]  # ids are stored keyed (issue 21)
+    assert stored == dict(zip(keys, [vester, vester, None, None, None, None], strict=True))
     assert "Ukendte bopælsbydele (gemt uden bydel): Nordby, Vester" in result.warnings

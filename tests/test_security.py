@@ -98,7 +98,8 @@ def test_error_pages_show_no_stack_traces(client, settings):
 
 def test_check_deploy_is_clean_with_production_settings(tmp_path):
     env = {**os.environ, "DEBUG": "false", "SECRET_KEY": "k" * 20 + "Zq9!x2#Lm4$Vb7%Nc1^Hj6&Pd3*Rt8(Wy5)",
-           "ALLOWED_HOSTS": "dashboard.example.dk", "DKE_VAR_DIR": str(tmp_path)}
+           "ALLOWED_HOSTS": "dashboard.example.dk", "DKE_VAR_DIR": str(tmp_path),
+           "PERSON_KEY_SECRET": "p" * 20 + "Kx8#Qm2!Zr5%"}  # required since issue 21
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr

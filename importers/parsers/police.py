@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import re
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -21,6 +19,7 @@ from .common import (
     per_distinct,
     repeated_headers,
 )
+from .persons import CPR_LIKE, cpr_person, person_id_key, person_mask
 
 OFFENCE_ALIASES: dict[str, list[str]] = {
     "journal_number": ["Journalnummer", "Journalnr", "Journal nr.", "Sagsnummer"],
@@ -41,7 +40,7 @@ CHARGE_ALIASES: dict[str, list[str]] = {
     "journal_number": OFFENCE_ALIASES["journal_number"],
     "forhold": OFFENCE_ALIASES["forhold"],
     "person_id": ["Person-ID", "Person ID", "Løbenummer", "Sigtet ID"],
-    "cpr": ["CPR", "CPR-nummer", "CPR nr", "Personnummer"],
+    "cpr": ["CPR", "CPR-nummer", "CPR-nr.", "CPR nr", "Personnummer"],
     "charge_date": ["Sigtelsesdato", "Sigtet dato"],
     "birth_year": ["Fødselsår", "Født"],
     "age": ["Alder"],
@@ -57,9 +56,7 @@ CHARGE_REQUIRED = ["journal_number"]  # and "person_id" or "cpr"
 PERSON_COLUMNS = ["person_id", "cpr"]  # a charge needs one of them
 UNKNOWN_RESIDENCE = {"", "uoplyst", "ukendt", "998", "999", "0", "000"}
 # ASCII digits only: \d would take Arabic-Indic and other Unicode digits too
-_CPR = re.compile(r"^\s*([0-9]{2})([0-9]{2})([0-9]{2})-?([0-9]{4})\s*$")
 _CODE = re.compile(r"^[0-9]{5,6}$")
-_CPR_LIKE = r"\s*[0-9]{6}-?[0-9]{4}\s*"
 HEADER_LABELS = {
     "journal_number": "Journalnummer", "forhold": "Forhold", "report_date": "Anmeldt dato",
     "offence_date": "Gerningsdato", "code": "Gerningskode", "municipality": "Kommunekode",
@@ -427,45 +424,15 @@ def offences_parse(
     return Parsed(frame, problems, warnings)
 
 
-def cpr_person(cpr: str, *, secret: str) -> tuple[str, int, str]:
-    """CPR number → (keyed hash person key, birth year, sex). The CPR itself is not kept."""
-    match = _CPR.match(cpr)
-    if not match:
-        raise ValueError("CPR-nummeret har ikke formen ddmmåå-xxxx")
-    day, month, yy, serial = match.groups()
-    digits = f"{day}{month}{yy}{serial}"
-    year, seventh = int(yy), int(serial[0])
-    if seventh <= 3:
-        century = 1900
-    elif seventh in (4, 9):
-        century = 2000 if year <= 36 else 1900
-    else:
-        century = 2000 if year <= 57 else 1800
-    try:
-        dt.date(century + year, int(month), int(day))
-    except ValueError as exc:
-        raise ValueError("CPR-nummeret indeholder ikke en gyldig fødselsdato") from exc
-    key = hmac.new(secret.encode(), digits.encode(), hashlib.sha256).hexdigest()
-    return f"cpr:{key[:40]}", century + year, "M" if int(serial[-1]) % 2 else "K"
-
-
-def cpr_mask(value: str) -> str:
-    return re.sub(r"\d", "*", value[:6]) + "-****" if value else ""
-
-
 def _person_columns(frame: pd.DataFrame) -> pd.DataFrame:
     """Sort out which column holds CPR numbers and which the police's person id.
 
-    "Personnummer" is used for both: when no cell of a CPR column looks like a CPR number it is
-    the person id. The other way round, person ids that look like CPR numbers are treated as
-    CPR numbers (hashed, never stored as they are).
+    A column headed as CPR (CPR, CPR-nummer, CPR-nr., Personnummer) holds CPR numbers whatever its
+    cells look like (formats.md §2): a cell that is none is a row error, never a person id. Person
+    ids that are CPR numbers in one of their ten-digit forms are treated as CPR numbers.
     """
-    if "cpr" in frame and "person_id" not in frame:
-        given = frame.loc[frame["cpr"] != "", "cpr"]
-        if len(given) and not given.str.fullmatch(_CPR_LIKE).any():
-            frame = frame.rename(columns={"cpr": "person_id"})
     if "person_id" in frame:
-        looks_cpr = frame["person_id"].str.fullmatch(_CPR_LIKE)
+        looks_cpr = frame["person_id"].str.fullmatch(CPR_LIKE)
         if looks_cpr.any():
             cpr = frame["cpr"] if "cpr" in frame else pd.Series("", index=frame.index)
             frame["cpr"] = cpr.where(~(looks_cpr & (cpr == "")), frame["person_id"])
@@ -520,6 +487,8 @@ def charges_parse(
     ):
         day = charged or (other if isinstance(other, dt.date) else None)
         reference_years.append(day.year if day else as_of_year)
+    # each distinct person id hashed once (a file repeats a person on each of their charges)
+    person_keys = {p: person_id_key(p, secret=secret) for p in pd.unique(person_ids) if p}
     given_years = pd.to_numeric(years, errors="coerce")  # vectorised; cells checked below
     year_numbers = given_years.where(given_years % 1 == 0).tolist()  # 1998.7 is not a year
     age_numbers = pd.to_numeric(ages, errors="coerce").tolist()
@@ -532,12 +501,12 @@ def charges_parse(
             try:
                 key, derived_year, derived_sex = cpr_person(cpr, secret=secret)
             except ValueError as exc:
-                problems.append(Problem(row, "CPR", cpr_mask(cpr), str(exc)))
+                masked = person_mask(cpr)
+                problems.append(Problem(row, "CPR", masked, f"CPR-nummeret i række {row} kan ikke læses ({masked}): "
+                                        f"{str(exc).removeprefix('CPR-nummeret ')}"))
                 key = ""
-            if person and not key:
-                key = person
         else:
-            key = person
+            key = person_keys[person] if person else ""
         if not key and not cpr:
             problems.append(Problem(row, "Person-ID", "", "Person-ID eller CPR mangler"))
         keys.append(key)
@@ -573,6 +542,7 @@ def charges_parse(
     frame["home_municipality"] = homes
     if "home_district" not in frame:
         frame["home_district"] = ""
-    _duplicates(frame, ["journal_number", "forhold", "person_key"], "Journalnummer/Forhold/Person", problems)
+    keyed = frame[frame["person_key"] != ""]  # a row without a key already has its error
+    _duplicates(keyed, ["journal_number", "forhold", "person_key"], "Journalnummer/Forhold/Person", problems)
     frame.attrs["columns_in_file"] = columns_in_file
     return Parsed(frame, problems, warnings)

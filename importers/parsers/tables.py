@@ -8,7 +8,7 @@ import zipfile
 
 import pandas as pd
 
-from .common import ParseError, decode_bytes, normalise_header, read_csv_text
+from .common import ParseError, danish_integer, decode_bytes, normalise_header, read_csv_text
 
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 
@@ -17,14 +17,17 @@ def is_xlsx(data: bytes, file_name: str) -> bool:
     return file_name.lower().endswith(XLSX_SUFFIXES) or data[:4] == b"PK\x03\x04"
 
 
-def read_table(data: bytes, *, file_name: str, sheet_like: tuple[str, ...] = ()) -> dict[str, pd.DataFrame]:
+def read_table(data: bytes, *, file_name: str, sheet_like: tuple[str, ...] = (), head_only: bool = False,
+               limits: dict[str, int] | None = None) -> dict[str, pd.DataFrame]:
     """All sheets of a workbook, or the one table of a CSV, as text DataFrames.
 
     Every cell is text (dates from Excel become ISO strings), so nothing is evaluated or
-    lost: a cell ``=cmd|' /C calc'!A0`` stays exactly that text.
+    lost: a cell ``=cmd|' /C calc'!A0`` stays exactly that text. ``head_only``: a workbook's
+    sheets with their headers only (for recognising the kind of file). ``limits``: an Excel
+    file's rows, columns and unpacked bytes (default: settings).
     """
     if is_xlsx(data, file_name):
-        return _read_xlsx(data, file_name=file_name, sheet_like=sheet_like)
+        return _read_xlsx(data, file_name=file_name, sheet_like=sheet_like, head_only=head_only, limits=limits)
     decoded = decode_bytes(data, file_name=file_name)
     try:
         frame = read_csv_text(decoded.text)
@@ -64,22 +67,122 @@ def _numbered(headers: list[str]) -> list[str]:
     return numbered
 
 
-def _read_xlsx(data: bytes, *, file_name: str, sheet_like: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+def xlsx_limits() -> dict[str, int]:
+    """The limits of an Excel file from settings (the parsers take them as arguments; tests pass smaller ones)."""
+    from django.conf import settings
+
+    return {"rows": settings.IMPORT_MAX_XLSX_ROWS, "columns": settings.IMPORT_MAX_XLSX_COLUMNS,
+            "unpacked": settings.IMPORT_MAX_XLSX_UNPACKED_BYTES}
+
+
+def xlsx_unpacked_check(data: bytes, *, file_name: str, unpacked: int) -> None:
+    """Refuse a workbook whose parts unpack to more than ``unpacked`` bytes, from the zip's directory,
+    before any part is opened. (A part cannot unpack to more than the directory says: Python's zipfile
+    stops there and calls the part damaged.)"""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            total = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise _not_a_workbook(file_name) from exc
+    if total > unpacked:
+        raise ParseError(
+            f"Excel-filen {file_name} fylder {danish_integer(total // (1024 * 1024))} MB udpakket; grænsen er "
+            f"{danish_integer(unpacked // (1024 * 1024))} MB. Filen er ikke læst. Del den op, eller gem den som CSV."
+        )
+
+
+def _not_a_workbook(file_name: str) -> ParseError:
+    return ParseError(
+        f"Filen {file_name} er ikke en gyldig Excel-projektmappe (.xlsx). "
+        "Åbn den i Excel og gem den igen som .xlsx, eller gem den som CSV."
+    )
+
+
+def _too_large(file_name: str, sheet: str, *, rows: int | None = None, columns: int | None = None,
+               limits: dict[str, int], declared: bool = False) -> ParseError:
+    said = "angiver" if declared else "har"
+    what = (f"{said} mindst {danish_integer(rows)} rækker; grænsen er {danish_integer(limits['rows'])}" if rows is not None
+            else f"{said} mindst {danish_integer(columns or 0)} kolonner; grænsen er {danish_integer(limits['columns'])}")
+    return ParseError(f"Arket '{sheet}' i Excel-filen {file_name} {what}. Filen er ikke læst. "
+                      "Del den op (fx pr. kvartal), eller gem den som CSV.")
+
+
+def _read_xlsx(data: bytes, *, file_name: str, sheet_like: tuple[str, ...], head_only: bool = False,
+               limits: dict[str, int] | None = None) -> dict[str, pd.DataFrame]:
+    """The workbook's sheets, read row by row (openpyxl's read-only mode) within ``limits``.
+
+    Refused before a sheet is read: parts that unpack to more than the limit, a sheet whose declared
+    dimension exceeds the rows or columns allowed. While reading, the rows and cells themselves are
+    counted, so a sheet that declares too little is refused as soon as it passes a limit.
+    """
     from openpyxl import load_workbook
 
+    limits = limits or xlsx_limits()
+    xlsx_unpacked_check(data, file_name=file_name, unpacked=limits["unpacked"])
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ParseError(
-            f"Filen {file_name} er ikke en gyldig Excel-projektmappe (.xlsx). "
-            "Åbn den i Excel og gem den igen som .xlsx, eller gem den som CSV."
-        ) from exc
+        raise _not_a_workbook(file_name) from exc
+    try:
+        return _xlsx_sheets(workbook, file_name=file_name, sheet_like=sheet_like, head_only=head_only, limits=limits)
+    finally:
+        workbook.close()
+
+
+def _declared_check(workbook, *, file_name: str, limits: dict[str, int]) -> None:
+    """Every sheet's declared dimension within the limits (nothing of a refused file is read)."""
+    for sheet in workbook.worksheets:
+        if (sheet.max_row or 0) > limits["rows"] + 1:  # + the header
+            raise _too_large(file_name, sheet.title, rows=sheet.max_row, limits=limits, declared=True)
+        if (sheet.max_column or 0) > limits["columns"]:
+            raise _too_large(file_name, sheet.title, columns=sheet.max_column, limits=limits, declared=True)
+
+
+def _sheet_rows(sheet, *, file_name: str, limits: dict[str, int]):
+    """A sheet's rows as they are in the file (neither padded nor cut to the dimension it declares),
+    numbered from 1; refused as soon as one passes the limits, so a dimension that lies changes nothing."""
+    sheet.reset_dimensions()
+    for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+        if number > limits["rows"] + 1:
+            raise _too_large(file_name, sheet.title, rows=number - 1, limits=limits)
+        if len(row) > limits["columns"]:
+            raise _too_large(file_name, sheet.title, columns=len(row), limits=limits)
+        yield number, row
+
+
+def xlsx_check(data: bytes, *, file_name: str, limits: dict[str, int] | None = None) -> None:
+    """Refuse (``ParseError``) a workbook beyond the limits, reading it row by row and keeping nothing:
+    for readers that load a whole workbook themselves (the admin's import)."""
+    from openpyxl import load_workbook
+
+    limits = limits or xlsx_limits()
+    xlsx_unpacked_check(data, file_name=file_name, unpacked=limits["unpacked"])
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise _not_a_workbook(file_name) from exc
+    try:
+        _declared_check(workbook, file_name=file_name, limits=limits)
+        for sheet in workbook.worksheets:
+            for _row in _sheet_rows(sheet, file_name=file_name, limits=limits):
+                pass
+    finally:
+        workbook.close()
+
+
+def _xlsx_sheets(workbook, *, file_name: str, sheet_like: tuple[str, ...], head_only: bool,
+                 limits: dict[str, int]) -> dict[str, pd.DataFrame]:
+    _declared_check(workbook, file_name=file_name, limits=limits)
     sheets: dict[str, pd.DataFrame] = {}
     wanted = [normalise_header(s) for s in sheet_like]
     for sheet in workbook.worksheets:
-        numbered = [(number, [_cell_text(v) for v in row])
-                    for number, row in enumerate(sheet.iter_rows(values_only=True), start=1)]
-        numbered = [(number, r) for number, r in numbered if any(r)]  # blank rows are left out …
+        numbered = []
+        for number, row in _sheet_rows(sheet, file_name=file_name, limits=limits):
+            cells = [_cell_text(v) for v in row]
+            if any(cells):  # blank rows are left out …
+                numbered.append((number, cells))
+                if head_only:
+                    break
         if not numbered:
             continue
         (_header_number, header), body = numbered[0], numbered[1:]
@@ -90,7 +193,6 @@ def _read_xlsx(data: bytes, *, file_name: str, sheet_like: tuple[str, ...]) -> d
         frame = pd.DataFrame([(r + [""] * width)[:width] for _number, r in body], columns=_numbered(header[:width]),
                              index=pd.Index([number - 2 for number, _r in body], dtype="int64"), dtype=str)
         sheets[sheet.title] = frame
-    workbook.close()
     if not sheets:
         raise ParseError(f"Excel-filen {file_name} indeholder ingen data.")
     if wanted:

@@ -78,7 +78,7 @@ def kind_detect(*, data: bytes, file_name: str) -> str:
         return "dst"
     if _looks_like_dst(data, file_name):
         return "dst"
-    sheets = read_table(data, file_name=file_name)
+    sheets = read_table(data, file_name=file_name, head_only=True)
     headers = set()
     for frame in sheets.values():
         headers |= {normalise_header(c) for c in frame.columns}
@@ -525,7 +525,7 @@ def _prepare_police(kind, *, sheets, file_name, names, objects, default, options
             preview, columns = police.preview_districts(preview, columns, offence_rows)
     if charges_raw is not None:
         parsed_charges = charges_parse(charges_raw, file_name=file_name, municipalities=names,
-                                       secret=settings.PERSON_KEY_SECRET, as_of_year=timezone.localdate().year,
+                                       secret=police.person_key_secret(), as_of_year=timezone.localdate().year,
                                        reference_dates=report_dates if charges_raw is offences_raw else None)
         frame = parsed_charges.frame
         charge_columns = set(frame.attrs.get("columns_in_file", frame.columns))

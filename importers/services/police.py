@@ -8,12 +8,13 @@ from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
+from django.conf import settings
 from django.db import connection
 
 from districts.addresses import DistrictLocator
 from districts.models import District, Municipality
 from importers.models import ImportBatch, ImportChange
-from importers.parsers.common import distinct_rows, per_distinct
+from importers.parsers.common import ParseError, distinct_rows, per_distinct
 from reports.aggregates import aggregates_add_charges, aggregates_add_offences
 from reports.categories import offence_codes_register
 from reports.models import CategoryCode, Charge, ChargeFact, ReportedOffence
@@ -22,6 +23,16 @@ from . import bulk
 from .bulk import Lookup, StagingTable, staged_merge, upkeep_deferred, upkeep_deferred_when_large
 from .results import Counts, months_of
 from .writer import model_label
+
+
+def person_key_secret() -> str:
+    """The secret person keys are hashed under; a file with persons is refused without one (never a fallback)."""
+    secret = settings.PERSON_KEY_SECRET
+    if not secret:
+        raise ParseError("Sigtelser kan ikke indlæses: PERSON_KEY_SECRET er ikke sat, så CPR-numre og person-id'er "
+                         "kan ikke gøres anonyme. Kontakt driften (manage.py check --deploy viser fejlen).")
+    return secret
+
 
 OFFENCE_KEY = ("journal_number", "forhold")
 OFFENCE_FIELDS = [

@@ -180,7 +180,7 @@ class StreamPlan(Plan):
             return offences_parse(chunk, file_name=self.file_name, municipalities=self.names,
                                   default_municipality=self.default)
         return charges_parse(chunk, file_name=self.file_name, municipalities=self.names,
-                             secret=settings.PERSON_KEY_SECRET, as_of_year=timezone.localdate().year)
+                             secret=police.person_key_secret(), as_of_year=timezone.localdate().year)
 
     def _write(self, *, batch: ImportBatch, progress: Callable[[int], None]) -> tuple[Counts, list[str]]:
         offences = self.kind == "offences"
