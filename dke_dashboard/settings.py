@@ -40,6 +40,10 @@ PERSON_KEY_SECRET = os.environ.get("PERSON_KEY_SECRET", SECRET_KEY)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# Behind a reverse proxy: trust its X-Forwarded-Proto, and take the client's address for the lock-out
+# from the last PROXY_COUNT entries of X-Forwarded-For (accounts.security.client_ip)
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "1"))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -60,11 +64,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "accounts.security.ControlCharactersMiddleware",  # NUL and other control characters in the URL: 400
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.security.NoStoreMiddleware",  # Cache-Control: private, no-store for logged-in users and downloads
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.SecurityHeadersMiddleware",
@@ -79,7 +85,10 @@ AUTHENTICATION_BACKENDS = [
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.5  # hours
+# Locked per username and client address together: failures from another address cannot lock the real
+# user out. Behind the proxy the client's address is the one the proxy appended to X-Forwarded-For.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
@@ -109,7 +118,7 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    if env_bool("BEHIND_PROXY", False):
+    if BEHIND_PROXY:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 ROOT_URLCONF = "dke_dashboard.urls"
