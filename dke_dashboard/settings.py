@@ -201,6 +201,9 @@ IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("IMPORT_MAX_UPLOAD_BYTES", str(200 
 IMPORT_STREAM_BYTES = int(os.environ.get("IMPORT_STREAM_BYTES", str(32 * 1024 * 1024)))
 # A previewed upload waits on disk for its confirmation at most this long (it may hold CPR numbers).
 IMPORT_UPLOAD_KEEP_HOURS = float(os.environ.get("IMPORT_UPLOAD_KEEP_HOURS", "24"))
+# Admin exports of more rows than this run as a background job with a download link (dke_dashboard.exports)
+ADMIN_EXPORT_INLINE_ROWS = int(os.environ.get("ADMIN_EXPORT_INLINE_ROWS", "20000"))
+ADMIN_EXPORT_KEEP_HOURS = float(os.environ.get("ADMIN_EXPORT_KEEP_HOURS", "24"))
 # An import or rollback still queued after this long, with no job working on it, is shown as stalled
 # (the broker lost it, or the process died before taking it up); a job that died once it had started
 # is shown at once (importers.jobs).
