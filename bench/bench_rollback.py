@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -79,9 +80,13 @@ def main() -> None:
     results: dict = {"engine": connection.vendor, "updated_rows": updated_extract(out / "anmeldelser.csv", recoded,
                                                                                  rows=args.updated)}
 
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()" if connection.vendor == "postgresql" else "SELECT NULL")
+        backend = cursor.fetchone()[0]
+
     def timed(label: str, action) -> object:
         phases, slowest = StatementPhases(), Slowest()
-        started, busy = time.perf_counter(), machine_busy()
+        started, busy, work = time.perf_counter(), machine_busy(), own_work(backend)
         with connection.execute_wrapper(phases), connection.execute_wrapper(slowest):
             outcome = action()
         seconds = time.perf_counter() - started
@@ -89,6 +94,7 @@ def main() -> None:
             print(f"  {took:7.2f} s  {' '.join(sql.split())[:160]}")
         assert outcome.ok, getattr(outcome, "errors", None) or outcome.message
         results[label] = {"seconds": round(seconds, 2), "cpu_seconds": round(machine_busy() - busy, 2),
+                          "own_cpu_seconds": round(own_work(backend) - work, 2), "load": round(os.getloadavg()[0], 1),
                           "phases": phases.seconds(total=seconds)}
         print(label, results[label], flush=True)
         return outcome
@@ -116,6 +122,17 @@ def main() -> None:
         results[f"ratio {label}"] = round(results[f"rollback {label}"]["seconds"] / results[f"import {label}"]["seconds"], 2)
     print(results)
     print("RESULT " + json.dumps(results))
+
+
+def own_work(backend: int | None) -> float:
+    """CPU seconds of this process and of its PostgreSQL backend: the step's own work, which other
+    processes on a shared machine do not inflate (the wall-clock time they do)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    seconds = usage.ru_utime + usage.ru_stime
+    if backend:
+        fields = Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()
+        seconds += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+    return seconds
 
 
 class Slowest:
