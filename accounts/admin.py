@@ -1,5 +1,6 @@
 from django.contrib import admin
-from import_export.admin import ExportMixin
+
+from dke_dashboard.exports import ExportMixin
 
 from .models import AuditEntry, Membership
 

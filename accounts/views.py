@@ -6,13 +6,32 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from .access import ANALYST
-from .forms import LoginForm
+from .forms import LoginForm, ThrottledPasswordChangeForm
 from .models import AuditEntry
 
 
 class LoginView(auth_views.LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's password change, with wrong old passwords counted like failed logins: a locked-out user
+    gets the lock-out page without the old password being checked at all."""
+
+    form_class = ThrottledPasswordChangeForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
+    def post(self, request, *args, **kwargs):
+        from axes.handlers.proxy import AxesProxyHandler
+        from axes.helpers import get_lockout_response
+
+        credentials = {"username": request.user.get_username()}
+        if AxesProxyHandler.is_locked(request, credentials):
+            return get_lockout_response(request, credentials=credentials)
+        return super().post(request, *args, **kwargs)
 
 
 @require_GET

@@ -1,5 +1,6 @@
 from django.contrib import admin
-from import_export.admin import ExportMixin, ImportExportModelAdmin
+
+from dke_dashboard.exports import ExportMixin, ImportExportModelAdmin
 
 from .models import District, Municipality, PopulationCount, StreetRange
 from .resources import DistrictResource, StreetRangeResource

@@ -42,6 +42,10 @@ PERSON_KEY_SECRET = os.environ.get("PERSON_KEY_SECRET", "") or (SECRET_KEY if DE
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# Behind a reverse proxy: trust its X-Forwarded-Proto, and take the client's address for the lock-out
+# from the last PROXY_COUNT entries of X-Forwarded-For (accounts.security.client_ip)
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "1"))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -62,11 +66,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "accounts.security.ControlCharactersMiddleware",  # NUL and other control characters in the URL: 400
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.security.NoStoreMiddleware",  # Cache-Control: private, no-store for logged-in users and downloads
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.SecurityHeadersMiddleware",
@@ -85,7 +91,10 @@ IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 IMPORT_EXPORT_FORMATS = ADMIN_FORMATS
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.5  # hours
+# Locked per username and client address together: failures from another address cannot lock the real
+# user out. Behind the proxy the client's address is the one the proxy appended to X-Forwarded-For.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
@@ -115,7 +124,7 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    if env_bool("BEHIND_PROXY", False):
+    if BEHIND_PROXY:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 ROOT_URLCONF = "dke_dashboard.urls"
@@ -198,6 +207,9 @@ IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("IMPORT_MAX_UPLOAD_BYTES", str(200 
 IMPORT_STREAM_BYTES = int(os.environ.get("IMPORT_STREAM_BYTES", str(32 * 1024 * 1024)))
 # A previewed upload waits on disk for its confirmation at most this long (it may hold CPR numbers).
 IMPORT_UPLOAD_KEEP_HOURS = float(os.environ.get("IMPORT_UPLOAD_KEEP_HOURS", "24"))
+# Admin exports of more rows than this run as a background job with a download link (dke_dashboard.exports)
+ADMIN_EXPORT_INLINE_ROWS = int(os.environ.get("ADMIN_EXPORT_INLINE_ROWS", "20000"))
+ADMIN_EXPORT_KEEP_HOURS = float(os.environ.get("ADMIN_EXPORT_KEEP_HOURS", "24"))
 # An import or rollback still queued after this long, with no job working on it, is shown as stalled
 # (the broker lost it, or the process died before taking it up); a job that died once it had started
 # is shown at once (importers.jobs).

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from import_export import resources
-from import_export.admin import ExportMixin
+
+from dke_dashboard.exports import ExportMixin
 
 from .models import ImportBatch, ImportChange
 

@@ -1,5 +1,6 @@
 from django.contrib import admin
-from import_export.admin import ExportMixin, ImportExportModelAdmin
+
+from dke_dashboard.exports import ExportMixin, ImportExportModelAdmin
 
 from .categories import category_membership_refresh
 from .models import (

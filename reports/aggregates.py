@@ -215,6 +215,88 @@ def aggregates_subtract(cursor, *, offences: str, charges: str) -> bool:
     return True
 
 
+def _moves(*, offences: str, charges: str, sign: int) -> str:
+    """SQL: ``offences`` and ``charges`` (as in ``aggregates_subtract``) grouped per date basis and aggregate
+    group, each group's counts times ``sign``."""
+    offence = connection.ops.quote_name(ReportedOffence._meta.db_table)
+    parts = []
+    for basis, field in DATE_FIELDS.items():
+        month = _month(f"o.{field}")
+        for rows, column in ((f"({offences}) o", "reports"),
+                             (f"({charges}) c JOIN {offence} o ON o.id = c.offence_id", "charges")):
+            counts = (f"{sign} * COUNT(*) AS reports, 0 AS charges" if column == "reports"
+                      else f"0 AS reports, {sign} * COUNT(*) AS charges")
+            parts.append(f"SELECT '{basis}' AS basis, o.municipality_id AS municipality_id, o.district_id AS district_id, "
+                         f"o.code AS code, {month} AS month, {counts} FROM {rows} "
+                         f"WHERE o.{field} IS NOT NULL GROUP BY o.municipality_id, o.district_id, o.code, {month}")
+    return " UNION ALL ".join(parts)
+
+
+MOVE_COLUMNS = "basis, municipality_id, district_id, code, month, reports, charges"
+
+
+def aggregates_move_out(cursor, *, offences: str, charges: str) -> bool:
+    """The first half of moving rows within the derived tables (a rollback giving updated rows their old
+    values back): note the counts of ``offences`` and ``charges`` (as in ``aggregates_subtract``) as they
+    are now, to be taken off, and delete the facts of those charges. ``aggregates_move_in`` adds them as
+    they are after the change, and applies both halves to the aggregate table in one statement: what it
+    costs depends on the rows moved, not on the months they lie in. False (and nothing changed) when a
+    group the rows are counted in has no aggregate row (the table is out of step)."""
+    q = connection.ops.quote_name
+    aggregate, facts = q(OffenceAggregate._meta.db_table), q(ChargeFact._meta.db_table)
+    derived_tables_lock(cursor)
+    cursor.execute("DROP TABLE IF EXISTS aggregate_moves")
+    cursor.execute(f"CREATE TEMPORARY TABLE aggregate_moves AS SELECT * FROM ("
+                   f"{_moves(offences=offences, charges=charges, sign=-1)}) m")
+    _analyze(cursor, "aggregate_moves")
+    cursor.execute(f"SELECT COUNT(*) FROM aggregate_moves m WHERE NOT EXISTS (SELECT 1 FROM {aggregate} a WHERE "
+                   f"{_same_group('a', 'm')})")
+    if cursor.fetchone()[0]:
+        cursor.execute("DROP TABLE aggregate_moves")
+        return False
+    cursor.execute(f"DELETE FROM {facts} WHERE (journal_number, forhold, person_key) IN "
+                   f"(SELECT journal_number, forhold, person_key FROM ({charges}) c)")
+    return True
+
+
+def aggregates_move_in(cursor, *, offences: str, charges: str) -> None:
+    """The second half of a move (``aggregates_move_out``): count ``offences`` and ``charges`` as they are
+    now, apply the difference to the aggregate rows (new groups get rows, empty ones go) and insert the
+    charges' facts."""
+    q = connection.ops.quote_name
+    aggregate, offence = q(OffenceAggregate._meta.db_table), q(ReportedOffence._meta.db_table)
+    cursor.execute(f"INSERT INTO aggregate_moves SELECT * FROM ({_moves(offences=offences, charges=charges, sign=1)}) m")
+    cursor.execute("DROP TABLE IF EXISTS aggregate_net")
+    cursor.execute(f"CREATE TEMPORARY TABLE aggregate_net AS SELECT {MOVE_COLUMNS.replace('reports, charges', '')} "
+                   "SUM(reports) AS reports, SUM(charges) AS charges FROM aggregate_moves "
+                   "GROUP BY basis, municipality_id, district_id, code, month "
+                   "HAVING SUM(reports) <> 0 OR SUM(charges) <> 0")
+    _analyze(cursor, "aggregate_net")
+    cursor.execute(f"UPDATE {aggregate} AS a SET reports = a.reports + n.reports, charges = a.charges + n.charges "
+                   f"FROM aggregate_net n WHERE {_same_group('a', 'n')}")
+    cursor.execute(f"INSERT INTO {aggregate} ({MOVE_COLUMNS}) SELECT {MOVE_COLUMNS} FROM aggregate_net n "
+                   f"WHERE NOT EXISTS (SELECT 1 FROM {aggregate} a WHERE {_same_group('a', 'n')})")
+    cursor.execute(f"DELETE FROM {aggregate} WHERE reports = 0 AND charges = 0")
+    facts_insert(cursor, charges=f"({charges}) c JOIN {offence} o ON o.id = c.offence_id")
+    cursor.execute("DROP TABLE aggregate_moves")
+    cursor.execute("DROP TABLE aggregate_net")
+    data_changed()
+
+
+def _analyze(cursor, table: str) -> None:
+    """Planner statistics for a temporary table (PostgreSQL): without them the joins on the aggregate
+    rows are planned as nested loops."""
+    if connection.vendor == "postgresql":
+        cursor.execute(f"ANALYZE {table}")
+
+
+def _same_group(a: str, x: str) -> str:
+    same_district = (f"{a}.district_id IS NOT DISTINCT FROM {x}.district_id" if connection.vendor == "postgresql"
+                     else f"{a}.district_id IS {x}.district_id")
+    return (f"{a}.municipality_id = {x}.municipality_id AND {same_district} AND {a}.code = {x}.code "
+            f"AND {a}.month = {x}.month AND {a}.basis = {x}.basis")
+
+
 def district_deleting(sender, instance, **_ignored) -> None:
     """Before a district is deleted (``pre_delete``, inside the deleting transaction).
 
