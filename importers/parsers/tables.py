@@ -115,18 +115,23 @@ def _read_xlsx(data: bytes, *, file_name: str, sheet_like: tuple[str, ...], head
     dimension exceeds the rows or columns allowed. While reading, the rows and cells themselves are
     counted, so a sheet that declares too little is refused as soon as it passes a limit.
     """
-    from openpyxl import load_workbook
-
     limits = limits or xlsx_limits()
-    xlsx_unpacked_check(data, file_name=file_name, unpacked=limits["unpacked"])
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise _not_a_workbook(file_name) from exc
+    workbook = _workbook_open(data, file_name=file_name, limits=limits, data_only=False)
     try:
         return _xlsx_sheets(workbook, file_name=file_name, sheet_like=sheet_like, head_only=head_only, limits=limits)
     finally:
         workbook.close()
+
+
+def _workbook_open(data: bytes, *, file_name: str, limits: dict[str, int], data_only: bool):
+    """The workbook in openpyxl's read-only (streaming) mode, once its parts' unpacked size is within the limit."""
+    from openpyxl import load_workbook
+
+    xlsx_unpacked_check(data, file_name=file_name, unpacked=limits["unpacked"])
+    try:
+        return load_workbook(io.BytesIO(data), read_only=True, data_only=data_only)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise _not_a_workbook(file_name) from exc
 
 
 def _declared_check(workbook, *, file_name: str, limits: dict[str, int]) -> None:
@@ -153,14 +158,8 @@ def _sheet_rows(sheet, *, file_name: str, limits: dict[str, int]):
 def xlsx_check(data: bytes, *, file_name: str, limits: dict[str, int] | None = None) -> None:
     """Refuse (``ParseError``) a workbook beyond the limits, reading it row by row and keeping nothing:
     for readers that load a whole workbook themselves (the admin's import)."""
-    from openpyxl import load_workbook
-
     limits = limits or xlsx_limits()
-    xlsx_unpacked_check(data, file_name=file_name, unpacked=limits["unpacked"])
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise _not_a_workbook(file_name) from exc
+    workbook = _workbook_open(data, file_name=file_name, limits=limits, data_only=True)
     try:
         _declared_check(workbook, file_name=file_name, limits=limits)
         for sheet in workbook.worksheets:
