@@ -427,11 +427,11 @@ def _prepare(kind: str, *, data: bytes, file_name: str, municipality: Municipali
         parsed = municipality_boundaries_parse(data, file_name=file_name, municipalities=names,
                                                name_property=options.get("boundary_property"))
         rows = [{"code": r["municipality"], "boundary": r["geometry"]} for r in parsed.frame.to_dict("records")]
-        preview = [{"municipality": f"{r['name']} ({r['municipality']})", "geometry": r["geometry"]["type"],
+        preview = [{"name": r["name"], "municipality": r["municipality"], "geometry": r["geometry"]["type"],
                     "points": sum(len(ring) for polygon in r["geometry"]["coordinates"] for ring in polygon)}
                    for r in parsed.frame.to_dict("records")]
         return Plan(rows_read=len(parsed.frame) + len({p.row for p in parsed.problems}) + parsed.frame.attrs["skipped"],
-                    preview=preview, columns=["municipality", "geometry", "points"], problems=parsed.errors,
+                    preview=preview, columns=["name", "municipality", "geometry", "points"], problems=parsed.errors,
                     warnings=parsed.warnings, period=(None, None), shared=True,
                     write=lambda *, batch, progress: (reference.municipality_fields_write(
                         rows=rows, fields=("boundary",), batch=batch), []))
@@ -475,7 +475,9 @@ def _prepare(kind: str, *, data: bytes, file_name: str, municipality: Municipali
         members = parsed.frame[parsed.frame["municipality"] != ""]
         rows = [{"code": r["municipality"], "group_code": r["group_code"], "group_name": r["group_name"]}
                 for r in members.to_dict("records")]
-        return Plan(rows_read=len(raw), **_preview_of(parsed, raw, KOMGRP_ALIASES),
+        preview, columns = frame_preview(parsed.frame, ["title", "level", "municipality", "group_name"], raw=raw,
+                                         aliases=KOMGRP_ALIASES, problems=parsed.problems)
+        return Plan(rows_read=len(raw), preview=preview, columns=columns,
                     problems=parsed.errors, warnings=parsed.warnings, period=(None, None), shared=True,
                     write=lambda *, batch, progress: (reference.municipality_fields_write(
                         rows=rows, fields=("group_code", "group_name"), batch=batch), []))
