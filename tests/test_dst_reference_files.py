@@ -204,3 +204,17 @@ def test_an_analyst_without_systemansvarlig_is_refused(analyst, path):
     assert "kan kun ændres af en systemansvarlig eller en superbruger" in json.dumps(batch.errors, ensure_ascii=False)
     after = Municipality.objects.get(code="165")
     assert (after.group_name, after.boundary) == (before.group_name, before.boundary)
+
+
+def test_a_municipality_twice_or_without_a_name_is_a_row_error(blank):
+    nameless = {"type": "Feature", "properties": {"navn": "Ishøj"}, "geometry": feature("x", SQUARE)["geometry"]}
+    collection = {"type": "FeatureCollection",
+                  "features": [feature("Albertslund", SQUARE), feature("albertslund", SQUARE), nameless]}
+    result = file_import(data=json.dumps(collection).encode(), file_name="kommuner.geojson", kind="mun_bounds")
+    assert [(p.row, p.column) for p in result.errors] == [(2, "navn"), (3, "properties")]
+    assert result.errors[0].reason.startswith("Kommunen står også i feature 1 ('Albertslund')")
+    assert "ingen kommunenavn i egenskaben label_dk" in result.errors[1].reason
+    result = file_import(data=json.dumps({"type": "FeatureCollection", "features": [nameless]}).encode(),
+                         file_name="kommuner.geojson", kind="mun_bounds", options={"boundary_property": "navn"})
+    assert result.ok, result.errors
+    assert Municipality.objects.get(code="183").boundary is not None

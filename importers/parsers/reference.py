@@ -585,7 +585,7 @@ def _outside_denmark(shape_) -> str | None:
 
 
 def boundaries_parse(data: bytes, *, file_name: str, name_property: str | None,
-                     noun: tuple[str, str] = ("bydel", "bydelsnavn")) -> Parsed:
+                     noun: tuple[str, str, str] = ("bydel", "Bydelen", "bydelsnavn")) -> Parsed:
     """GeoJSON FeatureCollection (WGS84 or ETRS89/UTM32N) → district name + WGS84 geometry.
 
     The coordinate system is the collection's ``crs`` (any EPSG system is converted with pyproj);
@@ -598,7 +598,7 @@ def boundaries_parse(data: bytes, *, file_name: str, name_property: str | None,
     if not isinstance(features, list):
         raise ParseError(f"Filen {file_name} er ikke gyldig GeoJSON: 'features' skal være en liste af features.")
     candidates = [name_property] if name_property else ["name", "navn", "bydel", "Name", "Navn", "Bydel"]
-    thing, name_of = noun
+    thing, the_thing, name_of = noun  # "bydel", "Bydelen", "bydelsnavn" (or the municipality's words)
     epsg = _crs(collection, file_name)
     problems: list[Problem] = []
     accepted = []
@@ -621,7 +621,7 @@ def boundaries_parse(data: bytes, *, file_name: str, name_property: str | None,
             continue
         earlier = seen.setdefault(name.casefold(), (index, name))
         if earlier[0] != index:
-            problems.append(Problem(index, "navn", name, f"{thing.capitalize()}en står også i feature {earlier[0]} "
+            problems.append(Problem(index, "navn", name, f"{the_thing} står også i feature {earlier[0]} "
                                                          f"('{earlier[1]}'); hver {thing} må kun have én grænse i filen"))
             continue
         wrong = _polygons(feature.get("geometry"))
@@ -731,7 +731,7 @@ def municipality_boundaries_parse(data: bytes, *, file_name: str, municipalities
     no municipality (Christiansø) is left out with a warning; any other name is a row error."""
     from .dst import AreaResolver, known_areas
 
-    parsed = boundaries_parse(data, file_name=file_name, noun=("kommune", "kommunenavn"),
+    parsed = boundaries_parse(data, file_name=file_name, noun=("kommune", "Kommunen", "kommunenavn"),
                               name_property=name_property or MUNICIPALITY_BOUNDARY_PROPERTY)
     areas = AreaResolver(municipalities)
     problems, warnings = list(parsed.problems), list(parsed.warnings)
