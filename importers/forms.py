@@ -10,6 +10,7 @@ KIND_CHOICES = [
     ("police", _("Politiudtræk (anmeldelser og sigtelser)")), ("population", _("Befolkning pr. bydel")),
     ("dst", _("Danmarks Statistik")), ("streets", _("Vejtabel")), ("boundaries", _("Bydelsgrænser (GeoJSON)")),
     ("categories", _("Gerningstyper (koderegler)")), ("metrics", _("Nøgletal")),
+    ("komgrp", _("Kommunegrupper (KOMGRP fra Danmarks Statistik)")), ("mun_bounds", _("Kommunegrænser (GeoJSON)")),
 ]
 ALLOWED_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".px", ".geojson", ".json")
 

@@ -26,8 +26,11 @@ from .parsers.police import (
 from .parsers.reference import (
     CATEGORY_ALIASES,
     CATEGORY_REQUIRED,
+    KOMGRP_ALIASES,
+    KOMGRP_REQUIRED,
     METRIC_ALIASES,
     METRIC_REQUIRED,
+    MUNICIPALITY_BOUNDARY_PROPERTY,
     POPULATION_ALIASES,
     POPULATION_REQUIRED,
     STREET_ALIASES,
@@ -132,6 +135,12 @@ COMBINED_COLUMNS = (
     Column("sex", _("Køn: M eller K."), ("M", "")),
     Column("home_municipality", _("Bopælskommune som DST-kode eller navn."), ("169", "")),
     Column("home_district", _("Bopælsbydel for sigtede, der bor i kommunen."), ("", "")),
+)
+KOMGRP_COLUMNS = (
+    Column("sequence", _("Linjens løbenummer i klassifikationen; læses ikke."), ("1", "11")),
+    Column("code", _("Gruppens kode (niveau 1) eller kommunens DST-kode (niveau 2)."), ("1", "165")),
+    Column("level", _("1: en kommunegruppe; 2: en kommune i gruppen ovenover."), ("1", "2")),
+    Column("title", _("Gruppens eller kommunens navn."), ("Hovedstadskommuner", "Albertslund")),
 )
 POPULATION_COLUMNS = (
     Column("district", _("Bydelens navn, som den hedder i systemet."), ("Vester", "Lund")),
@@ -289,6 +298,29 @@ KINDS: tuple[FileKind, ...] = (
            "mellemrum, samme regel to gange."),),
         template_name="skabelon-gerningstyper",
     ),
+    FileKind(
+        "komgrp", "fil-kommunegrupper", _("Kommunegrupper (KOMGRP fra Danmarks Statistik)"),
+        _("Danmarks Statistiks klassifikation KOMGRP, som den hentes fra dst.dk (CSV med semikolon): grupperne på "
+          "niveau 1 (Hovedstadskommuner, Storbykommuner, Provinsbykommuner, Oplandskommuner, Landkommuner) og under "
+          "hver gruppe dens kommuner på niveau 2. Hver kommune i filen får gruppen ovenover; sammenligningssiden "
+          "bruger grupperne. Kommunegrupperne er fælles for alle kommuner: kun en systemansvarlig eller en "
+          "superbruger kan indlæse dem."),
+        KOMGRP_COLUMNS, KOMGRP_ALIASES, tuple(KOMGRP_REQUIRED),
+        (_("Afvises: en ukendt kommunekode, et andet niveau end 1 og 2, en kommune før den første gruppe eller to "
+           "gange, en fil uden kommuner (niveau 2)."),),
+        template_name="skabelon-kommunegrupper",
+    ),
+    FileKind(
+        "mun_bounds", "fil-kommunegraenser", _("Kommunegrænser (GeoJSON)"),
+        _("Kommunernes grænser som GeoJSON FeatureCollection (fx Danmarks Statistiks kommunegrænser fra DAGI), ét "
+          "Polygon eller MultiPolygon pr. kommune i WGS84 eller ETRS89/UTM32N. Kommunens navn står i egenskaben "
+          "label_dk (en anden egenskab kan vælges ved upload). Grænserne forenkles til kortets detaljeringsgrad "
+          "(ca. 200 m, fire decimaler), og en tredje koordinat (højde) fjernes. Kommunegrænserne er fælles for "
+          "alle kommuner: kun en systemansvarlig eller en superbruger kan indlæse dem."),
+        formats=("geojson",), template_name="skabelon-kommunegraenser",
+        rules=(_("Afvises: et navn, der ikke er en af de 98 kommuner, ugyldige polygoner, grænser uden for "
+                 "Danmark, samme kommune to gange. Christiansø er ikke en kommune og springes over."),),
+    ),
 )
 BY_KIND = {k.kind: k for k in KINDS}
 assert set(PERSON_COLUMNS) <= set(CHARGE_ALIASES)  # the person columns the help describes are the parser's
@@ -305,6 +337,18 @@ BOUNDARIES_TEMPLATE = {
                                                           [12.34, 55.67], [12.34, 55.64]]]}},
     ],
 }
+# two municipalities, roughly where they lie (WGS84), named as DST's municipality map names them
+MUNICIPALITY_BOUNDARIES_TEMPLATE = {
+    "type": "FeatureCollection",
+    "features": [
+        {"type": "Feature", "properties": {MUNICIPALITY_BOUNDARY_PROPERTY: "Albertslund"},
+         "geometry": {"type": "Polygon", "coordinates": [[[12.30, 55.64], [12.38, 55.64], [12.38, 55.69],
+                                                          [12.30, 55.69], [12.30, 55.64]]]}},
+        {"type": "Feature", "properties": {MUNICIPALITY_BOUNDARY_PROPERTY: "Ishøj"},
+         "geometry": {"type": "Polygon", "coordinates": [[[12.30, 55.58], [12.38, 55.58], [12.38, 55.63],
+                                                          [12.30, 55.63], [12.30, 55.58]]]}},
+    ],
+}
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -318,8 +362,9 @@ def template_file(kind: str, fmt: str) -> tuple[bytes, str]:
     if fmt not in spec.formats:
         raise KeyError(fmt)
     name = f"{spec.template_name}.{fmt}"
-    if kind == "boundaries":
-        return json.dumps(BOUNDARIES_TEMPLATE, ensure_ascii=False, indent=1).encode(), name
+    if kind in ("boundaries", "mun_bounds"):
+        template = BOUNDARIES_TEMPLATE if kind == "boundaries" else MUNICIPALITY_BOUNDARIES_TEMPLATE
+        return json.dumps(template, ensure_ascii=False, indent=1).encode(), name
     rows = spec.template_rows()
     if fmt == "csv":  # as Danish Excel writes it: semicolons, and a BOM so Excel reads UTF-8
         text = io.StringIO()

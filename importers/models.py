@@ -16,6 +16,8 @@ class ImportBatch(models.Model):
         BOUNDARIES = "boundaries", _("bydelsgrænser")
         CATEGORIES = "categories", _("gerningstyper (koderegler)")
         METRICS = "metrics", _("nøgletal")
+        KOMGRP = "komgrp", _("kommunegrupper (KOMGRP)")
+        MUNICIPALITY_BOUNDARIES = "mun_bounds", _("kommunegrænser")
         REFERENCE = "reference", _("referencedata")
 
     class Status(models.TextChoices):

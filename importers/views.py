@@ -80,6 +80,7 @@ PREVIEW_LABELS = {
     "date": _("Dato"), "count": _("Antal"), "age": _("Alder"), "age_from": _("Alder fra"), "age_to": _("Alder til"),
     "geometry": _("Geometri"), "value": _("Værdi"), "period": _("Periode"), "name": _("Navn"),
     "table": _("Tabel"), "area_code": _("Områdekode"), "area_name": _("Område"), "dims": _("Variable"),
+    "level": _("Niveau"), "title": _("Titel"), "group_name": _("Kommunegruppe"), "points": _("Punkter"),
 }
 
 

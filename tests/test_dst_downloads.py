@@ -241,12 +241,39 @@ def test_website_csv_label_of_an_offence_is_stored_under_its_code(reference):
     assert set(DstValue.objects.values_list("dims", "value")) == {("OVERTRÆD=1320", 30), ("OVERTRÆD=1252", 12)}
 
 
-def test_the_real_komgrp_classification_is_named_and_sent_to_load_reference(reference):
-    """The fourth real DST file is no table of numbers: the importer says what it is and where it belongs."""
-    data = (FIXTURES / "komgrp_kommunegrupper.csv").read_bytes()
-    result = file_import(data=data, file_name="komgrp_kommunegrupper.csv")
-    assert not result.ok
-    assert "klassifikation fra Danmarks Statistik" in result.message and "load_reference" in result.message
+@pytest.mark.parametrize("via", ["import_file", "upload"])
+def test_the_real_komgrp_classification_loads_the_municipality_groups(system_analyst, via):
+    """The fourth real DST file is a classification, not a table of numbers: it sets each municipality's group
+    (formerly refused and sent to load_reference; issue 22 asks that every real file loads)."""
     from districts.models import Municipality
 
-    assert Municipality.objects.get(code="165").group_name == "Hovedstadskommuner"  # as load_reference read it
+    Municipality.objects.update(group_code="", group_name="")
+    path = FIXTURES / "komgrp_kommunegrupper.csv"
+    if via == "import_file":
+        call_command("import_file", str(path))
+    else:
+        upload(system_analyst, path.name, path.read_bytes())
+        system_analyst.post(f"/import/{ImportBatch.objects.get().pk}/godkend/")
+    assert ImportBatch.objects.get().get_kind_display() == "kommunegrupper (KOMGRP)"
+    assert Municipality.objects.get(code="165").group_name == "Hovedstadskommuner"
+    assert Municipality.objects.get(code="751").group_name == "Storbykommuner"  # Aarhus
+
+
+@pytest.mark.parametrize("via", ["import_file", "upload"])
+def test_the_real_municipality_boundaries_load(system_analyst, via):
+    from shapely.geometry import Point, shape
+
+    from districts.models import Municipality
+
+    Municipality.objects.update(boundary=None)
+    path = DATA / "kommunegraenser.geojson"
+    if via == "import_file":
+        call_command("import_file", str(path))
+    else:
+        upload(system_analyst, path.name, path.read_bytes())
+        system_analyst.post(f"/import/{ImportBatch.objects.get().pk}/godkend/")
+    batch = ImportBatch.objects.get()
+    assert (batch.kind, batch.status, batch.rows_updated) == ("mun_bounds", "done", 98)
+    assert "Christiansø (411)" in batch.warnings[0]
+    assert shape(Municipality.objects.get(code="101").boundary).contains(Point(12.57, 55.68))
+    assert shape(Municipality.objects.get(code="400").boundary).contains(Point(14.9, 55.1))  # Bornholm

@@ -53,6 +53,12 @@ POPULATION_REQUIRED = ["district", "date", "count"]
 STREET_REQUIRED = ["street_name", "house_from", "house_to", "district"]
 CATEGORY_REQUIRED = ["category", "code", "source"]
 METRIC_REQUIRED = ["name", "period", "value"]
+# DST's classification KOMGRP (municipality groups) as dst.dk delivers it: level 1 = group, level 2 = municipality
+KOMGRP_ALIASES = {"code": ["KODE"], "level": ["NIVEAU"], "title": ["TITEL"], "sequence": ["SEKVENS"]}
+KOMGRP_REQUIRED = ["code", "level", "title"]
+MUNICIPALITY_BOUNDARY_PROPERTY = "label_dk"  # DAGI's municipality name, as in DST's kommunegrænser
+MUNICIPALITY_BOUNDARY_TOLERANCE = 0.002  # degrees (~130–220 m): detail enough for a map of the country
+MUNICIPALITY_BOUNDARY_GRID = 0.0001  # degrees: coordinates kept to four decimals
 _HOUSE = re.compile(r"^\s*(\d+)\s*([A-Za-zÆØÅæøå]?)\s*$")
 _AGE_BAND = re.compile(r"^\s*(\d+)\s*(?:-|–|til)\s*(\d+)\s*(?:år)?\s*$")
 _POSTCODE = re.compile(r"\d{4}")  # Danish postcodes are four digits (0800 Høje Taastrup … 9990 Skagen)
@@ -578,7 +584,8 @@ def _outside_denmark(shape_) -> str | None:
             f"{_decimal(south, 2)}–{_decimal(north, 2)}). Er længde- og breddegrad byttet om, eller er koordinatsystemet forkert?")
 
 
-def boundaries_parse(data: bytes, *, file_name: str, name_property: str | None) -> Parsed:
+def boundaries_parse(data: bytes, *, file_name: str, name_property: str | None,
+                     noun: tuple[str, str, str] = ("bydel", "Bydelen", "bydelsnavn")) -> Parsed:
     """GeoJSON FeatureCollection (WGS84 or ETRS89/UTM32N) → district name + WGS84 geometry.
 
     The coordinate system is the collection's ``crs`` (any EPSG system is converted with pyproj);
@@ -591,6 +598,7 @@ def boundaries_parse(data: bytes, *, file_name: str, name_property: str | None) 
     if not isinstance(features, list):
         raise ParseError(f"Filen {file_name} er ikke gyldig GeoJSON: 'features' skal være en liste af features.")
     candidates = [name_property] if name_property else ["name", "navn", "bydel", "Name", "Navn", "Bydel"]
+    thing, the_thing, name_of = noun  # "bydel", "Bydelen", "bydelsnavn" (or the municipality's words)
     epsg = _crs(collection, file_name)
     problems: list[Problem] = []
     accepted = []
@@ -603,18 +611,18 @@ def boundaries_parse(data: bytes, *, file_name: str, name_property: str | None) 
         properties = feature.get("properties") or {}
         if not isinstance(properties, dict):
             problems.append(Problem(index, "properties", _short(json.dumps(properties, ensure_ascii=False)),
-                                    f"Feature {index}: properties skal være et objekt med bydelsnavnet"))
+                                    f"Feature {index}: properties skal være et objekt med {name_of}et"))
             continue
         name = next((str(properties[c]).strip() for c in candidates if properties.get(c)), "")
         if not name:
             problems.append(Problem(index, "properties", _short(json.dumps(properties, ensure_ascii=False)),
-                                    f"Feature {index} har ingen bydelsnavn i egenskaben "
+                                    f"Feature {index} har ingen {name_of} i egenskaben "
                                     f"{' / '.join(candidates)} (vælg egenskaben ved upload)"))
             continue
         earlier = seen.setdefault(name.casefold(), (index, name))
         if earlier[0] != index:
-            problems.append(Problem(index, "navn", name, f"Bydelen står også i feature {earlier[0]} ('{earlier[1]}'); "
-                                                         "hver bydel må kun have én grænse i filen"))
+            problems.append(Problem(index, "navn", name, f"{the_thing} står også i feature {earlier[0]} "
+                                                         f"('{earlier[1]}'); hver {thing} må kun have én grænse i filen"))
             continue
         wrong = _polygons(feature.get("geometry"))
         if wrong is not None:
@@ -642,3 +650,112 @@ def boundaries_parse(data: bytes, *, file_name: str, name_property: str | None) 
                      "geometry": {"type": geometry["type"], "coordinates": geometry["coordinates"]}})
     warnings = [f"Koordinater omregnet fra {system} til WGS84."] if transform is not None else []
     return Parsed(pd.DataFrame(rows, columns=["row", "district", "geometry"]), problems, warnings)
+
+
+# --- Municipality groups (DST's KOMGRP) and municipality boundaries (DAGI GeoJSON) ----------------
+
+
+def komgrp_parse(raw, *, file_name: str, municipalities: dict[str, str]) -> Parsed:
+    """KOMGRP → one row per line: code, level, title; level 2 rows get their municipality and group.
+
+    ``municipalities``: code → name of the stored municipalities. A level 2 code that is none of them, a
+    level other than 1 or 2, a municipality before the first group or twice are row errors; a file without
+    level 2 rows is an error of the file."""
+    frame = canonical_frame(raw, KOMGRP_ALIASES, required=KOMGRP_REQUIRED, what="kommunegrupper (KOMGRP)",
+                            file_name=file_name)
+    problems: list[Problem] = []
+    frame["code"] = frame["code"].str.strip('"').str.strip()
+    group_limit = field_max_length("districts.Municipality", "group_code")
+    name_limit = field_max_length("districts.Municipality", "group_name")
+    group = ("", "")
+    seen: dict[str, int] = {}
+    municipality, group_codes, group_names = [], [], []
+    for row, code, level, title in zip(frame["row"], frame["code"], frame["level"], frame["title"], strict=True):
+        found = ""
+        if level == "1":
+            group = (code, title)
+            if not code or not title:
+                problems.append(Problem(row, "KODE" if not code else "TITEL", code or title,
+                                        "En gruppe (niveau 1) skal have både kode og titel"))
+            elif len(code) > group_limit:
+                problems.append(Problem(row, "KODE", code, f"Gruppens kode må højst have {group_limit} tegn"))
+            elif len(title) > name_limit:
+                problems.append(Problem(row, "TITEL", _short(title), f"Gruppens navn må højst have {name_limit} tegn"))
+        elif level == "2":
+            candidate = code.zfill(3) if code.isdigit() else code
+            if candidate not in municipalities:
+                problems.append(Problem(row, "KODE", code, f"Ukendt kommune: {code} {title}".rstrip()
+                                        + " (ikke en af de 98 kommuner)"))
+            elif not group[0]:
+                problems.append(Problem(row, "NIVEAU", level, f"Kommunen {title} (niveau 2) står før den første "
+                                        "gruppe (niveau 1)"))
+            elif candidate in seen:
+                problems.append(Problem(row, "KODE", code, f"Kommunen {municipalities[candidate]} står også i "
+                                        f"række {seen[candidate]}; en kommune hører til én gruppe"))
+            else:
+                found = candidate
+                seen[candidate] = int(row)
+        else:
+            problems.append(Problem(row, "NIVEAU", level, "Niveau skal være 1 (kommunegruppe) eller 2 (kommune)"))
+        municipality.append(found)
+        group_codes.append(group[0] if found else "")
+        group_names.append(group[1] if found else "")
+    frame["municipality"], frame["group_code"], frame["group_name"] = municipality, group_codes, group_names
+    if not (frame["level"] == "2").any():
+        problems.append(Problem(None, "NIVEAU", "", f"Filen {file_name} har ingen kommuner (rækker på niveau 2): "
+                                "en KOMGRP-fil har grupperne på niveau 1 og kommunerne på niveau 2 under dem"))
+    return Parsed(frame, problems)
+
+
+def _simplified(geometry: dict) -> dict:
+    """A municipality's outline as the map needs it: two dimensions, simplified, four decimals, still valid."""
+    import shapely
+    from shapely.geometry import mapping, shape
+
+    outline = shapely.force_2d(shape(geometry))
+    simpler = shapely.set_precision(outline.simplify(MUNICIPALITY_BOUNDARY_TOLERANCE, preserve_topology=True),
+                                    MUNICIPALITY_BOUNDARY_GRID)
+    if simpler.is_empty:  # a small island vanished as a whole: keep its outline at four decimals
+        simpler = shapely.set_precision(outline, MUNICIPALITY_BOUNDARY_GRID)
+    if simpler.geom_type == "Polygon":
+        simpler = shapely.MultiPolygon([simpler])
+    return json.loads(json.dumps(mapping(simpler)))  # tuples → lists
+
+
+def municipality_boundaries_parse(data: bytes, *, file_name: str, municipalities: dict[str, str],
+                                  name_property: str | None = None) -> Parsed:
+    """DST's/DAGI's municipality boundaries → municipality code + simplified WGS84 MultiPolygon.
+
+    The name (``label_dk`` unless ``name_property``) is matched as the DST importer matches area names
+    (case-free; letters damaged by a wrong encoding recognised from the others). An area that is known but
+    no municipality (Christiansø) is left out with a warning; any other name is a row error."""
+    from .dst import AreaResolver, known_areas
+
+    parsed = boundaries_parse(data, file_name=file_name, noun=("kommune", "Kommunen", "kommunenavn"),
+                              name_property=name_property or MUNICIPALITY_BOUNDARY_PROPERTY)
+    areas = AreaResolver(municipalities)
+    problems, warnings = list(parsed.problems), list(parsed.warnings)
+    rows, skipped = [], []
+    for record in parsed.frame.to_dict("records"):
+        code, _label = areas.resolve(record["district"])
+        if code in municipalities:
+            rows.append({"row": record["row"], "municipality": code, "name": municipalities[code],
+                         "geometry": _simplified(record["geometry"])})
+        elif code is not None:
+            skipped.append(f"{known_areas()[code].name} ({code})")
+        else:
+            problems.append(Problem(record["row"], "label_dk" if not name_property else name_property,
+                                    record["district"], f"Ukendt kommune: {record['district']} (ikke en af de 98 "
+                                    "kommuner)"))
+    if skipped:
+        warnings.append(f"Ikke kommuner, sprunget over: {', '.join(skipped)}.")
+    if areas.damaged:
+        warnings.append("Kommunenavne er genkendt ud fra de øvrige bogstaver: " + ", ".join(sorted(areas.damaged)) + ".")
+    frame = pd.DataFrame(rows, columns=["row", "municipality", "name", "geometry"])
+    duplicated = frame[frame.duplicated("municipality", keep="first")]
+    for row, code in zip(duplicated["row"], duplicated["municipality"], strict=True):
+        problems.append(Problem(row, "label_dk", municipalities[code], f"Kommunen {municipalities[code]} har "
+                                "allerede en grænse i filen; hver kommune må kun have én"))
+    frame = frame.drop(duplicated.index)
+    frame.attrs["skipped"] = len(skipped)  # features of areas that are no municipality (Christiansø)
+    return Parsed(frame, problems, warnings)

@@ -24,12 +24,15 @@ from importers.parsers.common import ParseError, Problem, decode_bytes, normalis
 from importers.parsers.police import CHARGE_ALIASES, OFFENCE_ALIASES, charges_parse, offences_parse
 from importers.parsers.reference import (
     CATEGORY_ALIASES,
+    KOMGRP_ALIASES,
     METRIC_ALIASES,
     POPULATION_ALIASES,
     STREET_ALIASES,
     boundaries_parse,
     categories_parse,
+    komgrp_parse,
     metrics_parse,
+    municipality_boundaries_parse,
     population_parse,
     streets_parse,
 )
@@ -73,7 +76,7 @@ def kind_detect(*, data: bytes, file_name: str) -> str:
     """Recognise the kind of file from its extension and headers."""
     name = file_name.lower()
     if name.endswith((".geojson", ".json")):
-        return "boundaries"
+        return "mun_bounds" if b'"label_dk"' in data[:200_000] else "boundaries"  # DST's municipality map
     if name.endswith(".px") or data.lstrip(b"\xef\xbb\xbf")[:8].upper().startswith((b"CHARSET", b"AXIS-VER")):
         return "dst"
     if _looks_like_dst(data, file_name):
@@ -92,12 +95,8 @@ def kind_detect(*, data: bytes, file_name: str) -> str:
         return "charges"
     if has_offence:
         return "offences"
-    if {"sekvens", "kode", "niveau", "titel"} <= headers:  # a DST classification (KOMGRP), not a table
-        raise ParseError(
-            f"Filen {file_name} er en klassifikation fra Danmarks Statistik (fx KOMGRP, kommunegrupperne), ikke en "
-            "tabel med tal. Kommunegrupperne indlæses med referencedata (manage.py load_reference fra "
-            "fixtures/dst/komgrp_kommunegrupper.csv)."
-        )
+    if {"kode", "niveau", "titel"} <= headers:  # a DST classification: KOMGRP, the municipality groups
+        return "komgrp"
     if {"kategori", "kode", "kilde"} <= headers:
         return "categories"
     if {"noegletal", "periode"} <= headers:
@@ -418,10 +417,24 @@ def _prepare(kind: str, *, data: bytes, file_name: str, municipality: Municipali
 
         return dst_plan(data=data, file_name=file_name, options=options, municipalities=names, objects=objects,
                         allowed=allowed)
-    if kind == "categories":  # shared by every municipality: refused before it is read
-        refused = shared_refused(allowed, what="Gerningstyper og koderegler", file_name=file_name)
+    shared_what = {"categories": "Gerningstyper og koderegler", "komgrp": "Kommunegrupperne (KOMGRP)",
+                   "mun_bounds": "Kommunegrænserne"}
+    if kind in shared_what:  # shared by every municipality: refused before it is read
+        refused = shared_refused(allowed, what=shared_what[kind], file_name=file_name)
         if refused:
             raise ParseError(refused)
+    if kind == "mun_bounds":
+        parsed = municipality_boundaries_parse(data, file_name=file_name, municipalities=names,
+                                               name_property=options.get("boundary_property"))
+        rows = [{"code": r["municipality"], "boundary": r["geometry"]} for r in parsed.frame.to_dict("records")]
+        preview = [{"name": r["name"], "municipality": r["municipality"], "geometry": r["geometry"]["type"],
+                    "points": sum(len(ring) for polygon in r["geometry"]["coordinates"] for ring in polygon)}
+                   for r in parsed.frame.to_dict("records")]
+        return Plan(rows_read=len(parsed.frame) + len({p.row for p in parsed.problems}) + parsed.frame.attrs["skipped"],
+                    preview=preview, columns=["name", "municipality", "geometry", "points"], problems=parsed.errors,
+                    warnings=parsed.warnings, period=(None, None), shared=True,
+                    write=lambda *, batch, progress: (reference.municipality_fields_write(
+                        rows=rows, fields=("boundary",), batch=batch), []))
     if kind == "boundaries":
         parsed = boundaries_parse(data, file_name=file_name, name_property=options.get("boundary_property"))
         preview = [{"district": r["district"], "geometry": r["geometry"]["type"]} for r in parsed.frame.to_dict("records")]
@@ -457,6 +470,17 @@ def _prepare(kind: str, *, data: bytes, file_name: str, municipality: Municipali
                      problems=parsed.errors, warnings=parsed.warnings, period=(None, None), shared=True,
                      write=lambda *, batch, progress: reference.categories_write(
                          frame=parsed.frame, municipalities=objects, batch=batch))
+    if kind == "komgrp":
+        parsed = komgrp_parse(raw, file_name=file_name, municipalities=names)
+        members = parsed.frame[parsed.frame["municipality"] != ""]
+        rows = [{"code": r["municipality"], "group_code": r["group_code"], "group_name": r["group_name"]}
+                for r in members.to_dict("records")]
+        preview, columns = frame_preview(parsed.frame, ["title", "level", "municipality", "group_name"], raw=raw,
+                                         aliases=KOMGRP_ALIASES, problems=parsed.problems)
+        return Plan(rows_read=len(raw), preview=preview, columns=columns,
+                    problems=parsed.errors, warnings=parsed.warnings, period=(None, None), shared=True,
+                    write=lambda *, batch, progress: (reference.municipality_fields_write(
+                        rows=rows, fields=("group_code", "group_name"), batch=batch), []))
     if kind == "metrics":
         parsed = metrics_parse(raw, file_name=file_name, municipalities=names, default_municipality=default)
         rows, problems = ([], []) if parsed.errors else reference.metrics_rows(parsed.frame, objects)

@@ -213,3 +213,22 @@ def metrics_write(*, rows, batch: ImportBatch) -> Counts:
         existing[tuple(v[k] for k in key)] = v
     return rows_upsert(model=ActivityFigure, rows=rows, key=key, fields=["value", "unit"], batch=batch,
                        existing=existing)
+
+
+def municipality_fields_write(*, rows: list[dict], fields: tuple[str, ...], batch: ImportBatch) -> Counts:
+    """Set ``fields`` of each municipality (``rows``: code and the new values); the previous values are kept
+    for rollback. Municipality groups (KOMGRP) and municipality boundaries are written this way."""
+    counts = Counts(read=len(rows))
+    current = {m["code"]: m for m in Municipality.objects.filter(code__in=[r["code"] for r in rows])
+               .values("pk", "code", *fields)}
+    for row in rows:
+        stored = current[row["code"]]
+        previous = {name: stored[name] for name in fields}
+        if all(previous[name] == row[name] for name in fields):
+            counts.unchanged += 1
+            continue
+        ImportChange.objects.create(batch=batch, model="districts.municipality", object_id=stored["pk"],
+                                    action=ImportChange.Action.UPDATED, previous=previous)
+        Municipality.objects.filter(pk=stored["pk"]).update(**{name: row[name] for name in fields})
+        counts.updated += 1
+    return counts

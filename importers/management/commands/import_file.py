@@ -11,12 +11,13 @@ from importers.parsers.common import parse_date
 from importers.services import file_import
 
 KINDS = ["auto", "offences", "charges", "police", "population", "dst", "streets", "boundaries",
-         "categories", "metrics"]
+         "categories", "metrics", "komgrp", "mun_bounds"]
 
 
 class Command(BaseCommand):
     help = (
-        "Indlæser én fil (politiudtræk, befolkning, DST, vejtabel, grænser, gerningstyper, nøgletal). "
+        "Indlæser én fil (politiudtræk, befolkning, DST, vejtabel, grænser, gerningstyper, nøgletal, "
+        "kommunegrupper, kommunegrænser). "
         "Filen valideres helt før noget gemmes; afvises den, skrives intet og exit-status er 1."
     )
 
@@ -30,7 +31,7 @@ class Command(BaseCommand):
         parser.add_argument("--dst-fixed", nargs="*", default=[], metavar="VAR=KODE",
                             help="værdien af en variabel, der ikke har sin egen kolonne i filen (der var valgt én "
                                  "værdi), fx OVERTRÆD=TOT; koden eller DST's etiket")
-        parser.add_argument("--boundary-property", help="egenskaben med bydelsnavnet i GeoJSON")
+        parser.add_argument("--boundary-property", help="egenskaben med bydelsnavnet (eller kommunenavnet) i GeoJSON")
         parser.add_argument("--dry-run", action="store_true", help="valider kun; gem intet")
         parser.add_argument("--user", help="brugernavn, der står på kørslen")
 
