@@ -476,7 +476,7 @@ READING: tuple[Definition, ...] = (
     )),
     Definition("tal-i-filer", _("Tal på skærmen og i filer"), (
         _("Skærm og PDF bruger dansk talformat (1.814; 40,5); tal pr. 1.000 med én decimal, andele i hele procent. "
-          "CSV og JSON har uafrundede tal med decimalpunktum og engelske kolonnenavne (fx reports_per_1000); "
-          "'CSV (dansk Excel)' og Excel har danske overskrifter. En periode uden data er tom, aldrig 0."),
+          "Downloads (CSV, Excel og JSON) har uafrundede tal og kolonnenavne på engelsk (fx reports_per_1000); "
+          "CSV og JSON skriver decimaler med punktum."),
     )),
 )
