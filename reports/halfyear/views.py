@@ -110,15 +110,23 @@ STALE_MESSAGE = ("Rapporten er blevet gemt af en anden, efter du åbnede den. Di
                  "herunder, så du kan sammenligne med den gemte udgave (åbn rapporten i en ny fane) og gemme igen.")
 
 
+def _editor_save(request: HttpRequest, report: HalfYearReport) -> tuple[HalfYearReport, HttpResponse | None]:
+    """Save the editor's posted text (every button submits the whole form); a stale save is refused with the
+    typed text kept on a 409 page, which is then the second value."""
+    try:
+        return _save_posted(request, report), None
+    except StaleReport:
+        messages.error(request, STALE_MESSAGE)
+        return report, _edit_page(request, report, posted=_posted_sections(request, report), status=409)
+
+
 @require_http_methods(["GET", "POST"])
 def report_edit(request: HttpRequest, report_id: int) -> HttpResponse:
     report = get_object_or_404(_reports(request.user), pk=report_id)
     if request.method == "POST" and report.status == HalfYearReport.Status.DRAFT:
-        try:
-            _save_posted(request, report)
-        except StaleReport:
-            messages.error(request, STALE_MESSAGE)
-            return _edit_page(request, report, posted=_posted_sections(request, report), status=409)
+        _report, stale = _editor_save(request, report)
+        if stale:
+            return stale
         messages.success(request, "Rapporten er gemt.")
         return redirect("report_edit", report_id=report.pk)
     return _edit_page(request, report)
@@ -129,11 +137,9 @@ def report_section(request: HttpRequest, report_id: int) -> HttpResponse:
     """Add, delete or move a section; the editor's unsaved text is saved first (the buttons submit the whole form)."""
     report = get_object_or_404(_reports(request.user), pk=report_id, status=HalfYearReport.Status.DRAFT)
     if "version" in request.POST:
-        try:
-            report = _save_posted(request, report)
-        except StaleReport:
-            messages.error(request, STALE_MESSAGE)
-            return _edit_page(request, report, posted=_posted_sections(request, report), status=409)
+        report, stale = _editor_save(request, report)
+        if stale:
+            return stale
     action, _sep, section_id = request.POST.get("action", "").partition(":")
     section_id = section_id or request.POST.get("section")
     if action == "add":
@@ -158,18 +164,15 @@ def report_section(request: HttpRequest, report_id: int) -> HttpResponse:
 def report_publish_view(request: HttpRequest, report_id: int) -> HttpResponse:
     """Publish: save the editor's text, check the report, freeze its numbers and render its PDF once."""
     report = get_object_or_404(_reports(request.user), pk=report_id, status=HalfYearReport.Status.DRAFT)
-    posted = None
     if "version" in request.POST:
-        try:
-            report = _save_posted(request, report)
-        except StaleReport:
-            messages.error(request, STALE_MESSAGE)
-            return _edit_page(request, report, posted=_posted_sections(request, report), status=409)
+        report, stale = _editor_save(request, report)
+        if stale:
+            return stale
     try:
         report = report_publish_checked(report=report, user=request.user)
     except ReportNotReady as refused:
         messages.error(request, "Rapporten kan ikke offentliggøres endnu. Ret punkterne i listen øverst.")
-        return _edit_page(request, report, posted=posted, problems=refused.problems, status=400)
+        return _edit_page(request, report, problems=refused.problems, status=400)
     published = report
     transaction.on_commit(lambda: report_pdf_render.delay(published.pk))
     messages.success(request, "Rapporten er offentliggjort; dens tal er nu låst, og dens PDF er gemt.")
