@@ -56,6 +56,13 @@ def _nice_ticks(top: float) -> list[float]:
     return [i * step for i in range(int(math.ceil(top / step - 1e-9)) + 1)]
 
 
+def _axis_title_and_legend(title: str, middle: float, names: list[str], colours: dict[str, str]) -> list[str]:
+    """A bar chart's y-axis title (turned up the left edge) and its legend of the districts' colours."""
+    return [f'<text transform="translate(12 {middle:.1f}) rotate(-90)" text-anchor="middle" {FONT} fill="{AXIS}">'
+            f'{escape(title)}</text>',
+            _legend([(name or str(UNKNOWN_LABEL), colours.get(name, "#8a8a8a")) for name in names], HEIGHT - 18)]
+
+
 def _legend(entries: list[tuple[str, str]], y: float, *, title: str = "") -> str:
     """Coloured squares and names in one centred row."""
     widths = [18 + 6.2 * len(name) + 14 for name, _c in entries]
@@ -113,11 +120,7 @@ def _grouped(labels: list[list[str]], series: dict[str, list[float]], colours: d
                 parts.append(_rect(x0 + i * width, y_of(value), width * 0.92, bottom - y_of(value),
                                    colours.get(name, "#8a8a8a")))
         parts.append(_text(left + (g + 0.5) * group, bottom + 13, "", size=9, lines=lines))
-    parts.append(f'<text transform="translate(12 {(top + bottom) / 2:.1f}) rotate(-90)" text-anchor="middle" '
-                 f'{FONT} fill="{AXIS}">{escape(ylabel)}</text>')
-    parts.append(_legend([(name or str(UNKNOWN_LABEL), colours.get(name, "#8a8a8a")) for name in series],
-                         HEIGHT - 18))
-    return _svg(parts)
+    return _svg([*parts, *_axis_title_and_legend(ylabel, (top + bottom) / 2, list(series), colours)])
 
 
 def _stacked(labels: list[list[str]], stacks: dict[str, list[float]], colours: dict[str, str]) -> str:
@@ -138,11 +141,7 @@ def _stacked(labels: list[list[str]], stacks: dict[str, list[float]], colours: d
                                        size=9, fill="#ffffff"))
             base += value
         parts.append(_text(left + (g + 0.5) * group, bottom + 13, "", size=9, lines=lines))
-    parts.append(f'<text transform="translate(12 {(top + bottom) / 2:.1f}) rotate(-90)" text-anchor="middle" '
-                 f'{FONT} fill="{AXIS}">Andel</text>')
-    parts.append(_legend([(name or str(UNKNOWN_LABEL), colours.get(name, "#8a8a8a")) for name in stacks],
-                         HEIGHT - 18))
-    return _svg(parts)
+    return _svg([*parts, *_axis_title_and_legend("Andel", (top + bottom) / 2, list(stacks), colours)])
 
 
 def _period_tick(period: str) -> list[str]:
