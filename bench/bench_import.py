@@ -79,17 +79,11 @@ def main() -> None:
     import django
 
     django.setup()
-    from django.core.management import call_command
     from django.db import connection
 
-    from bench.generate import generate
     from importers.services import file_import
 
-    call_command("migrate", verbosity=0)
-    call_command("flush", "--noinput", verbosity=0)
-    call_command("load_reference", verbosity=0)
-    out = args.data or Path(tempfile.mkdtemp(prefix="dke-bench-"))
-    counts = {"offences": args.offences} if args.data else generate(offences=args.offences, out=out, seed=args.seed)
+    out, counts = fresh_database(data=args.data, offences=args.offences, seed=args.seed)
     results: dict = {"engine": connection.vendor, **counts}
     if connection.vendor == "postgresql":
         busy = machine_busy()
@@ -116,6 +110,20 @@ def main() -> None:
         results["ratio_vs_copy"] = round(results["offences"]["seconds"] / results["bare_copy_seconds"], 1)
     print(results)
     print("RESULT " + json.dumps(results))  # for bench/run_all.py
+
+
+def fresh_database(*, data: Path | None, offences: int, seed: int) -> tuple[Path, dict]:
+    """A migrated, emptied database with the reference data, and the folder of the extract to load: ``data``
+    as given, else one generated there with ``offences`` rows (after ``django.setup()``)."""
+    from django.core.management import call_command
+
+    from bench.generate import generate
+
+    call_command("migrate", verbosity=0)
+    call_command("flush", "--noinput", verbosity=0)
+    call_command("load_reference", verbosity=0)
+    out = data or Path(tempfile.mkdtemp(prefix="dke-bench-"))
+    return out, ({"offences": offences} if data else generate(offences=offences, out=out, seed=seed))
 
 
 def machine_busy() -> float:

@@ -62,20 +62,13 @@ def main() -> None:
     import django
 
     django.setup()
-    from django.core.management import call_command
     from django.db import connection
 
-    from bench.bench_import import StatementPhases, machine_busy
-    from bench.generate import generate
+    from bench.bench_import import StatementPhases, fresh_database, machine_busy
     from importers.services import batch_rollback, file_import
     from reports.models import Charge, ChargeFact, OffenceAggregate, ReportedOffence
 
-    call_command("migrate", verbosity=0)
-    call_command("flush", "--noinput", verbosity=0)
-    call_command("load_reference", verbosity=0)
-    out = args.data or Path(tempfile.mkdtemp(prefix="dke-bench-"))
-    if not args.data:
-        generate(offences=args.offences, out=out, seed=args.seed)
+    out, _counts = fresh_database(data=args.data, offences=args.offences, seed=args.seed)
     recoded = Path(tempfile.mkdtemp(prefix="dke-bench-")) / "omkodet.csv"
     results: dict = {"engine": connection.vendor, "updated_rows": updated_extract(out / "anmeldelser.csv", recoded,
                                                                                  rows=args.updated)}
