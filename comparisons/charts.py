@@ -9,17 +9,12 @@ import pandas as pd
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from reports.charts import PALETTE, Chart, band, base_layout, merged, source_note
+from reports.charts import PALETTE, Chart, band, base_layout, merged, rgba, source_note
 from reports.figures import SOURCE_LINE
 
 OWN_COLOUR = "#0b5394"
 COUNTRY_COLOUR = "#555555"
 MEMBER_COLOUR = "#9a9a9a"
-
-
-def _rgba(hex_colour: str, alpha: float) -> str:
-    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
-    return f"rgba({r},{g},{b},{alpha})"
 
 
 def _end_label(x: list, y: list, text: str, colour: str) -> dict | None:
@@ -76,7 +71,7 @@ def comparison_chart(*, table: pd.DataFrame, summary: pd.DataFrame, municipality
                      "legendgroup": band_name, "showlegend": False, "name": band_name,
                      "hovertemplate": "%{x}: " + str(_("laveste")) + " %{y:.1f}<extra>" + group + "</extra>"})
         data.append({"type": "scatter", "x": periods, "y": value("high"), "mode": "lines", "line": {"width": 0},
-                     "fill": "tonexty", "fillcolor": _rgba(colour, 0.18), "legendgroup": band_name, "name": band_name,
+                     "fill": "tonexty", "fillcolor": rgba(colour, 0.18), "legendgroup": band_name, "name": band_name,
                      "hovertemplate": "%{x}: " + str(_("højeste")) + " %{y:.1f}<extra>" + group + "</extra>"})
         median_name = _("%(group)s (median)") % {"group": group}
         median = value("median")

@@ -117,6 +117,12 @@ def _error_y(y, low, high) -> dict:
             "color": "#1a1a1a", "thickness": 1.2, "width": 3}
 
 
+def rgba(hex_colour: str, alpha: float) -> str:
+    """A "#rrggbb" colour made see-through: Plotly's "rgba(r,g,b,alpha)"."""
+    red, green, blue = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red},{green},{blue},{alpha})"
+
+
 def band(*, x, low, high, colour: str, name: str) -> dict | None:
     """A shaded 95 % band under a line (drawn before it): the polygon along the upper bounds and back along the
     lower ones; periods without an interval are left out. None when no period has one."""
@@ -125,9 +131,8 @@ def band(*, x, low, high, colour: str, name: str) -> dict | None:
     if not points:
         return None
     xs = [p[0] for p in points]
-    red, green, blue = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
     return {"type": "scatter", "x": xs + xs[::-1], "y": [p[2] for p in points] + [p[1] for p in points][::-1],
-            "fill": "toself", "fillcolor": f"rgba({red},{green},{blue},0.15)", "line": {"width": 0},
+            "fill": "toself", "fillcolor": rgba(colour, 0.15), "line": {"width": 0},
             "mode": "lines", "hoverinfo": "skip", "showlegend": False, "legendgroup": name,
             "name": _("%(name)s, 95 %%-interval") % {"name": name}}
 
