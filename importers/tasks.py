@@ -23,22 +23,25 @@ from .storage import upload_discard, upload_path
 log = logging.getLogger(__name__)
 
 
-def import_execute(batch_id: int) -> None:
-    """Load the stored upload of a previewed batch for real."""
+def _batch_file_import(batch: ImportBatch, **how):
+    """``file_import`` of a claimed batch's stored upload, with the municipality, user and options it was uploaded
+    with (the batch's own bookkeeping, the ``_``-keys, left out)."""
     from districts.models import Municipality
     from importers.services import file_import
 
+    options = {k: v for k, v in batch.options.items() if not k.startswith("_")}
+    return file_import(file_name=batch.file_name, municipality=Municipality.objects.filter(pk=batch.municipality_id).first(),
+                       user=batch.user, options=options, batch=batch, **how)
+
+
+def import_execute(batch_id: int) -> None:
+    """Load the stored upload of a previewed batch for real."""
     with job_hold(batch_id):  # a second delivery of the task waits here, then finds the batch done
         batch = job_claim(batch_id, ImportBatch.Status.QUEUED)
         if batch is None:
             return
-        options = {k: v for k, v in batch.options.items() if not k.startswith("_")}
         try:
-            result = file_import(
-                path=upload_path(batch.sha256), file_name=batch.file_name, kind=batch.kind,
-                municipality=Municipality.objects.filter(pk=batch.municipality_id).first(), user=batch.user,
-                options=options, batch=batch,
-            )
+            result = _batch_file_import(batch, path=upload_path(batch.sha256), kind=batch.kind)
         except Exception:  # a crash must not leave the batch "running" forever
             log.exception("Import of batch %s failed", batch_id)
             ImportBatch.objects.filter(pk=batch_id).update(status=ImportBatch.Status.FAILED)
@@ -66,21 +69,13 @@ def preview_execute(batch_id: int) -> None:
     """Read a large upload for its preview (a dry run): as a job, so the upload's request does not parse it.
 
     The batch is then "til godkendelse" with its preview, or rejected (its upload deleted at once)."""
-    from districts.models import Municipality
-    from importers.services import file_import
-
     with job_hold(batch_id):
         batch = job_claim(batch_id, ImportBatch.Status.PREVIEWING)
         if batch is None:
             return
-        options = {k: v for k, v in batch.options.items() if not k.startswith("_")}
         try:
-            result = file_import(
-                data=upload_path(batch.sha256).read_bytes(), file_name=batch.file_name,
-                kind=batch.options.get("_kind_requested", batch.kind),
-                municipality=Municipality.objects.filter(pk=batch.municipality_id).first(), user=batch.user,
-                options=options, batch=batch, dry_run=True,
-            )
+            result = _batch_file_import(batch, data=upload_path(batch.sha256).read_bytes(),
+                                        kind=batch.options.get("_kind_requested", batch.kind), dry_run=True)
             preview_keep(result)
         except Exception:
             log.exception("Preview of batch %s failed", batch_id)
