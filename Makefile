@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 HOST   ?= 127.0.0.1:8000
 SEED   ?= 1
-MYPY_PATHS ?= reports/periods.py reports/categories.py reports/stats.py reports/charts.py reports/suppression.py reports/uncertainty.py districts/population.py districts/addresses.py importers/parsers
+MYPY_PATHS ?= reports/periods.py reports/categories.py reports/stats.py reports/charts.py reports/suppression.py reports/uncertainty.py districts/population.py districts/addresses.py importers/parsers comparisons/dst_meta.py
 
 .PHONY: demo test lint typecheck install migrate run test-postgres test-browser clean
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from dke_dashboard.exports import ExportMixin
+from common.admin_exports import ExportMixin
 
 from .models import AuditEntry, Membership
 

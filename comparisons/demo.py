@@ -92,7 +92,7 @@ def demo_dst_create(*, rng: np.random.Generator, first_year: int, last_year: int
 
 def _group_totals(values: dict[str, int]) -> dict[str, int]:
     """The group totals DST publishes beside the offences (STRAF11's OVERTRÆD levels 1–2, from its metadata)."""
-    from importers.parsers.dst_meta import table_meta
+    from comparisons.dst_meta import table_meta
 
     meta = table_meta("STRAF11")
     parent = {v.code: v.parent for v in meta.values["OVERTRÆD"]} if meta else {}

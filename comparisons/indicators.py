@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from common.formatting import number
+
 ON_TRACK, OFF_TRACK, NO_DATA = "on_track", "off_track", "no_data"
 STATUS_LABELS = {ON_TRACK: gettext_lazy("På rette vej"), OFF_TRACK: gettext_lazy("Ikke på rette vej"),
                  NO_DATA: gettext_lazy("Ingen data")}
@@ -45,4 +47,4 @@ def indicator_status(*, line: Line, direction: str, series: dict[int, float | No
 
 
 def _dk(value: float) -> str:
-    return f"{value:.1f}".replace(".", ",")
+    return number(value, 1)

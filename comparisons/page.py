@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.utils.html import json_script
 from django.utils.translation import gettext as _
 
+from comparisons.dst_meta import offence_groups, table_meta
 from districts.models import Municipality
-from importers.parsers.dst_meta import offence_groups, table_meta
 from reports.charts import plotly_data
 from reports.models import OffenceCategory
 from reports.uncertainty import with_intervals

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 import pandas as pd
 from django.db.models import Max, Q
 
+from comparisons.dst_meta import areas as dst_areas
+from comparisons.dst_meta import label_key, table_meta
 from districts.models import Municipality, PopulationCount
 from districts.population import population_on
-from importers.parsers.dst_meta import areas as dst_areas
-from importers.parsers.dst_meta import label_key, table_meta
 from reports.models import CategoryCode, OffenceCategory
 from reports.periods import Period, period_range
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from dke_dashboard.exports import ExportMixin, ImportExportModelAdmin
+from common.admin_exports import ExportMixin, ImportExportModelAdmin
 
 from .models import District, Municipality, PopulationCount, StreetRange
 from .resources import DistrictResource, StreetRangeResource

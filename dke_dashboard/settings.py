@@ -11,7 +11,7 @@ import plotly
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from dke_dashboard.spreadsheets import ADMIN_FORMATS
+from common.spreadsheets import ADMIN_FORMATS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -86,7 +86,7 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Admin downloads (django-import-export): cells that a spreadsheet could run as formulas are written as text,
-# and its Excel import is bounded like the importers' (dke_dashboard/spreadsheets.py).
+# and its Excel import is bounded like the importers' (common/spreadsheets.py).
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 IMPORT_EXPORT_FORMATS = ADMIN_FORMATS
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
@@ -207,7 +207,7 @@ IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("IMPORT_MAX_UPLOAD_BYTES", str(200 
 IMPORT_STREAM_BYTES = int(os.environ.get("IMPORT_STREAM_BYTES", str(32 * 1024 * 1024)))
 # A previewed upload waits on disk for its confirmation at most this long (it may hold CPR numbers).
 IMPORT_UPLOAD_KEEP_HOURS = float(os.environ.get("IMPORT_UPLOAD_KEEP_HOURS", "24"))
-# Admin exports of more rows than this run as a background job with a download link (dke_dashboard.exports)
+# Admin exports of more rows than this run as a background job with a download link (common.admin_exports)
 ADMIN_EXPORT_INLINE_ROWS = int(os.environ.get("ADMIN_EXPORT_INLINE_ROWS", "20000"))
 ADMIN_EXPORT_KEEP_HOURS = float(os.environ.get("ADMIN_EXPORT_KEEP_HOURS", "24"))
 # An import or rollback still queued after this long, with no job working on it, is shown as stalled

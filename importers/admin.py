@@ -1,7 +1,7 @@
 from django.contrib import admin
 from import_export import resources
 
-from dke_dashboard.exports import ExportMixin
+from common.admin_exports import ExportMixin
 
 from .models import ImportBatch, ImportChange
 

@@ -2,8 +2,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from comparisons.dst_meta import tables
 from districts.models import Municipality
-from importers.parsers.dst_meta import tables
 
 KIND_CHOICES = [
     ("auto", _("Genkend automatisk")), ("offences", _("Anmeldelser")), ("charges", _("Sigtelser")),

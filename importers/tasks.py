@@ -13,7 +13,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from dke_dashboard.background import thread_start
+from common.background import thread_start
 from reports.warm import dashboards_warm_later
 
 from .jobs import job_claim, job_hold

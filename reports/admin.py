@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from dke_dashboard.exports import ExportMixin, ImportExportModelAdmin
+from common.admin_exports import ExportMixin, ImportExportModelAdmin
 
 from .categories import category_membership_refresh
 from .models import (

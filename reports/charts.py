@@ -11,6 +11,8 @@ import pandas as pd
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from common.formatting import number
+
 from .figures import FIGURES, LATE_CHARGES_NOTE, SOURCE_LINE
 from .uncertainty import count_interval
 
@@ -294,7 +296,7 @@ def polygon_map(*, features: list[tuple[str, dict, float | None]], title: str, h
             ring = polygon[0]
             xs += [p[0] for p in ring] + [None]
             ys += [p[1] for p in ring] + [None]
-        label = f"{name}: {value:.1f}".replace(".", ",") if value is not None and value == value else f"{name}: –"
+        label = f"{name}: {number(value, 1)}" if value is not None and value == value else f"{name}: –"
         data.append({"type": "scatter", "x": xs, "y": ys, "fill": "toself", "mode": "lines",
                      "line": {"color": "#ffffff", "width": 0.6}, "fillcolor": _colour(value, low, high), "name": name,
                      "text": label, "hoverinfo": "text", "showlegend": False})

@@ -14,6 +14,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from common.formatting import number, percent
 from districts.models import Municipality
 
 from . import selectors
@@ -23,7 +24,6 @@ from .memo import prefetch
 from .periods import Period
 from .services import default_categories, figure_periods, figure_table
 from .stats import UNKNOWN, key_figures
-from .templatetags.dk import dkpct, format_dk
 from .uncertainty import change_words, figure_trends, p_text, significant, trend_words
 from .versioning import is_cached, versioned_cache
 
@@ -105,13 +105,13 @@ def late_charges(municipality: Municipality, filters: Filters) -> bool:
 def cell_text(column: str, value) -> str:
     """A table cell as shown: Danish numbers, rates with one decimal, shares in whole per cent."""
     if column == "share_pct":
-        return dkpct(value)
+        return percent(value)
     if column == "change_p_value":
         return p_text(value).removeprefix("p = ").replace("p ", "") or "–"
     if column in ("reports_per_1000", "persons_per_1000") or column in INTERVAL_COLUMNS:
-        return format_dk(value, 1)
+        return number(value, 1)
     if column in NUMBER_COLUMNS:
-        return format_dk(value, 0)
+        return number(value, 0)
     return "" if value is None else str(value)
 
 

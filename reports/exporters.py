@@ -2,7 +2,7 @@
 
 Text a spreadsheet could run as a formula (``=``, ``+``, ``-``, ``@``, tab, CR first) is written as
 text: in CSV with a leading apostrophe, in XLSX as a string cell with Excel's quote prefix
-(``dke_dashboard.spreadsheets``). Numbers, negative ones too, stay numbers.
+(``common.spreadsheets``). Numbers, negative ones too, stay numbers.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import math
 
 import pandas as pd
 
-from dke_dashboard.spreadsheets import formula_escaped, formula_risk
+from common.spreadsheets import formula_escaped, formula_risk
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",

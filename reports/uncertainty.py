@@ -26,6 +26,8 @@ import pandas as pd
 from django.utils.translation import gettext as _
 from scipy import stats as sps
 
+from common.formatting import number, significant_digits
+
 from .periods import Period
 
 LEVEL = 0.95
@@ -285,8 +287,8 @@ def p_text(p_value) -> str:
     if p_value is None or (isinstance(p_value, float) and math.isnan(p_value)):
         return ""
     if p_value < 0.001:
-        return "p < 0,001"
-    return "p = " + f"{p_value:.2g}".replace(".", ",")
+        return "p < " + number(0.001, 3)
+    return "p = " + significant_digits(p_value, 2)
 
 
 # --- trend over years ------------------------------------------------------------------------------------------

@@ -20,8 +20,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
 from django.utils import translation
 
+from common.background import thread_start
 from districts.models import Municipality
-from dke_dashboard.background import thread_start
 
 from .aggregates import derived_tables_vacuum
 from .models import OffenceAggregate

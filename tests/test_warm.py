@@ -54,7 +54,7 @@ def test_warming_runs_in_the_background_and_can_be_switched_off(settings, monkey
         def start(self):
             started.append("started")
 
-    monkeypatch.setattr("dke_dashboard.background.threading.Thread", Thread)
+    monkeypatch.setattr("common.background.threading.Thread", Thread)
     settings.FIGURE_WARM_AFTER_WRITE = False
     assert warm.dashboards_warm_later() == "off" and started == []
     settings.FIGURE_WARM_AFTER_WRITE, settings.CELERY_BROKER_URL = True, ""

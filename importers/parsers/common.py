@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from common.formatting import number
+
 
 class ParseError(ValueError):
     """A file that cannot be read at all (wrong format, empty, …). Message in Danish.
@@ -246,7 +248,7 @@ def _field(label: str, name: str) -> Any:
 
 def danish_integer(value: int | float) -> str:
     """A whole number in Danish notation (thousands dot), for messages."""
-    return f"{value:,.0f}".replace(",", ".")
+    return number(value, 0)
 
 
 def parse_decimal(value: object) -> float | None:

@@ -18,9 +18,10 @@ import unicodedata
 
 import pandas as pd
 
+from comparisons.dst_meta import TableMeta, label_key, table_meta
+from comparisons.dst_meta import areas as known_areas
+
 from .common import ParseError, Problem, decode_bytes, parse_decimal
-from .dst_meta import TableMeta, label_key, table_meta
-from .dst_meta import areas as known_areas
 from .police import Parsed
 
 AREA_VARIABLES = {"OMRÅDE", "OMRÅDE1", "KOMMUNE", "BOPÆL", "GERNINGSSTED"}

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from common.formatting import number
 from districts.streets import street_key
 from reports.periods import Period, PeriodError
 
@@ -68,7 +69,7 @@ POLICE_CODE_DIGITS = 6  # police gerningskoder have 5–6 digits (domain.md): a 
 
 def _decimal(value: float, places: int) -> str:
     """A number with decimal comma (Danish)."""
-    return f"{value:.{places}f}".replace(".", ",")
+    return number(value, places, grouping=False)
 
 
 def _short(text: str, limit: int = 80) -> str:

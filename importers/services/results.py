@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from django.utils.translation import gettext as _
 
+from common.formatting import exact
 from importers.models import ImportBatch
 from importers.parsers.common import Problem, match_columns, normalise_header
 
@@ -121,7 +122,7 @@ def cell_text(value) -> str:
         return "J" if value else "N"
     if isinstance(value, float | np.floating):
         number = float(value)
-        return str(int(number)) if number.is_integer() else repr(number).replace(".", ",")  # decimal comma
+        return exact(number)
     try:
         if pd.isna(value):
             return ""

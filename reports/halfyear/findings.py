@@ -14,13 +14,13 @@ import pandas as pd
 from django.conf import settings
 from django.utils import translation
 
+from common.formatting import number
 from reports.periods import Period
-from reports.templatetags.dk import format_dk
 from reports.uncertainty import change_p_value, change_words, significant
 
 
 def _rate(value: float) -> str:
-    return format_dk(round(value), 0)
+    return number(round(value), 0)
 
 
 def _differ(first: pd.Series, second: pd.Series, alpha: float) -> bool:
@@ -84,7 +84,7 @@ def _findings(tables: dict[str, pd.DataFrame], *, focus: str, previous: str, mun
         if len(before_rows):
             words = _change(now=now, before=before, population_now=_population_total(now_rows),
                             population_before=_population_total(before_rows), reference=previous_name, alpha=alpha)
-            lines.append(f"I alt {format_dk(now)} anmeldelser i {focus_name} mod {format_dk(before)} i {previous_name}: "
+            lines.append(f"I alt {number(now)} anmeldelser i {focus_name} mod {number(before)} i {previous_name}: "
                          f"{words}.")
             earlier = before_rows.set_index("district")
             for row in now_rows[now_rows["district"] != ""].itertuples(index=False):
@@ -95,14 +95,14 @@ def _findings(tables: dict[str, pd.DataFrame], *, focus: str, previous: str, mun
                                 population_before=then["population"], reference=previous_name, alpha=alpha)
                 rate = f" ({_rate(row.reports_per_1000)} pr. 1.000 indbyggere)" if pd.notna(row.reports_per_1000) \
                     else ""
-                lines.append(f"{row.district}: {format_dk(row.reports)} anmeldelser i {focus_name}{rate} mod "
-                             f"{format_dk(then['reports'])} i {previous_name} – {words}.")
+                lines.append(f"{row.district}: {number(row.reports)} anmeldelser i {focus_name}{rate} mod "
+                             f"{number(then['reports'])} i {previous_name} – {words}.")
     mix = tables.get("offence-mix")
     if mix is not None and not mix.empty:
         year = mix[mix["period"] == focus].groupby("category")["reports"].sum()
         if year.sum():
             top = year.idxmax()
-            lines.append(f"Flest anmeldelser for {category_names.get(top, top).lower()} ({format_dk(year.max())}).")
+            lines.append(f"Flest anmeldelser for {category_names.get(top, top).lower()} ({number(year.max())}).")
     share = tables.get("reports-share")
     if share is not None and not share.empty:
         year = share[(share["period"] == focus) & share["share_pct"].notna()]
@@ -115,10 +115,10 @@ def _findings(tables: dict[str, pd.DataFrame], *, focus: str, previous: str, mun
             if _share_leads(mix, focus=focus, category=category, top=top["district"],
                             runner_up=rows.iloc[1]["district"] if len(rows) > 1 else None, alpha=alpha):
                 lines.append(f"{name}: {top['district']} har den største andel "
-                             f"({format_dk(top['share_pct'], 0)} %) korrigeret for indbyggertal.")
+                             f"({number(top['share_pct'], 0)} %) korrigeret for indbyggertal.")
             else:
                 lines.append(f"{name}: bydelene ligger på niveau korrigeret for indbyggertal (andele fra "
-                             f"{format_dk(rows['share_pct'].min(), 0)} % til {format_dk(top['share_pct'], 0)} %; "
+                             f"{number(rows['share_pct'].min(), 0)} % til {number(top['share_pct'], 0)} %; "
                              f"forskellene er ikke statistisk sikre).")
     residence = tables.get("charged-persons-residence")
     if residence is not None and not residence.empty:
@@ -127,11 +127,11 @@ def _findings(tables: dict[str, pd.DataFrame], *, focus: str, previous: str, mun
         others = year[(year["home_municipality"] != municipality_name) & (year["home_municipality"] != "Uoplyst")]
         persons = pd.to_numeric(others["persons"], errors="coerce")
         if not own.empty:
-            text = f"{format_dk(own['persons'].iloc[0])} sigtede personer boede i {municipality_name} selv"
+            text = f"{number(own['persons'].iloc[0])} sigtede personer boede i {municipality_name} selv"
             if persons.notna().any() and persons.sum():
                 top = others.loc[persons.idxmax()]
-                text += (f"; {format_dk(persons.sum())} kom fra andre kommuner, flest fra "
-                         f"{top['home_municipality']} ({format_dk(top['persons'])})")
+                text += (f"; {number(persons.sum())} kom fra andre kommuner, flest fra "
+                         f"{top['home_municipality']} ({number(top['persons'])})")
             lines.append(text + ".")
     return [line for line in lines if not re.search(r"\bnan\b", line)]
 

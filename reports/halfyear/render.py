@@ -20,12 +20,12 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.safestring import mark_safe
 
+from common.formatting import number
 from reports.dashboard import cell_text, table_display
 from reports.figures import FIGURES, SOURCE_LINE
 from reports.models import HalfYearReport, ReportSection
 from reports.periods import Period
 from reports.selectors import category_names, districts_of
-from reports.templatetags.dk import format_dk
 
 from .markdown import markdown_render
 from .services import SERIES, data_window, report_content, report_logo_file
@@ -110,7 +110,7 @@ def activity_table(activity: list[dict]) -> dict:
                                                            "values": [""] * len(periods)})
         value = a["value"]
         row["values"][periods.index(a["period"])] = (
-            f"{format_dk(value, 1)} %" if a.get("unit") == "procent" else format_dk(value, 0))
+            f"{number(value, 1)} %" if a.get("unit") == "procent" else number(value, 0))
     return {"activity": list(rows.values()), "activity_periods": [period_name(p) for p in periods]}
 
 
@@ -155,8 +155,8 @@ def report_context(report: HalfYearReport, *, charts: bool = True, progress: Pro
             if slug == "charged-persons-residence" and periods:  # the seed's split: "Vester 44, Lund 40, Øster 34"
                 parts, total = residence_split(table[table["period"] == periods[-1]], municipality.name)
                 if parts:
-                    caption += (f" Af de {format_dk(total, 0)} sigtede med bopæl i {municipality.name} boede "
-                                + join_names([f"{format_dk(v, 0)} i {d}" for d, v in parts]) + ".")
+                    caption += (f" Af de {number(total, 0)} sigtede med bopæl i {municipality.name} boede "
+                                + join_names([f"{number(v, 0)} i {d}" for d, v in parts]) + ".")
             figure = {"number": spec.number, "anchor": f"fig-{section.pk}-{slug}", "title": spec.title,
                       "periods": periods_text(periods), "caption": caption, "spec": spec,
                       "img": uri,

@@ -190,9 +190,9 @@ def _compute(section: ReportSection, report: HalfYearReport) -> SectionContent:
 
 
 def _fmt(value, decimals: int) -> str:
-    from reports.templatetags.dk import format_dk
+    from common.formatting import number
 
-    return format_dk(value, decimals)
+    return number(value, decimals)
 
 
 def data_window(report: HalfYearReport) -> dict:

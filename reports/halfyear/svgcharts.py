@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 from django.utils.html import escape
 
+from common.formatting import number
 from reports.charts import UNKNOWN_LABEL, district_colours
 from reports.periods import Period
-from reports.templatetags.dk import format_dk
 
 WIDTH, HEIGHT = 660.0, 290.0
 FONT = 'font-family="DejaVu Sans" font-size="10"'
@@ -95,7 +95,7 @@ def _axes(*, left: float, top: float, right: float, bottom: float, ticks: list[f
         y = y_of(tick)
         parts.append(f'<line x1="{left:.1f}" y1="{y:.1f}" x2="{right:.1f}" y2="{y:.1f}" stroke="{GRID}" '
                      'stroke-width="0.8"/>')
-        parts.append(_text(left - 5, y + 3.5, format_dk(tick, decimals) + unit, anchor="end", size=9, fill=AXIS))
+        parts.append(_text(left - 5, y + 3.5, number(tick, decimals) + unit, anchor="end", size=9, fill=AXIS))
     parts.append(f'<line x1="{left:.1f}" y1="{bottom:.1f}" x2="{right:.1f}" y2="{bottom:.1f}" stroke="{AXIS}" '
                  'stroke-width="0.8"/>')
     return parts, y_of
@@ -137,7 +137,7 @@ def _stacked(labels: list[list[str]], stacks: dict[str, list[float]], colours: d
                 parts.append(_rect(x, y_of(base + value), group * 0.6, y_of(base) - y_of(base + value),
                                    colours.get(name, "#8a8a8a")))
                 if value >= 6:
-                    parts.append(_text(x + group * 0.3, y_of(base + value / 2) + 3.5, f"{format_dk(value, 0)} %",
+                    parts.append(_text(x + group * 0.3, y_of(base + value / 2) + 3.5, f"{number(value, 0)} %",
                                        size=9, fill="#ffffff"))
             base += value
         parts.append(_text(left + (g + 0.5) * group, bottom + 13, "", size=9, lines=lines))
@@ -185,7 +185,7 @@ def _residence(frame: pd.DataFrame, colours: dict[str, str], municipality_name: 
     for tick in ticks:
         parts.append(f'<line x1="{x_of(tick):.1f}" y1="{top:.1f}" x2="{x_of(tick):.1f}" y2="{bottom:.1f}" '
                      f'stroke="{GRID}" stroke-width="0.8"/>')
-        parts.append(_text(x_of(tick), bottom + 13, format_dk(tick, 0), size=9, fill=AXIS))
+        parts.append(_text(x_of(tick), bottom + 13, number(tick, 0), size=9, fill=AXIS))
     split, _total = residence_split(frame, municipality_name)
     for i, (name, value) in enumerate(zip(names, values, strict=True)):
         y = top + i * row + 2
@@ -196,14 +196,14 @@ def _residence(frame: pd.DataFrame, colours: dict[str, str], municipality_name: 
                 parts.append(_rect(x_of(start), y, x_of(start + persons) - x_of(start), row - 4,
                                    colours.get(district, "#8a8a8a")))
                 if persons >= high * 0.06:
-                    parts.append(_text((x_of(start) + x_of(start + persons)) / 2, y + 10, format_dk(persons, 0),
+                    parts.append(_text((x_of(start) + x_of(start + persons)) / 2, y + 10, number(persons, 0),
                                        size=8.5, fill="#ffffff"))
                 start += persons
             if value > start:  # residents whose district is unknown
                 parts.append(_rect(x_of(start), y, x_of(value) - x_of(start), row - 4, colours.get("", "#8a8a8a")))
         else:
             parts.append(_rect(left, y, x_of(value) - left, row - 4, "#0072B2"))
-        parts.append(_text(x_of(value) + 4, y + 10, format_dk(value, 0), anchor="start", size=9))
+        parts.append(_text(x_of(value) + 4, y + 10, number(value, 0), anchor="start", size=9))
     parts.append(f'<line x1="{left:.1f}" y1="{top:.1f}" x2="{left:.1f}" y2="{bottom:.1f}" stroke="{AXIS}" '
                  'stroke-width="0.8"/>')
     parts.append(_text((left + right) / 2, bottom + 28, "Sigtede personer", size=10, fill=AXIS))
@@ -321,7 +321,7 @@ def chart_alt(*, slug: str, table: pd.DataFrame, category_names: dict[str, str],
     if slug in ("reports-by-period", "reports-per-1000"):
         last = frame[frame["period"] == periods[-1]].groupby("district")[value].sum(min_count=1)
         what = "Anmeldelser" if slug == "reports-by-period" else "Anmeldelser pr. 1.000 indbyggere"
-        values = "; ".join(f"{d} {format_dk(last[d], decimals)}" for d in districts if d in last and last[d] == last[d])
+        values = "; ".join(f"{d} {number(last[d], decimals)}" for d in districts if d in last and last[d] == last[d])
         return (f"Søjlediagram: {what} pr. periode {span} for {join_names(districts)}. "
                 f"I {Period.parse(periods[-1]).label}: {values}.")
     if slug in ("offence-mix", "charges-by-category", "reports-share", "charges-share"):
@@ -331,16 +331,16 @@ def chart_alt(*, slug: str, table: pd.DataFrame, category_names: dict[str, str],
         parts = []
         for category in dict.fromkeys(frame["category"]):
             rows = frame[(frame["category"] == category) & frame["district"].isin(districts)]
-            cells = ", ".join(f"{d} {format_dk(v, decimals)}{unit}" for d, v in zip(rows["district"], rows[value],
+            cells = ", ".join(f"{d} {number(v, decimals)}{unit}" for d, v in zip(rows["district"], rows[value],
                                                                                    strict=True) if v == v)
             parts.append(f"{category_names.get(category, category)}: {cells}")
         return f"Søjlediagram: {what} pr. gerningstype og bydel, {span}. " + "; ".join(parts) + "."
     if slug == "charged-persons-residence":
         totals = frame[frame["home_district"] == ""].sort_values(value, ascending=False)
-        top = "; ".join(f"{m} {format_dk(v, 0)}" for m, v in zip(totals["home_municipality"], totals[value],
+        top = "; ".join(f"{m} {number(v, 0)}" for m, v in zip(totals["home_municipality"], totals[value],
                                                                    strict=True) if v == v)
         parts, total = residence_split(frame, municipality_name)
-        split = (f" Af de {format_dk(total, 0)} med bopæl i {municipality_name} boede "
-                 + join_names([f"{format_dk(v, 0)} i {d}" for d, v in parts]) + ".") if parts else ""
+        split = (f" Af de {number(total, 0)} med bopæl i {municipality_name} boede "
+                 + join_names([f"{number(v, 0)} i {d}" for d, v in parts]) + ".") if parts else ""
         return f"Liggende søjlediagram: sigtede personer efter bopælskommune, {span}: {top}.{split}"
     return str(slug)

@@ -1,25 +1,13 @@
-"""Danish number format: 1.814 and 40,5 (decimal comma, thousands dot)."""
-
-import math
+"""Template filters: numbers through ``common.formatting`` (Danish 1.814 and 40,5; English 1,814 and 40.5)."""
 
 from django import template
+
+from common.formatting import number, percent
 
 register = template.Library()
 
 
-def format_dk(value, decimals: int = 0) -> str:
-    if value is None or value == "":
-        return "–"
-    if isinstance(value, str):
-        return value  # already a display value, e.g. "<3"
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return str(value)
-    if math.isnan(number):
-        return "–"
-    text = f"{number:,.{decimals}f}"
-    return text.replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
+format_dk = number  # kept for templates' and tests' old name
 
 
 @register.filter(name="dk")
@@ -29,8 +17,7 @@ def dk(value, decimals=0):
 
 @register.filter(name="dkpct")
 def dkpct(value):
-    text = format_dk(value, 0)
-    return text if text in ("–", "..") or text.startswith("<") else f"{text} %"
+    return percent(value, 0)
 
 
 @register.filter(name="get")

@@ -68,7 +68,7 @@ def test_a_large_export_is_a_job_whose_file_holds_every_row(chef, offences, sett
 def test_a_running_export_shows_its_page_and_reloads(chef, offences, settings, monkeypatch):
     settings.ADMIN_EXPORT_INLINE_ROWS, settings.IMPORT_RUN_INLINE = 1000, False
     started = []
-    monkeypatch.setattr("dke_dashboard.exports.thread_start", lambda target, name: started.append((name, target)))
+    monkeypatch.setattr("common.admin_exports.thread_start", lambda target, name: started.append((name, target)))
     response = chef.post(URL, export_form(chef))
     assert response.status_code == 302 and [name[:7] for name, _target in started] == ["export-"]
     page = chef.get(response["Location"]).content.decode()

@@ -16,9 +16,9 @@ import pytest
 from django.conf import settings
 from openpyxl import load_workbook
 
+from common.spreadsheets import formula_escaped, formula_risk
 from comparisons.models import Indicator
 from districts.models import District, StreetRange
-from dke_dashboard.spreadsheets import formula_escaped, formula_risk
 from reports import exporters
 from reports.models import ReportedOffence
 from tests.security.admin_export import admin_export

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-META_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "dst" / "meta"
+META_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "dst" / "meta"
 TIME_VARIABLE = "TID"
 
 

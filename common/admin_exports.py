@@ -31,7 +31,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from import_export import admin as import_export_admin
 
-from .background import thread_start
+from common.background import thread_start
 
 log = logging.getLogger(__name__)
 TOKEN = re.compile(r"^[0-9a-f]{32}$")

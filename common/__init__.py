@@ -1,0 +1,1 @@
+"""The lowest layer: plain helpers every app may use; it imports no app."""
