@@ -105,5 +105,5 @@ def test_indicator_status_and_rule_follow_the_language():
     with translation.override("en"):
         status, rule = indicator_status(line=line, direction="up", series={2016: 82.7, 2018: 78.0})
         assert str(STATUS_LABELS[status]) == "Off track"
-        assert rule == ("The latest measurement (2018: 78,0) is compared with the straight line from the baseline to the "
-                        "target, which in 2018 is 78,4. On track when the measurement is at least the line's value.")
+        assert rule == ("The latest measurement (2018: 78.0) is compared with the straight line from the baseline to the "
+                        "target, which in 2018 is 78.4. On track when the measurement is at least the line's value.")
