@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "reports",
     "importers",
     "comparisons",
+    "seeding",
 ]
 
 MIDDLEWARE = [

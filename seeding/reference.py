@@ -16,7 +16,11 @@ import pandas as pd
 from django.conf import settings
 from django.db import transaction
 
-from importers.parsers.common import decode_bytes, read_csv_text
+from districts.models import District, Municipality, PopulationCount, StreetRange
+from importers.parsers.common import ParseError, decode_bytes, read_csv_text
+from importers.parsers.reference import streets_parse
+from reports.categories import category_membership_refresh, offence_codes_register
+from reports.models import CategoryRule, OffenceCategory, ReportCategory
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 
@@ -102,8 +106,6 @@ def municipalities_read(path: Path) -> pd.DataFrame:
 
 def municipalities_load(summary: LoadSummary) -> dict[str, object]:
     """The 98 municipalities of KOMGRP with their group, region, police district and boundary."""
-    from .models import Municipality
-
     groups = komgrp_read(FIXTURES / "dst" / "komgrp_kommunegrupper.csv")
     extra = {r["code"]: r for r in municipalities_read(FIXTURES / "municipalities.csv").to_dict("records")}
     boundaries = json.loads((FIXTURES / "municipalities.geojson").read_text(encoding="utf-8"))
@@ -125,8 +127,6 @@ def municipalities_load(summary: LoadSummary) -> dict[str, object]:
 
 def population_load(summary: LoadSummary, municipalities: dict) -> None:
     """Municipality-level quarterly population (FOLK1A), written in bulk, idempotently."""
-    from .models import PopulationCount
-
     names = {m.name: code for code, m in municipalities.items()}
     frame, skipped = folk1a_quarterly_read(
         FIXTURES / "dst" / "folketal_kvartal_kommuner_2008K1-2022K3.csv", names_to_codes=names
@@ -158,8 +158,6 @@ def population_load(summary: LoadSummary, municipalities: dict) -> None:
 
 
 def albertslund_load(summary: LoadSummary, municipality) -> None:
-    from .models import District, StreetRange
-
     features = json.loads((FIXTURES / "albertslund_bydele.geojson").read_text(encoding="utf-8"))
     geometry = {f["properties"]["name"]: f["geometry"] for f in features["features"]}
     districts = {}
@@ -181,9 +179,6 @@ def albertslund_load(summary: LoadSummary, municipality) -> None:
 
 def streets_read(path: Path, *, municipality) -> list[dict]:
     """A street table file (formats.md §5) read by the importer's own parser; refuses on any bad row."""
-    from importers.parsers.common import ParseError
-    from importers.parsers.reference import streets_parse
-
     raw = read_csv_text(decode_bytes(path.read_bytes(), file_name=path.name).text, sep=";")
     parsed = streets_parse(raw, file_name=path.name, municipalities={municipality.code: municipality.name},
                            default_municipality=municipality.code)
@@ -195,9 +190,6 @@ def streets_read(path: Path, *, municipality) -> list[dict]:
 
 def categories_load(summary: LoadSummary, municipalities: dict) -> None:
     """Default categories, their rules, Albertslund's report categories, and known codes."""
-    from reports.categories import category_membership_refresh, offence_codes_register
-    from reports.models import CategoryRule, OffenceCategory, ReportCategory
-
     rules = read_csv_text((FIXTURES / "categories.csv").read_text(encoding="utf-8"), sep=";")
     order = {slug: i for i, slug in enumerate(dict.fromkeys(rules["Kategori"]))}
     for slug, group in rules.groupby("Kategori", sort=False):
