@@ -9,8 +9,10 @@ resource, format and formula escaping as an export in the request — and the re
 with a page that links to the file when it is ready. Only the user who asked can fetch it; files are
 deleted after ``ADMIN_EXPORT_KEEP_HOURS``.
 
-The admin classes import ``ExportMixin`` and ``ImportExportModelAdmin`` from here instead of from
-``import_export.admin``.
+The admin classes import ``ExportMixin`` from here instead of from ``import_export.admin``. The admin
+exports only: every file that writes data goes through the importers (``/import/``: the same validation,
+a batch record, rollback), so no admin class offers django-import-export's import, and its old address
+answers 404.
 """
 
 from __future__ import annotations
@@ -95,7 +97,9 @@ class BackgroundExportMixin:
     def get_urls(self):
         job = path("eksport/<str:token>/", self.admin_site.admin_view(self.export_job_view),
                    name=self._export_job_url_name())
-        return [job, *super().get_urls()]
+        # the admin imports nothing: its old import address is not read as an object's id (a redirect)
+        gone = path("import/", self.admin_site.admin_view(_no_import))
+        return [job, gone, *super().get_urls()]
 
     def export_job_view(self, request: HttpRequest, token: str) -> HttpResponse:
         """The job's page while it runs (it reloads itself), then the file; only for the user who asked."""
@@ -115,10 +119,10 @@ class BackgroundExportMixin:
         return TemplateResponse(request, "admin/export_job.html", context)
 
 
+def _no_import(request: HttpRequest) -> HttpResponse:
+    raise Http404("Administrationen indlæser ikke filer; brug Import (/import/).")
+
+
 class ExportMixin(BackgroundExportMixin, import_export_admin.ExportMixin):
-    pass
-
-
-class ImportExportModelAdmin(BackgroundExportMixin, import_export_admin.ImportExportModelAdmin):
     pass
 

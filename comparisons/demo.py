@@ -9,6 +9,7 @@ import numpy as np
 
 from districts.models import Municipality, PopulationCount
 
+from .dst_meta import table_meta
 from .models import DstValue, Indicator
 
 GROUP_RATE = {"Hovedstadskommuner": 62, "Storbykommuner": 75, "Provinsbykommuner": 50, "Oplandskommuner": 34,
@@ -92,8 +93,6 @@ def demo_dst_create(*, rng: np.random.Generator, first_year: int, last_year: int
 
 def _group_totals(values: dict[str, int]) -> dict[str, int]:
     """The group totals DST publishes beside the offences (STRAF11's OVERTRÆD levels 1–2, from its metadata)."""
-    from comparisons.dst_meta import table_meta
-
     meta = table_meta("STRAF11")
     parent = {v.code: v.parent for v in meta.values["OVERTRÆD"]} if meta else {}
     totals: dict[str, int] = defaultdict(int)

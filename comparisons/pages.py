@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pandas as pd
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from districts.models import Municipality, PopulationCount
 from districts.population import population_on
 from reports.charts import Chart, base_layout, district_colours, merged
-from reports.models import ActivityFigure
+from reports.models import ActivityFigure, OffenceCategory
 from reports.periods import Period
 from reports.selectors import data_span
 from reports.services import FigureError, figure_table
@@ -92,10 +93,6 @@ def survey_table(municipality: Municipality) -> tuple[list[dict], Chart | None]:
 def measure_choices(municipality: Municipality) -> list[tuple[str, str]]:
     """What an indicator can follow: reports per 1,000 of a category, the share of an age group charged,
     or one of the municipality's activity figures (nøgletal)."""
-    from django.conf import settings
-
-    from reports.models import OffenceCategory
-
     per_1000 = _("Anmeldelser pr. 1.000 indbyggere – %(category)s")
     choices = [(f"figure:reports-per-1000:{slug}", per_1000 % {"category": name})
                for slug, name in OffenceCategory.objects.values_list("slug", "name")]
