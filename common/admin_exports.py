@@ -23,10 +23,11 @@ import re
 import time
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -53,7 +54,13 @@ def exports_purge(folder: Path) -> None:
             file.unlink(missing_ok=True)
 
 
-class BackgroundExportMixin:
+if TYPE_CHECKING:  # what the mixin is mixed into (django-import-export ships no types: it is Any to mypy)
+    from import_export.admin import ExportMixin as _ExportAdmin
+else:
+    _ExportAdmin = object
+
+
+class BackgroundExportMixin(_ExportAdmin):
     """Exports of more than ``ADMIN_EXPORT_INLINE_ROWS`` rows run as a background job (module docstring)."""
 
     def _do_file_export(self, file_format, request, queryset, export_form=None):
@@ -101,7 +108,7 @@ class BackgroundExportMixin:
         gone = path("import/", self.admin_site.admin_view(_no_import))
         return [job, gone, *super().get_urls()]
 
-    def export_job_view(self, request: HttpRequest, token: str) -> HttpResponse:
+    def export_job_view(self, request: HttpRequest, token: str) -> HttpResponseBase:
         """The job's page while it runs (it reloads itself), then the file; only for the user who asked."""
         if not self.has_export_permission(request):
             raise PermissionDenied

@@ -81,12 +81,12 @@ def demo_dst_create(*, rng: np.random.Generator, first_year: int, last_year: int
                     rows.append(DstValue(table="STRAF11", area_code=muni.code, area_name=muni.name,
                                          dims=f"OVERTRÆD={group}", period=period, value=value, batch=batch))
                     country[(period, group)] += value
-    for (period, code), value in country.items():
+    for (period, code), national in country.items():
         rows.append(DstValue(table="STRAF11", area_code="000", area_name="Hele landet", dims=f"OVERTRÆD={code}",
-                             period=period, value=value, batch=batch))
-    for period, value in country_population.items():
+                             period=period, value=national, batch=batch))
+    for period, people in country_population.items():
         rows.append(DstValue(table="FOLK1A", area_code="000", area_name="Hele landet", dims="", period=period,
-                             value=value, batch=batch))
+                             value=people, batch=batch))
     DstValue.objects.bulk_create(rows, batch_size=5000)
     return len(rows)
 

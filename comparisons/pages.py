@@ -52,7 +52,7 @@ def indicator_series(indicator: Indicator) -> dict[int, float | None]:
         rows["year"] = rows["period"].str[:4].astype(int)
         whole = rows[rows["district"].isna()]
         use = whole if not whole.empty else rows
-        return {int(y): float(v) for y, v in use.groupby("year")["value"].mean().items()}
+        return {int(str(y)): float(v) for y, v in use.groupby("year")["value"].mean().items()}
     return {}
 
 
@@ -82,7 +82,7 @@ def survey_table(municipality: Municipality) -> tuple[list[dict], Chart | None]:
     colours = district_colours([(d.name, d.color) for d in municipality.districts.all()])
     frame = pd.DataFrame(records)
     data = [{"type": "scatter", "x": list(part["period"]), "y": list(part["value"]), "name": district,
-             "mode": "lines+markers", "line": {"color": colours.get(district)}}
+             "mode": "lines+markers", "line": {"color": colours.get(str(district))}}
             for district, part in frame.groupby("district", sort=False)]
     layout = merged(base_layout(title=_("Andel, der føler sig utrygge (%)"), height=360, y_title=_("Procent"),
                                 x_type="-"),

@@ -104,17 +104,18 @@ def municipalities_read(path: Path) -> pd.DataFrame:
     })
 
 
-def municipalities_load(summary: LoadSummary) -> dict[str, object]:
+def municipalities_load(summary: LoadSummary) -> dict[str, Municipality]:
     """The 98 municipalities of KOMGRP with their group, region, police district and boundary."""
     groups = komgrp_read(FIXTURES / "dst" / "komgrp_kommunegrupper.csv")
     extra = {r["code"]: r for r in municipalities_read(FIXTURES / "municipalities.csv").to_dict("records")}
     boundaries = json.loads((FIXTURES / "municipalities.geojson").read_text(encoding="utf-8"))
     boundary_of = {f["properties"]["code"]: f["geometry"] for f in boundaries["features"]}
-    result = {}
+    result: dict[str, Municipality] = {}
     for row in groups.itertuples(index=False):
-        known = extra.get(row.code, {})
-        result[row.code] = _upsert(
-            Municipality, summary, {"code": row.code},
+        code = str(row.code)
+        known = extra.get(code, {})
+        result[code] = _upsert(
+            Municipality, summary, {"code": code},
             {
                 "name": row.name, "group_code": row.group_code, "group_name": row.group_name,
                 "region_code": known.get("region_code", ""),
@@ -125,7 +126,7 @@ def municipalities_load(summary: LoadSummary) -> dict[str, object]:
     return result
 
 
-def population_load(summary: LoadSummary, municipalities: dict) -> None:
+def population_load(summary: LoadSummary, municipalities: dict[str, Municipality]) -> None:
     """Municipality-level quarterly population (FOLK1A), written in bulk, idempotently."""
     names = {m.name: code for code, m in municipalities.items()}
     frame, skipped = folk1a_quarterly_read(
@@ -142,13 +143,13 @@ def population_load(summary: LoadSummary, municipalities: dict) -> None:
         ).values_list("pk", "municipality_id", "date", "count")
     }
     new, changed = [], []
-    for row in frame.itertuples(index=False):
-        muni = municipalities[row.code]
-        key = (muni.pk, row.date)
+    for code, date, count in zip(frame["code"], frame["date"], frame["count"], strict=True):
+        muni = municipalities[code]
+        key = (muni.pk, date)
         if key not in existing:
-            new.append(PopulationCount(municipality=muni, date=row.date, count=row.count))
-        elif existing[key][1] != row.count:
-            changed.append(PopulationCount(pk=existing[key][0], count=row.count))
+            new.append(PopulationCount(municipality=muni, date=date, count=count))
+        elif existing[key][1] != count:
+            changed.append(PopulationCount(pk=existing[key][0], count=count))
     PopulationCount.objects.bulk_create(new, batch_size=2000)
     PopulationCount.objects.bulk_update(changed, ["count"], batch_size=2000)
     if new:
@@ -201,7 +202,7 @@ def categories_load(summary: LoadSummary, municipalities: dict) -> None:
             _upsert(
                 CategoryRule, summary,
                 {"category": category, "source": row.Kilde, "prefix": row.Kode},
-                {"exclude": row.Udelad.upper() == "J"},
+                {"exclude": str(row.Udelad).upper() == "J"},
             )
         for position, code in enumerate(sorted(set(group["Kommunekode"]) - {""})):
             _upsert(
