@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING
+
 from django.contrib import admin
 
 from common.admin_exports import ExportMixin
@@ -88,7 +90,13 @@ class CategoryCodeAdmin(ExportMixin, admin.ModelAdmin):
         return False
 
 
-class AggregateRefreshMixin:
+if TYPE_CHECKING:  # what the mixin is mixed into
+    _ModelAdmin = admin.ModelAdmin
+else:
+    _ModelAdmin = object
+
+
+class AggregateRefreshMixin(_ModelAdmin):
     """Edits in the admin keep the aggregate table and charge facts behind the figures in step: the
     municipalities of the rows before and after the edit are recomputed."""
 
