@@ -47,7 +47,7 @@ def today():
 @pytest.fixture
 def reference(db):
     """The real reference data without the national population series (fast)."""
-    from districts.reference import (
+    from seeding.reference import (
         LoadSummary,
         albertslund_load,
         categories_load,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextvars import ContextVar
 
 from django.conf import settings
@@ -14,32 +15,30 @@ from districts.models import Municipality
 from .access import POLICY, SELF_GUARDED_NAMESPACES, Rule, has_role
 
 
-def _municipality(request: HttpRequest, kwargs: dict) -> Municipality | None:
+def _municipality(request: HttpRequest, kwargs: dict, objects: dict) -> Municipality | None:
     code = kwargs.get("code")
     if code:
         return Municipality.objects.filter(code=code).first()
-    if "batch_id" in kwargs:
-        from importers.models import ImportBatch
-
-        batch = ImportBatch.objects.filter(pk=kwargs["batch_id"]).select_related("municipality").first()
-        return batch.municipality if batch else None
-    if "report_id" in kwargs:
-        from reports.models import HalfYearReport
-
-        report = HalfYearReport.objects.filter(pk=kwargs["report_id"]).select_related("municipality").first()
-        return report.municipality if report else None
+    for keyword, municipality_of in objects.items():
+        if keyword in kwargs:
+            return municipality_of(kwargs[keyword])
     return None
 
 
-def _batch_touches_role(user, roles, batch_id) -> bool:
-    """Whether ``user`` holds one of ``roles`` for a municipality the batch touched."""
-    from importers.models import ImportBatch
-
-    touched = ImportBatch.municipalities.through.objects.filter(importbatch_id=batch_id).values("municipality_id")
-    return user.memberships.filter(role__name__in=roles, municipality_id__in=touched).exists()
-
-
 class AccessPolicyMiddleware:
+    """Checks ``POLICY`` for every view.
+
+    A page about an object of an app above accounts (an import batch, a report) names it by a URL keyword;
+    the project's subclass (``dke_dashboard.middleware``) says which municipality such an object belongs to
+    (``object_municipality``) and which further municipalities grant access to it (``object_grants``), so
+    accounts imports none of those apps.
+    """
+
+    # URL keyword → the municipality of the object it names (None: no such object)
+    object_municipality: dict[str, Callable[[object], Municipality | None]] = {}
+    # URL keyword → whether ``user`` holds one of ``roles`` for a further municipality of the object
+    object_grants: dict[str, Callable[..., bool]] = {}
+
     def __init__(self, get_response):
         self.get_response = get_response
 
@@ -58,7 +57,7 @@ class AccessPolicyMiddleware:
             return None
         if not user.is_authenticated:
             if rule.public_figures:
-                municipality = _municipality(request, view_kwargs)
+                municipality = _municipality(request, view_kwargs, self.object_municipality)
                 if municipality is not None and municipality.public_view:
                     request.public_view = True
                     return None
@@ -66,13 +65,14 @@ class AccessPolicyMiddleware:
         request.public_view = False
         if user.is_superuser or rule.login_only:
             return None
-        municipality = _municipality(request, view_kwargs)
+        municipality = _municipality(request, view_kwargs, self.object_municipality)
         if "code" in view_kwargs and municipality is None:
             return None  # the view answers 404 itself
         if rule.roles and has_role(user, rule.roles, municipality):
             return None
-        if "batch_id" in view_kwargs and rule.roles and _batch_touches_role(user, rule.roles, view_kwargs["batch_id"]):
-            return None  # a batch is also its touched municipalities' (the view narrows it further)
+        for keyword, grants in self.object_grants.items():
+            if keyword in view_kwargs and rule.roles and grants(user, rule.roles, view_kwargs[keyword]):
+                return None
         return render(request, "403.html", {"reason": "role"}, status=403)
 
 

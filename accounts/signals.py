@@ -7,7 +7,6 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from districts.models import District, StreetRange
-from reports.models import CategoryRule
 
 from .middleware import current_user
 from .models import Membership
@@ -38,11 +37,20 @@ def _mapping_changed(action, instance, **kwargs):
               target=f"{instance._meta.verbose_name}: {instance}")
 
 
-for model in (CategoryRule, StreetRange, District):
+def mapping_audited(model) -> None:
+    """Audit the changes people make to ``model``'s rows (a mapping: code rules, streets, districts).
+
+    Apps above accounts connect their own mappings in their ``ready`` (reports: ``CategoryRule``).
+    """
     post_save.connect(lambda sender, instance, created, **kw: _mapping_changed(
-        "mapping_created" if created else "mapping_changed", instance), sender=model, weak=False)
+        "mapping_created" if created else "mapping_changed", instance), sender=model, weak=False,
+        dispatch_uid=f"audit-mapping-saved-{model._meta.label_lower}")
     post_delete.connect(lambda sender, instance, **kw: _mapping_changed("mapping_deleted", instance),
-                        sender=model, weak=False)
+                        sender=model, weak=False, dispatch_uid=f"audit-mapping-deleted-{model._meta.label_lower}")
+
+
+for model in (StreetRange, District):
+    mapping_audited(model)
 
 
 def _role_changed(action, instance, **kwargs):

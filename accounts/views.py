@@ -1,4 +1,7 @@
+from typing import cast
+
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
@@ -40,7 +43,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     municipality it touched) and their own."""
     entries = AuditEntry.objects.select_related("municipality")
     if not request.user.is_superuser:
-        codes = list(request.user.memberships.filter(role__name=ANALYST).values_list("municipality", flat=True))
+        user = cast(User, request.user)  # the access policy lets only logged-in users here
+        codes = list(user.memberships.filter(role__name=ANALYST).values_list("municipality", flat=True))
         visible = AuditEntry.objects.filter(Q(municipality__in=codes) | Q(municipalities__in=codes)
                                             | Q(user=request.user)).values("pk")
         entries = entries.filter(pk__in=visible)  # an import touching several municipalities: each one's analysts
@@ -48,6 +52,6 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if action:
         entries = entries.filter(action=action)
     page = Paginator(entries, 50).get_page(request.GET.get("side"))
-    codes = set(AuditEntry.objects.order_by().values_list("action", flat=True).distinct())
-    actions = sorted(((code, str(AuditEntry.ACTIONS.get(code, code))) for code in codes), key=lambda a: a[1])
+    used = set(AuditEntry.objects.order_by().values_list("action", flat=True).distinct())
+    actions = sorted(((code, str(AuditEntry.ACTIONS.get(code, code))) for code in used), key=lambda a: a[1])
     return render(request, "accounts/audit_log.html", {"page": page, "actions": actions, "action": action})

@@ -9,8 +9,10 @@ resource, format and formula escaping as an export in the request — and the re
 with a page that links to the file when it is ready. Only the user who asked can fetch it; files are
 deleted after ``ADMIN_EXPORT_KEEP_HOURS``.
 
-The admin classes import ``ExportMixin`` and ``ImportExportModelAdmin`` from here instead of from
-``import_export.admin``.
+The admin classes import ``ExportMixin`` from here instead of from ``import_export.admin``. The admin
+exports only: every file that writes data goes through the importers (``/import/``: the same validation,
+a batch record, rollback), so no admin class offers django-import-export's import, and its old address
+answers 404.
 """
 
 from __future__ import annotations
@@ -21,10 +23,11 @@ import re
 import time
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -51,7 +54,13 @@ def exports_purge(folder: Path) -> None:
             file.unlink(missing_ok=True)
 
 
-class BackgroundExportMixin:
+if TYPE_CHECKING:  # what the mixin is mixed into (django-import-export ships no types: it is Any to mypy)
+    from import_export.admin import ExportMixin as _ExportAdmin
+else:
+    _ExportAdmin = object
+
+
+class BackgroundExportMixin(_ExportAdmin):
     """Exports of more than ``ADMIN_EXPORT_INLINE_ROWS`` rows run as a background job (module docstring)."""
 
     def _do_file_export(self, file_format, request, queryset, export_form=None):
@@ -95,9 +104,11 @@ class BackgroundExportMixin:
     def get_urls(self):
         job = path("eksport/<str:token>/", self.admin_site.admin_view(self.export_job_view),
                    name=self._export_job_url_name())
-        return [job, *super().get_urls()]
+        # the admin imports nothing: its old import address is not read as an object's id (a redirect)
+        gone = path("import/", self.admin_site.admin_view(_no_import))
+        return [job, gone, *super().get_urls()]
 
-    def export_job_view(self, request: HttpRequest, token: str) -> HttpResponse:
+    def export_job_view(self, request: HttpRequest, token: str) -> HttpResponseBase:
         """The job's page while it runs (it reloads itself), then the file; only for the user who asked."""
         if not self.has_export_permission(request):
             raise PermissionDenied
@@ -115,10 +126,10 @@ class BackgroundExportMixin:
         return TemplateResponse(request, "admin/export_job.html", context)
 
 
+def _no_import(request: HttpRequest) -> HttpResponse:
+    raise Http404("Administrationen indlæser ikke filer; brug Import (/import/).")
+
+
 class ExportMixin(BackgroundExportMixin, import_export_admin.ExportMixin):
-    pass
-
-
-class ImportExportModelAdmin(BackgroundExportMixin, import_export_admin.ImportExportModelAdmin):
     pass
 

@@ -1,4 +1,4 @@
-"""Spreadsheet safety for every download and upload of the admin and the figures.
+"""Spreadsheet safety for every download of the admin and the figures.
 
 Formula injection (OWASP "CSV injection"): a cell whose text begins with ``=``, ``+``, ``-``, ``@``,
 a tab or a carriage return may run as a formula when the file is opened in a spreadsheet. Such text
@@ -6,8 +6,8 @@ is written as text: in CSV with a leading apostrophe (OWASP's advice), in the fi
 string cell with Excel's "quote prefix" (the text itself unchanged). Numbers stay numbers, and text
 that is only a number ("-3", "+2,5") is no formula and is left alone.
 
-The admin (django-import-export) gets the same escaping through ``ADMIN_FORMATS`` (settings
-``IMPORT_EXPORT_FORMATS``), whose Excel import also refuses workbooks beyond the upload limits.
+The admin's exports (django-import-export) get the same escaping through ``ADMIN_FORMATS`` (settings
+``EXPORT_FORMATS``); the admin imports nothing.
 """
 
 from __future__ import annotations
@@ -53,18 +53,7 @@ class TSV(_EscapingFormat, base_formats.TSV):
 
 
 class XLSX(_EscapingFormat, base_formats.XLSX):
-    def create_dataset(self, in_stream):
-        """The admin's Excel import, refused (in Danish) beyond the limits of the importers' uploads."""
-        from django.core.exceptions import ValidationError
-
-        from importers.parsers.common import ParseError
-        from importers.parsers.tables import xlsx_check
-
-        try:
-            xlsx_check(bytes(in_stream), file_name="filen")
-        except ParseError as exc:
-            raise ValidationError(str(exc)) from exc
-        return super().create_dataset(in_stream)
+    pass
 
 
 # the formats django-import-export offers here by default, the spreadsheet ones escaping (JSON and HTML are

@@ -1,5 +1,6 @@
 from django.contrib import admin
-from import_export.admin import ExportMixin
+
+from common.admin_exports import ExportMixin
 
 from .models import DstValue, Indicator
 

@@ -9,7 +9,7 @@ import pandas as pd
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from reports.charts import PALETTE, Chart, band, base_layout, merged, rgba, source_note
+from reports.charts import PALETTE, Chart, band, base_layout, merged, polygon_map, rgba, source_note
 from reports.figures import SOURCE_LINE
 
 OWN_COLOUR = "#0b5394"
@@ -118,8 +118,6 @@ def municipality_geojson() -> dict:
 def comparison_map(*, table: pd.DataFrame, municipality_code: str, peers: list[str], title: str) -> Chart:
     """All municipalities coloured by rate, the municipality and its peers outlined. Drawn as filled shapes:
     no tile server, no CDN."""
-    from reports.charts import polygon_map
-
     values = {code: None if v is None or v != v else float(v)
               for code, v in zip(table["municipality_code"], table["reports_per_1000"], strict=True)}
     names = dict(zip(table["municipality_code"], table["municipality"], strict=True))

@@ -9,6 +9,7 @@ import numpy as np
 
 from districts.models import Municipality, PopulationCount
 
+from .dst_meta import table_meta
 from .models import DstValue, Indicator
 
 GROUP_RATE = {"Hovedstadskommuner": 62, "Storbykommuner": 75, "Provinsbykommuner": 50, "Oplandskommuner": 34,
@@ -80,20 +81,18 @@ def demo_dst_create(*, rng: np.random.Generator, first_year: int, last_year: int
                     rows.append(DstValue(table="STRAF11", area_code=muni.code, area_name=muni.name,
                                          dims=f"OVERTRÆD={group}", period=period, value=value, batch=batch))
                     country[(period, group)] += value
-    for (period, code), value in country.items():
+    for (period, code), national in country.items():
         rows.append(DstValue(table="STRAF11", area_code="000", area_name="Hele landet", dims=f"OVERTRÆD={code}",
-                             period=period, value=value, batch=batch))
-    for period, value in country_population.items():
+                             period=period, value=national, batch=batch))
+    for period, people in country_population.items():
         rows.append(DstValue(table="FOLK1A", area_code="000", area_name="Hele landet", dims="", period=period,
-                             value=value, batch=batch))
+                             value=people, batch=batch))
     DstValue.objects.bulk_create(rows, batch_size=5000)
     return len(rows)
 
 
 def _group_totals(values: dict[str, int]) -> dict[str, int]:
     """The group totals DST publishes beside the offences (STRAF11's OVERTRÆD levels 1–2, from its metadata)."""
-    from comparisons.dst_meta import table_meta
-
     meta = table_meta("STRAF11")
     parent = {v.code: v.parent for v in meta.values["OVERTRÆD"]} if meta else {}
     totals: dict[str, int] = defaultdict(int)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pandas as pd
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from districts.models import Municipality, PopulationCount
 from districts.population import population_on
 from reports.charts import Chart, base_layout, district_colours, merged
-from reports.models import ActivityFigure
+from reports.models import ActivityFigure, OffenceCategory
 from reports.periods import Period
 from reports.selectors import data_span
 from reports.services import FigureError, figure_table
@@ -51,7 +52,7 @@ def indicator_series(indicator: Indicator) -> dict[int, float | None]:
         rows["year"] = rows["period"].str[:4].astype(int)
         whole = rows[rows["district"].isna()]
         use = whole if not whole.empty else rows
-        return {int(y): float(v) for y, v in use.groupby("year")["value"].mean().items()}
+        return {int(str(y)): float(v) for y, v in use.groupby("year")["value"].mean().items()}
     return {}
 
 
@@ -81,7 +82,7 @@ def survey_table(municipality: Municipality) -> tuple[list[dict], Chart | None]:
     colours = district_colours([(d.name, d.color) for d in municipality.districts.all()])
     frame = pd.DataFrame(records)
     data = [{"type": "scatter", "x": list(part["period"]), "y": list(part["value"]), "name": district,
-             "mode": "lines+markers", "line": {"color": colours.get(district)}}
+             "mode": "lines+markers", "line": {"color": colours.get(str(district))}}
             for district, part in frame.groupby("district", sort=False)]
     layout = merged(base_layout(title=_("Andel, der føler sig utrygge (%)"), height=360, y_title=_("Procent"),
                                 x_type="-"),
@@ -92,10 +93,6 @@ def survey_table(municipality: Municipality) -> tuple[list[dict], Chart | None]:
 def measure_choices(municipality: Municipality) -> list[tuple[str, str]]:
     """What an indicator can follow: reports per 1,000 of a category, the share of an age group charged,
     or one of the municipality's activity figures (nøgletal)."""
-    from django.conf import settings
-
-    from reports.models import OffenceCategory
-
     per_1000 = _("Anmeldelser pr. 1.000 indbyggere – %(category)s")
     choices = [(f"figure:reports-per-1000:{slug}", per_1000 % {"category": name})
                for slug, name in OffenceCategory.objects.values_list("slug", "name")]

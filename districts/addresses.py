@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from .models import District, StreetRange
 from .streets import street_key
 
 # "Lundevej 12", "Lundevej 12A", "Lundevej 12 A, 1. th.", "Lundevej 12, st."
@@ -65,7 +66,7 @@ class DistrictLocator:
                 r["side"], r.get("postcode") or "", r["district_id"],
             ))
         self.polygons = []
-        if boundaries:
+        if boundaries:  # pyproj and shapely load only when a municipality has boundaries (a slow import)
             from pyproj import Transformer
             from shapely.geometry import shape
             from shapely.prepared import prep
@@ -75,8 +76,6 @@ class DistrictLocator:
 
     @classmethod
     def for_municipality(cls, municipality) -> DistrictLocator:
-        from .models import District, StreetRange
-
         districts = list(District.objects.filter(municipality=municipality))
         return cls(
             districts={d.name: d.pk for d in districts},
@@ -113,7 +112,7 @@ class DistrictLocator:
                 if number is not None and candidate.covers(number, letter, str(postcode or "")):
                     return Located(candidate.district_id, "street")
         if self.polygons and x is not None and y is not None and x == x and y == y:
-            from shapely.geometry import Point
+            from shapely.geometry import Point  # lazy like the imports in __init__
 
             lon, lat = self.to_wgs84.transform(x, y)
             point = Point(lon, lat)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from common.admin_exports import ExportMixin, ImportExportModelAdmin
+from common.admin_exports import ExportMixin
 
 from .models import District, Municipality, PopulationCount, StreetRange
 from .resources import DistrictResource, StreetRangeResource
@@ -15,31 +15,21 @@ class MunicipalityAdmin(ExportMixin, admin.ModelAdmin):
 
 
 @admin.register(District)
-class DistrictAdmin(ImportExportModelAdmin):
+class DistrictAdmin(ExportMixin, admin.ModelAdmin):
     resource_classes = [DistrictResource]
     list_display = ["name", "municipality", "slug", "order", "color"]
     list_filter = ["municipality"]
     search_fields = ["name", "municipality__name"]
     prepopulated_fields = {"slug": ["name"]}
 
-    def has_import_permission(self, request):
-        # the admin's import writes rows of any municipality it names, past the importers' check of each
-        # row's municipality (importers/services/scope.py): analysts upload such files under /import/
-        return request.user.is_superuser
-
 
 @admin.register(StreetRange)
-class StreetRangeAdmin(ImportExportModelAdmin):
+class StreetRangeAdmin(ExportMixin, admin.ModelAdmin):
     resource_classes = [StreetRangeResource]
     list_display = ["street_name", "house_from", "house_to", "side", "postcode", "district", "municipality"]
     list_filter = ["municipality", "district", "side"]
     search_fields = ["street_name", "street_code", "postcode"]
     exclude = ["batch"]
-
-    def has_import_permission(self, request):
-        # the admin's import writes rows of any municipality it names, past the importers' check of each
-        # row's municipality (importers/services/scope.py): analysts upload such files under /import/
-        return request.user.is_superuser
 
 
 @admin.register(PopulationCount)

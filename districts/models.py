@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .streets import street_key
+
 
 class Municipality(models.Model):
     """A Danish municipality (kommune), identified by its three-digit DST code."""
@@ -102,8 +104,6 @@ class StreetRange(models.Model):
         return f"{self.street_name} {self.house_from}-{self.house_to} ({self.side}) → {self.district}"
 
     def save(self, *args, **kwargs):
-        from .streets import street_key
-
         self.street_key = street_key(self.street_name)
         super().save(*args, **kwargs)
 

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "reports",
     "importers",
     "comparisons",
+    "seeding",
 ]
 
 MIDDLEWARE = [
@@ -77,7 +78,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.SecurityHeadersMiddleware",
     "accounts.middleware.CurrentUserMiddleware",
-    "accounts.middleware.AccessPolicyMiddleware",
+    "dke_dashboard.middleware.AccessPolicyMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -85,10 +86,11 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # lock-out after repeated failed logins
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Admin downloads (django-import-export): cells that a spreadsheet could run as formulas are written as text,
-# and its Excel import is bounded like the importers' (common/spreadsheets.py).
+# Admin downloads (django-import-export, export only: files are loaded through /import/): cells that a
+# spreadsheet could run as formulas are written as text (common/spreadsheets.py).
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
-IMPORT_EXPORT_FORMATS = ADMIN_FORMATS
+EXPORT_FORMATS = ADMIN_FORMATS
+IMPORT_FORMATS: list = []
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.5  # hours
 # Locked per username and client address together: failures from another address cannot lock the real

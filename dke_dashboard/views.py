@@ -6,14 +6,13 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from accounts.access import user_municipalities
 from districts.models import Municipality
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """Start page: the municipalities that have offence data."""
-    from accounts.access import user_municipalities
-
     visible = (
         user_municipalities(request.user) if request.user.is_authenticated
         else Municipality.objects.filter(public_view=True)

@@ -1,7 +1,10 @@
+from typing import TYPE_CHECKING
+
 from django.contrib import admin
 
-from common.admin_exports import ExportMixin, ImportExportModelAdmin
+from common.admin_exports import ExportMixin
 
+from .aggregates import aggregates_refresh
 from .categories import category_membership_refresh
 from .models import (
     ActivityFigure,
@@ -37,17 +40,12 @@ class OffenceCategoryAdmin(ExportMixin, admin.ModelAdmin):
 
 
 @admin.register(CategoryRule)
-class CategoryRuleAdmin(ImportExportModelAdmin):
+class CategoryRuleAdmin(ExportMixin, admin.ModelAdmin):
     resource_classes = [CategoryRuleResource]
     list_display = ["category", "source", "prefix", "exclude"]
     list_filter = ["category", "source", "exclude"]
     search_fields = ["prefix"]
     exclude = ["batch"]
-
-    def has_import_permission(self, request):
-        from accounts.access import may_change_shared
-
-        return may_change_shared(request.user)  # code rules are shared by every municipality
 
     def get_changeform_initial_data(self, request):
         # the data-quality page links here with ?prefix=CODE&source=politi
@@ -92,7 +90,13 @@ class CategoryCodeAdmin(ExportMixin, admin.ModelAdmin):
         return False
 
 
-class AggregateRefreshMixin:
+if TYPE_CHECKING:  # what the mixin is mixed into
+    _ModelAdmin = admin.ModelAdmin
+else:
+    _ModelAdmin = object
+
+
+class AggregateRefreshMixin(_ModelAdmin):
     """Edits in the admin keep the aggregate table and charge facts behind the figures in step: the
     municipalities of the rows before and after the edit are recomputed."""
 
@@ -102,8 +106,6 @@ class AggregateRefreshMixin:
             obj.offence.municipality_id if obj.offence_id else None)
 
     def _refresh(self, *municipalities):
-        from .aggregates import aggregates_refresh
-
         aggregates_refresh(municipality_ids={m for m in municipalities if m})
 
     def _stored(self, obj):
@@ -151,16 +153,11 @@ class ChargeAdmin(AggregateRefreshMixin, ExportMixin, admin.ModelAdmin):
 
 
 @admin.register(ActivityFigure)
-class ActivityFigureAdmin(ImportExportModelAdmin):
+class ActivityFigureAdmin(ExportMixin, admin.ModelAdmin):
     resource_classes = [ActivityFigureResource]
     list_display = ["name", "period", "value", "unit", "district", "municipality"]
     list_filter = ["municipality", "name", "unit"]
     exclude = ["batch"]
-
-    def has_import_permission(self, request):
-        # the admin's import writes rows of any municipality it names, past the importers' check of each
-        # row's municipality (importers/services/scope.py): analysts upload such files under /import/
-        return request.user.is_superuser
 
 
 class ReportSectionInline(admin.StackedInline):

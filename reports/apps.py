@@ -11,8 +11,12 @@ class ReportsConfig(AppConfig):
         from django.apps import apps
         from django.db.models.signals import pre_delete
 
+        from accounts.signals import mapping_audited
+
         from .aggregates import district_deleting
+        from .models import CategoryRule
         from .versioning import signals_connect
 
         signals_connect(apps.get_models())
+        mapping_audited(CategoryRule)  # changes people make to code rules are audited (accounts knows no reports)
         pre_delete.connect(district_deleting, sender="districts.District", dispatch_uid="aggregates-district-deleting")

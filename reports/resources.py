@@ -1,3 +1,5 @@
+"""The admin's exports (export only: files are loaded through the importers, ``/import/``)."""
+
 from import_export import fields, resources
 from import_export.widgets import ForeignKeyWidget
 
@@ -14,14 +16,6 @@ class CategoryRuleResource(resources.ModelResource):
     class Meta:
         model = CategoryRule
         fields = ["id", "category", "source", "prefix", "exclude"]
-        import_id_fields = ["category", "source", "prefix"]
-
-    def after_import(self, dataset, result, **kwargs):
-        # rules changed: refresh the materialised code membership
-        from .categories import category_membership_refresh
-
-        if not kwargs.get("dry_run"):
-            category_membership_refresh()
 
 
 class ActivityFigureResource(resources.ModelResource):

@@ -1,7 +1,11 @@
+import csv
+import io
+
 import pytest
 from django.contrib import admin
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 pytestmark = pytest.mark.django_db
 
@@ -50,21 +54,46 @@ def test_logs_and_derived_tables_are_read_only(admin_client):
     assert admin_client.get(reverse("admin:importers_importchange_changelist")).status_code == 200
 
 
-def test_activity_figures_import_finds_the_district_of_the_rows_municipality(albertslund):
-    """Two municipalities both have a "Lund": the file's Kommunekode decides which one."""
-    import tablib
+IMPORTED_BEFORE = ["/admin/districts/district/", "/admin/districts/streetrange/", "/admin/reports/categoryrule/",
+                   "/admin/reports/activityfigure/"]
 
+
+def test_the_admin_exports_only(admin_client, albertslund):
+    """One write path (issue 23): files are loaded through /import/ (validation, batch, rollback); no admin offers
+    django-import-export's import, not even to a superuser, and its old address answers 404 and writes nothing."""
+    from import_export.admin import ImportMixin
+
+    from districts.models import StreetRange
+
+    for model, model_admin in admin.site._registry.items():
+        opts = model._meta
+        assert not isinstance(model_admin, ImportMixin), opts.label
+        with pytest.raises(NoReverseMatch):
+            reverse(f"admin:{opts.app_label}_{opts.model_name}_import")
+    for changelist in IMPORTED_BEFORE:
+        page = admin_client.get(changelist).content.decode()
+        assert f'href="{changelist}export/' in page and f"{changelist}import/" not in page, changelist
+        assert admin_client.get(changelist + "import/").status_code == 404, changelist
+    streets = "Kommunekode,street_name,house_from,house_to,side,postcode,Bydel\r\n165,Ny Vej,1,9,odd,2620,Lund\r\n"
+    response = admin_client.post("/admin/districts/streetrange/import/", {
+        "import_file": SimpleUploadedFile("veje.csv", streets.encode()), "format": "0", "resource": "0"})
+    assert response.status_code == 404 and not StreetRange.objects.filter(street_name="Ny Vej").exists()
+
+
+def test_activity_figures_export_names_the_district_and_its_municipality(admin_client, albertslund):
+    """Two municipalities both have a "Lund": the export says which by the row's Kommunekode."""
     from districts.models import District, Municipality
     from reports.models import ActivityFigure
-    from reports.resources import ActivityFigureResource
+    from tests.security.admin_export import admin_export
 
     other = Municipality.objects.create(code="101", name="København")
-    District.objects.create(municipality=other, name="Lund", slug="lund")
-    data = tablib.Dataset(headers=["Kommunekode", "Bydel", "name", "period", "value", "unit"])
-    data.append(["165", "lund", "Andel utrygge", "2017H2", "12.5", "procent"])
-    data.append(["101", "Lund", "Andel utrygge", "2017H2", "8", "procent"])
-    result = ActivityFigureResource().import_data(data, dry_run=False, raise_errors=True)
-    assert not result.has_errors()
-    figures = {f.municipality.code: f.district for f in ActivityFigure.objects.select_related("district")}
-    assert figures["165"].municipality == albertslund and figures["165"].name == "Lund"
-    assert figures["101"].municipality == other
+    lund = District.objects.get(municipality=albertslund, name="Lund")
+    ActivityFigure.objects.create(municipality=albertslund, district=lund, name="Andel utrygge", period="2017H2",
+                                  value=12.5, unit="procent")
+    ActivityFigure.objects.create(municipality=other, district=District.objects.create(
+        municipality=other, name="Lund", slug="lund"), name="Andel utrygge", period="2017H2", value=8, unit="procent")
+    rows = list(csv.reader(io.StringIO(admin_export(admin_client, "/admin/reports/activityfigure/", "csv")
+                                       .decode("utf-8-sig"))))
+    assert rows[0][1:] == ["Kommunekode", "Bydel", "name", "period", "value", "unit"]
+    assert sorted(r[1:] for r in rows[1:]) == [["101", "Lund", "Andel utrygge", "2017H2", "8,0", "procent"],
+                                               ["165", "Lund", "Andel utrygge", "2017H2", "12,5", "procent"]]

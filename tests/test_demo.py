@@ -63,8 +63,8 @@ def test_load_demo_is_deterministic_and_shaped_like_the_report():
 def test_another_seed_gives_other_data(db):
     import numpy as np
 
-    from districts.demo import _Journal, offences_generate
     from districts.models import Municipality
+    from seeding.generate import _Journal, offences_generate
 
     call_command("load_reference", verbosity=0)
     albertslund = Municipality.objects.get(code="165")

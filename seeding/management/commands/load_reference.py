@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from districts.reference import reference_load
+from seeding.reference import reference_load
 
 
 class Command(BaseCommand):

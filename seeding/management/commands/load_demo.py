@@ -2,8 +2,8 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from districts.demo import demo_load
-from districts.reference import reference_load
+from seeding.demo import demo_load
+from seeding.reference import reference_load
 
 
 class Command(BaseCommand):

@@ -16,7 +16,11 @@ import pandas as pd
 from django.conf import settings
 from django.db import transaction
 
-from importers.parsers.common import decode_bytes, read_csv_text
+from districts.models import District, Municipality, PopulationCount, StreetRange
+from importers.parsers.common import ParseError, decode_bytes, read_csv_text
+from importers.parsers.reference import streets_parse
+from reports.categories import category_membership_refresh, offence_codes_register
+from reports.models import CategoryRule, OffenceCategory, ReportCategory
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 
@@ -100,19 +104,18 @@ def municipalities_read(path: Path) -> pd.DataFrame:
     })
 
 
-def municipalities_load(summary: LoadSummary) -> dict[str, object]:
+def municipalities_load(summary: LoadSummary) -> dict[str, Municipality]:
     """The 98 municipalities of KOMGRP with their group, region, police district and boundary."""
-    from .models import Municipality
-
     groups = komgrp_read(FIXTURES / "dst" / "komgrp_kommunegrupper.csv")
     extra = {r["code"]: r for r in municipalities_read(FIXTURES / "municipalities.csv").to_dict("records")}
     boundaries = json.loads((FIXTURES / "municipalities.geojson").read_text(encoding="utf-8"))
     boundary_of = {f["properties"]["code"]: f["geometry"] for f in boundaries["features"]}
-    result = {}
+    result: dict[str, Municipality] = {}
     for row in groups.itertuples(index=False):
-        known = extra.get(row.code, {})
-        result[row.code] = _upsert(
-            Municipality, summary, {"code": row.code},
+        code = str(row.code)
+        known = extra.get(code, {})
+        result[code] = _upsert(
+            Municipality, summary, {"code": code},
             {
                 "name": row.name, "group_code": row.group_code, "group_name": row.group_name,
                 "region_code": known.get("region_code", ""),
@@ -123,10 +126,8 @@ def municipalities_load(summary: LoadSummary) -> dict[str, object]:
     return result
 
 
-def population_load(summary: LoadSummary, municipalities: dict) -> None:
+def population_load(summary: LoadSummary, municipalities: dict[str, Municipality]) -> None:
     """Municipality-level quarterly population (FOLK1A), written in bulk, idempotently."""
-    from .models import PopulationCount
-
     names = {m.name: code for code, m in municipalities.items()}
     frame, skipped = folk1a_quarterly_read(
         FIXTURES / "dst" / "folketal_kvartal_kommuner_2008K1-2022K3.csv", names_to_codes=names
@@ -142,13 +143,13 @@ def population_load(summary: LoadSummary, municipalities: dict) -> None:
         ).values_list("pk", "municipality_id", "date", "count")
     }
     new, changed = [], []
-    for row in frame.itertuples(index=False):
-        muni = municipalities[row.code]
-        key = (muni.pk, row.date)
+    for code, date, count in zip(frame["code"], frame["date"], frame["count"], strict=True):
+        muni = municipalities[code]
+        key = (muni.pk, date)
         if key not in existing:
-            new.append(PopulationCount(municipality=muni, date=row.date, count=row.count))
-        elif existing[key][1] != row.count:
-            changed.append(PopulationCount(pk=existing[key][0], count=row.count))
+            new.append(PopulationCount(municipality=muni, date=date, count=count))
+        elif existing[key][1] != count:
+            changed.append(PopulationCount(pk=existing[key][0], count=count))
     PopulationCount.objects.bulk_create(new, batch_size=2000)
     PopulationCount.objects.bulk_update(changed, ["count"], batch_size=2000)
     if new:
@@ -158,8 +159,6 @@ def population_load(summary: LoadSummary, municipalities: dict) -> None:
 
 
 def albertslund_load(summary: LoadSummary, municipality) -> None:
-    from .models import District, StreetRange
-
     features = json.loads((FIXTURES / "albertslund_bydele.geojson").read_text(encoding="utf-8"))
     geometry = {f["properties"]["name"]: f["geometry"] for f in features["features"]}
     districts = {}
@@ -181,9 +180,6 @@ def albertslund_load(summary: LoadSummary, municipality) -> None:
 
 def streets_read(path: Path, *, municipality) -> list[dict]:
     """A street table file (formats.md §5) read by the importer's own parser; refuses on any bad row."""
-    from importers.parsers.common import ParseError
-    from importers.parsers.reference import streets_parse
-
     raw = read_csv_text(decode_bytes(path.read_bytes(), file_name=path.name).text, sep=";")
     parsed = streets_parse(raw, file_name=path.name, municipalities={municipality.code: municipality.name},
                            default_municipality=municipality.code)
@@ -195,9 +191,6 @@ def streets_read(path: Path, *, municipality) -> list[dict]:
 
 def categories_load(summary: LoadSummary, municipalities: dict) -> None:
     """Default categories, their rules, Albertslund's report categories, and known codes."""
-    from reports.categories import category_membership_refresh, offence_codes_register
-    from reports.models import CategoryRule, OffenceCategory, ReportCategory
-
     rules = read_csv_text((FIXTURES / "categories.csv").read_text(encoding="utf-8"), sep=";")
     order = {slug: i for i, slug in enumerate(dict.fromkeys(rules["Kategori"]))}
     for slug, group in rules.groupby("Kategori", sort=False):
@@ -209,7 +202,7 @@ def categories_load(summary: LoadSummary, municipalities: dict) -> None:
             _upsert(
                 CategoryRule, summary,
                 {"category": category, "source": row.Kilde, "prefix": row.Kode},
-                {"exclude": row.Udelad.upper() == "J"},
+                {"exclude": str(row.Udelad).upper() == "J"},
             )
         for position, code in enumerate(sorted(set(group["Kommunekode"]) - {""})):
             _upsert(
