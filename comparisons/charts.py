@@ -23,7 +23,8 @@ def _end_label(x: list, y: list, text: str, colour: str) -> dict | None:
     if last is None:
         return None
     # a category axis places an annotation by the category's index: its text ("2016") would be read as index 2016
-    return {"x": last, "y": y[last], "text": text, "showarrow": False, "xanchor": "left", "xshift": 8,
+    # named "end-label": on a small screen static/js/chart-fit.js leaves these to the legend
+    return {"name": "end-label", "x": last, "y": y[last], "text": text, "showarrow": False, "xanchor": "left", "xshift": 8,
             "font": {"color": colour, "size": 12}, "xref": "x", "yref": "y"}
 
 

@@ -74,8 +74,9 @@ def base_layout(*, title: str, height: int, y_title: str = "", x_type: str = "ca
 
 
 def source_note(text: str, *, y: float) -> dict:
-    """The source line under a chart, as a paper annotation."""
-    return {"text": text, "xref": "paper", "yref": "paper", "x": 0, "y": y, "showarrow": False,
+    """The source line under a chart, as a paper annotation (named "source": on a page, static/js/chart-fit.js moves
+    it into a paragraph under the chart, where it never overlaps the legend and screen readers read it)."""
+    return {"name": "source", "text": text, "xref": "paper", "yref": "paper", "x": 0, "y": y, "showarrow": False,
             "xanchor": "left", "yanchor": "top", "align": "left", "font": {"size": 11, "color": "#4a4f55"}}
 
 
