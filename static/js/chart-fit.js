@@ -176,11 +176,26 @@
     return { layout: layout, config: own, start: start };
   }
 
+  /* On a small screen a legend entry's name wraps into lines that fit beside its symbol (Plotly never wraps it). */
+  function fitNames(data, layout, width) {
+    var font = layout.font || {};
+    var size = (layout.legend && layout.legend.font && layout.legend.font.size) || font.size || 12;
+    var css = size + "px " + (font.family || "sans-serif");
+    return data.map(function (trace) {
+      if (!trace.name || trace.showlegend === false) { return trace; }
+      // the legend starts at the plot's left edge; its symbol takes 40 px
+      var lines = wrap(trace.name, width - ((layout.margin && layout.margin.l) || 80) - 56, css);
+      return lines.length > 1 ? Object.assign({}, trace, { name: lines.map(escape).join("<br>") }) : trace;
+    });
+  }
+
   function plot(el, fig, config) {
     var ready = prepare(el, fig, config || {});
     var layout = ready.layout;
     var Plotly = window.Plotly;
-    return Plotly.newPlot(el, fig.data, layout, ready.config).then(function () {
+    var width = el.clientWidth || 600;
+    var data = width < SMALL ? fitNames(fig.data, layout, width) : fig.data;
+    return Plotly.newPlot(el, data, layout, ready.config).then(function () {
       var update = measure(el, layout, ready.start);
       return update ? Plotly.relayout(el, update) : null;
     }).then(function () {
