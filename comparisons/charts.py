@@ -126,7 +126,8 @@ def comparison_map(*, table: pd.DataFrame, municipality_code: str, peers: list[s
     names = dict(zip(table["municipality_code"], table["municipality"], strict=True))
     features = municipality_geojson()["features"]
     chart = polygon_map(features=[(names.get(f["properties"]["code"], f["properties"]["name"]), f["geometry"],
-                                   values.get(f["properties"]["code"])) for f in features], title=title, height=620)
+                                   values.get(f["properties"]["code"])) for f in features], title=title, height=620,
+                        names=False)  # 98 names would hide the map; the municipality is outlined and named
     outlines = [(_("Sammenligningskommuner"), [c for c in peers if c != municipality_code], "#D55E00", 2),
                 (names.get(municipality_code, municipality_code), [municipality_code], "#000000", 3.5)]
     for label, codes, colour, width in outlines:
