@@ -157,7 +157,10 @@
         layout.margin = Object.assign({}, layout.margin, { r: 20 });
         layout.showlegend = true;
       }
-      if (layout.margin && layout.margin.l > width / 3) { layout.margin.l = Math.round(width / 3); }
+      // small side margins to start from: the axes' labels push them out as far as they need (automargin)
+      var margin = layout.margin || {};
+      layout.margin = Object.assign({}, margin, { l: Math.min(margin.l === undefined ? 80 : margin.l, 40),
+                                                  r: Math.min(margin.r === undefined ? 80 : margin.r, 20) });
     }
     ["xaxis", "yaxis"].forEach(function (axis) {
       if (layout[axis] && layout[axis].visible !== false) {
