@@ -348,7 +348,7 @@ def polygon_map(*, features: list[tuple[str, dict, float | None]], title: str, h
     if names and features:
         data.append({"type": "scatter", "x": labels["x"], "y": labels["y"], "text": labels["text"], "mode": "text",
                      "textfont": {"color": labels["colour"], "size": 13, "weight": "bold"}, "hoverinfo": "skip",
-                     "showlegend": False, "name": _("Navne")})
+                     "showlegend": False})
     if values:  # the colour key: an invisible marker trace that carries the ramp's colour bar
         data.append({"type": "scatter", "x": [None], "y": [None], "mode": "markers", "hoverinfo": "skip",
                      "showlegend": False,

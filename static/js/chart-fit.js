@@ -130,6 +130,20 @@
         update["margin.b"] = margin;
       }
     }
+    // labels at the lines' ends (named "end-label") that would overlap move apart vertically
+    var ends = [];
+    el.querySelectorAll(".annotation").forEach(function (node) {
+      var i = Number(node.getAttribute("data-index"));
+      var a = (full.annotations || [])[i];
+      if (a && a.name === "end-label") { ends.push({ i: i, box: box(node), shift: a.yshift || 0 }); }
+    });
+    ends.sort(function (a, b) { return a.box.top - b.box.top; });
+    var floor = -Infinity;
+    ends.forEach(function (end) {
+      var down = Math.max(0, floor + 2 - end.box.top);
+      if (down > 0.5) { update["annotations[" + end.i + "].yshift"] = end.shift - down; }
+      floor = end.box.bottom + down;
+    });
     var modebar = el.querySelector(".modebar");
     var title = el.querySelector(".gtitle");
     if (modebar && title && start.title) {
