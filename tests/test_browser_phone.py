@@ -70,7 +70,19 @@ CHECK = """() => {
     });
   });
   if (!window.chartsOnly && document.documentElement.scrollWidth > window.innerWidth) {
-    problems.push(`the page scrolls sideways: ${document.documentElement.scrollWidth} px in ${window.innerWidth}`);
+    const W = window.innerWidth;
+    const clipped = (e) => { for (let p = e.parentElement; p && p !== document.body; p = p.parentElement) {
+      if (getComputedStyle(p).overflowX !== "visible") { return true; } } return false; };
+    const wide = [...document.querySelectorAll("body *")].filter((e) => e.getBoundingClientRect().right > W && !clipped(e))
+      .map((e) => `${e.tagName}.${e.getAttribute("class")} ${Math.round(e.getBoundingClientRect().right)}`);
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    const range = document.createRange();
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      range.selectNodeContents(n);
+      if (range.getBoundingClientRect().right > W && !clipped(n)) { wide.push(`text "${n.textContent.trim().slice(0, 40)}"`); }
+    }
+    wide.splice(5);
+    problems.push(`the page scrolls sideways: ${document.documentElement.scrollWidth} px in ${window.innerWidth} (${wide})`);
   }
   return problems;
 }"""
@@ -90,7 +102,7 @@ def drawn(page, path: str) -> list[str]:
     return page.evaluate(CHECK)
 
 
-@pytest.mark.parametrize("width, height", [(390, 844), (1366, 900)], ids=["phone", "desktop"])
+@pytest.mark.parametrize("width, height", [(390, 844), (320, 640), (1366, 900)], ids=["phone", "small-phone", "desktop"])
 def test_charts_fit_the_screen(page, live_server, width, height):
     page.set_viewport_size({"width": width, "height": height})
     paths = ["/kommune/165/?period_from=2015&period_to=2016",
@@ -106,6 +118,16 @@ def test_charts_fit_the_screen(page, live_server, width, height):
     assert note.startswith("Kilde:") and "Bemærk" in note
     if width < 600:  # no toolbar on a phone: the table's links download the data
         assert page.evaluate("document.querySelector('[data-chart]')._context.displayModeBar") is False
+
+
+def test_charts_fit_again_when_the_window_narrows(page, live_server):
+    page.set_viewport_size({"width": 1366, "height": 900})
+    path = f"{live_server.url}/kommune/165/figur/charged-persons-residence/?period_from=2016"
+    assert drawn(page, path) == []
+    page.set_viewport_size({"width": 390, "height": 844})  # a window made narrow, or a phone turned
+    page.wait_for_timeout(1500)  # Plotly resizes, then the chart is fitted anew
+    assert page.evaluate(CHECK) == []
+    assert page.evaluate("document.querySelector('[data-chart]')._fullLayout.width") <= 390
 
 
 def square(x: float) -> dict:

@@ -130,6 +130,17 @@
         update["margin.b"] = margin;
       }
     }
+    // an x-axis title wider than the plot it is centred on wraps to the plot's width
+    var xtitle = el.querySelector(".g-xtitle text");
+    var xaxis = layout.xaxis || {};
+    if (xtitle && xaxis.title && xaxis.title.text) {
+      var xbox = box(xtitle);
+      if (xbox.left < svg.left || xbox.right > svg.right) {
+        var xfont = (full.xaxis.title.font.size || 14) + "px " + (full.xaxis.title.font.family || "sans-serif");
+        var lines = wrap(xaxis.title.text, Math.max(full._size.w, 80), xfont);
+        update["xaxis.title.text"] = lines.map(escape).join("<br>");
+      }
+    }
     // labels at the lines' ends (named "end-label") that would overlap move apart vertically
     var ends = [];
     el.querySelectorAll(".annotation").forEach(function (node) {
