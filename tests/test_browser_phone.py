@@ -171,3 +171,18 @@ def test_comparison_charts_fit_the_screen(browser_login, live_server, reference,
     assert problems == [], "\n".join(problems)
     outlines = page.locator("[data-chart=map-data] .legendtext").all_text_contents()
     assert outlines == ["Sammenligningskommuner", "Albertslund"]
+
+
+def test_phone_pages_pass_axe(browser_login, live_server, town, member):
+    from tests.test_browser_a11y import violations
+
+    member("Medarbejder", town)
+    page = browser_login("medarbejder", bypass_csp=True)  # only to inject axe
+    page.set_viewport_size({"width": 390, "height": 844})
+    found = {}
+    for path in ["/kommune/165/?period_from=2015&period_to=2016",
+                 "/kommune/165/figur/charged-persons-residence/?period_from=2016", "/kommune/165/sammenligning/"]:
+        page.goto(f"{live_server.url}{path}")
+        page.wait_for_load_state("networkidle")
+        found[path] = violations(page)
+    assert {path: v for path, v in found.items() if v} == {}
