@@ -50,6 +50,7 @@ CHECK = """() => {
       parts.toolbar = unionOf(el.querySelectorAll(".modebar-btn"));
     }
     parts["x labels"] = unionOf(el.querySelectorAll(".xaxislayer-above .xtick text, .g-xtitle text"));
+    parts["y title"] = unionOf(el.querySelectorAll(".g-ytitle text"));
     Object.entries(parts).forEach(([what, box]) => {
       if (box && !inside(box, svg)) { problems.push(`${name}: ${what} cut at the chart's edge`); }
     });

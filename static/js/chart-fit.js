@@ -141,6 +141,16 @@
         update["xaxis.title.text"] = lines.map(escape).join("<br>");
       }
     }
+    // a y-axis title longer than the plot is high wraps to that height (it runs upwards, beside the plot)
+    var ytitle = el.querySelector(".g-ytitle text");
+    var yaxis = layout.yaxis || {};
+    if (ytitle && yaxis.title && yaxis.title.text) {
+      var ybox = box(ytitle);
+      if (ybox.height > full._size.h + 4) {
+        var yfont = (full.yaxis.title.font.size || 14) + "px " + (full.yaxis.title.font.family || "sans-serif");
+        update["yaxis.title.text"] = wrap(yaxis.title.text, Math.max(full._size.h, 80), yfont).map(escape).join("<br>");
+      }
+    }
     // labels at the lines' ends (named "end-label") that would overlap move apart vertically
     var ends = [];
     el.querySelectorAll(".annotation").forEach(function (node) {
