@@ -23,7 +23,8 @@ def _end_label(x: list, y: list, text: str, colour: str) -> dict | None:
     if last is None:
         return None
     # a category axis places an annotation by the category's index: its text ("2016") would be read as index 2016
-    return {"x": last, "y": y[last], "text": text, "showarrow": False, "xanchor": "left", "xshift": 8,
+    # named "end-label": on a small screen static/js/chart-fit.js leaves these to the legend
+    return {"name": "end-label", "x": last, "y": y[last], "text": text, "showarrow": False, "xanchor": "left", "xshift": 8,
             "font": {"color": colour, "size": 12}, "xref": "x", "yref": "y"}
 
 
@@ -123,7 +124,8 @@ def comparison_map(*, table: pd.DataFrame, municipality_code: str, peers: list[s
     names = dict(zip(table["municipality_code"], table["municipality"], strict=True))
     features = municipality_geojson()["features"]
     chart = polygon_map(features=[(names.get(f["properties"]["code"], f["properties"]["name"]), f["geometry"],
-                                   values.get(f["properties"]["code"])) for f in features], title=title, height=620)
+                                   values.get(f["properties"]["code"])) for f in features], title=title, height=620,
+                        names=False)  # 98 names would hide the map; the municipality is outlined and named
     outlines = [(_("Sammenligningskommuner"), [c for c in peers if c != municipality_code], "#D55E00", 2),
                 (names.get(municipality_code, municipality_code), [municipality_code], "#000000", 3.5)]
     for label, codes, colour, width in outlines:

@@ -74,8 +74,9 @@ def base_layout(*, title: str, height: int, y_title: str = "", x_type: str = "ca
 
 
 def source_note(text: str, *, y: float) -> dict:
-    """The source line under a chart, as a paper annotation."""
-    return {"text": text, "xref": "paper", "yref": "paper", "x": 0, "y": y, "showarrow": False,
+    """The source line under a chart, as a paper annotation (named "source": on a page, static/js/chart-fit.js moves
+    it into a paragraph under the chart, where it never overlaps the legend and screen readers read it)."""
+    return {"name": "source", "text": text, "xref": "paper", "yref": "paper", "x": 0, "y": y, "showarrow": False,
             "xanchor": "left", "yanchor": "top", "align": "left", "font": {"size": 11, "color": "#4a4f55"}}
 
 
@@ -283,13 +284,57 @@ def _colour(value: float | None, low: float, high: float) -> str:
     return "#%02x%02x%02x" % tuple(round(a + (b - a) * t) for a, b in zip(start, end, strict=True))
 
 
-def polygon_map(*, features: list[tuple[str, dict, float | None]], title: str, height: int = 480) -> Chart:
-    """Filled polygons on plain axes (WGS84, aspect corrected): a map without tiles or CDN."""
+def _luminance(hex_colour: str) -> float:
+    """WCAG relative luminance of "#rrggbb"."""
+    def channel(c: int) -> float:
+        c_ = c / 255
+        return c_ / 12.92 if c_ <= 0.03928 else ((c_ + 0.055) / 1.055) ** 2.4
+    red, green, blue = (channel(int(hex_colour[i:i + 2], 16)) for i in (1, 3, 5))
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def contrast(one: str, other: str) -> float:
+    """WCAG contrast ratio of two "#rrggbb" colours (1 to 21)."""
+    light, dark = sorted((_luminance(one), _luminance(other)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def text_colour(fill: str) -> str:
+    """Dark text on a light fill, white on a dark one: whichever reads better."""
+    return "#ffffff" if contrast("#ffffff", fill) > contrast("#1a1a1a", fill) else "#1a1a1a"
+
+
+def label_point(polygons: list) -> tuple[float, float]:
+    """Where a shape's name goes: the area-weighted centre of its largest outer ring."""
+    best = (0.0, 0.0, -1.0)
+    for polygon in polygons:
+        ring = polygon[0]
+        area = cx = cy = 0.0
+        for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1], strict=True):
+            cross = x0 * y1 - x1 * y0
+            area += cross
+            cx += (x0 + x1) * cross
+            cy += (y0 + y1) * cross
+        centre = (cx / (3 * area), cy / (3 * area), abs(area)) if area else \
+            (sum(p[0] for p in ring) / len(ring), sum(p[1] for p in ring) / len(ring), 0.0)
+        if centre[2] > best[2]:
+            best = centre
+    return best[0], best[1]
+
+
+def polygon_map(*, features: list[tuple[str, dict, float | None]], title: str, height: int = 480,
+                names: bool = True) -> Chart:
+    """Filled polygons on plain axes (WGS84, aspect corrected): a map without tiles or CDN. ``names``: each shape
+    named at its centre, in black or white, whichever contrasts more with its fill."""
     values = [v for _n, _g, v in features if v is not None and v == v]
     low, high = (min(values), max(values)) if values else (0.0, 1.0)
     data: list[dict] = []
+    labels: dict[str, list] = {"x": [], "y": [], "text": [], "colour": []}
     for name, geometry, value in features:
         polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+        x, y = label_point(polygons)
+        for key, item in (("x", x), ("y", y), ("text", name), ("colour", text_colour(_colour(value, low, high)))):
+            labels[key].append(item)
         xs: list = []
         ys: list = []
         for polygon in polygons:
@@ -300,6 +345,10 @@ def polygon_map(*, features: list[tuple[str, dict, float | None]], title: str, h
         data.append({"type": "scatter", "x": xs, "y": ys, "fill": "toself", "mode": "lines",
                      "line": {"color": "#ffffff", "width": 0.6}, "fillcolor": _colour(value, low, high), "name": name,
                      "text": label, "hoverinfo": "text", "showlegend": False})
+    if names and features:
+        data.append({"type": "scatter", "x": labels["x"], "y": labels["y"], "text": labels["text"], "mode": "text",
+                     "textfont": {"color": labels["colour"], "size": 13, "weight": "bold"}, "hoverinfo": "skip",
+                     "showlegend": False})
     if values:  # the colour key: an invisible marker trace that carries the ramp's colour bar
         data.append({"type": "scatter", "x": [None], "y": [None], "mode": "markers", "hoverinfo": "skip",
                      "showlegend": False,

@@ -8,7 +8,11 @@
       var fig = JSON.parse(source.textContent);
       var config = { responsive: true, displaylogo: false, locale: "da",
                      modeBarButtonsToRemove: ["select2d", "lasso2d"] };
-      window.Plotly.newPlot(el, fig.data, fig.layout, config);
+      if (window.ChartFit) {  // static/js/chart-fit.js: titles wrap, notes under the chart, no toolbar on phones
+        window.ChartFit.plot(el, fig, config);
+      } else {
+        window.Plotly.newPlot(el, fig.data, fig.layout, config);
+      }
     });
   }
   if (document.readyState === "loading") {
