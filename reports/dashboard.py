@@ -18,13 +18,13 @@ from common.formatting import number, percent
 from districts.models import Municipality
 
 from . import selectors
-from .charts import UNKNOWN_LABEL, figure_chart, plotly_data
-from .figures import FIGURES, FigureSpec
-from .memo import prefetch
+from .charts import UNKNOWN_LABEL, plotly_data, polygon_map
+from .figures import FIGURES, Figure
+from .memo import memo, prefetch
 from .periods import Period
 from .services import default_categories, figure_periods, figure_table
 from .stats import UNKNOWN, key_figures
-from .uncertainty import change_words, figure_trends, p_text, significant, trend_words
+from .uncertainty import change_words, p_text, significant, trend_words
 from .versioning import is_cached, versioned_cache
 
 MEASURE_FIRST = {"count": "reports-by-period", "per1000": "reports-per-1000", "share": "reports-share"}
@@ -74,7 +74,7 @@ class Filters:
 
 @dataclass
 class FigureBlock:
-    spec: FigureSpec
+    spec: Figure
     table: pd.DataFrame
     chart: dict
     headers: list[tuple[str, str]]
@@ -169,8 +169,8 @@ def _figure_block(*, slug: str, municipality: Municipality, filters: Filters, pu
                   names: dict[str, str], for_print: bool) -> FigureBlock:
     table = figure_table(**_table_arguments(slug, municipality, filters, public))
     districts = [(d.name, d.color) for d in selectors.districts_of(municipality=municipality)]
-    fig = figure_chart(slug=slug, table=table, districts=districts, category_names=names,
-                       late_charges=late_charges(municipality, filters), for_print=for_print)
+    fig = FIGURES[slug].web_chart(table, districts=districts, category_names=names,
+                                  late_charges=late_charges(municipality, filters), for_print=for_print)
     headers, rows = table_display(table, names)
     return FigureBlock(FIGURES[slug], table, plotly_data(fig), headers, rows, table_body(rows),
                        trends=trend_lines(slug, table))
@@ -182,7 +182,7 @@ def trend_lines(slug: str, table: pd.DataFrame) -> list[dict]:
     return [{"name": str(UNKNOWN_LABEL) if name == UNKNOWN else (name or _("Hele kommunen")),
              "words": trend_words(trend, alpha=alpha), "p": p_text(trend.p_value),
              "significant": trend.p_value < alpha}
-            for name, trend in figure_trends(table, slug=slug)]
+            for name, trend in FIGURES[slug].trends(table)]
 
 
 def dashboard_blocks(*, municipality: Municipality, filters: Filters, public: bool) -> list[FigureBlock]:
@@ -212,6 +212,13 @@ def dashboard_body(*, municipality: Municipality, filters: Filters, public: bool
 
     html = versioned_cache("dashboard-body", (municipality.pk, filters, public, query), render)
     return mark_safe(html)  # noqa: S308 - rendered by the template above, which escapes
+
+
+def default_dashboard_body(municipality: Municipality, *, public: bool) -> SafeString:
+    """The body of the dashboard as a visit without filters sees it (the warming job fills the caches with it)."""
+    with memo():  # as the view: each selector result and the data version read once
+        return dashboard_body(municipality=municipality, filters=default_filters(municipality), public=public,
+                              query="")
 
 
 def key_figure_rows(*, municipality: Municipality, filters: Filters) -> tuple[str, str, list[dict]]:
@@ -269,8 +276,6 @@ def period_rates(*, municipality: Municipality, filters: Filters, periods: list[
 def district_map(*, municipality: Municipality, filters: Filters) -> dict | None:
     """Reports per 1,000 in the last chosen period on the district boundaries (no tiles needed; not personal,
     so the same in public)."""
-    from .charts import polygon_map
-
     districts = [d for d in selectors.districts_of(municipality=municipality) if d.boundary]
     if not districts:
         return None

@@ -7,7 +7,7 @@ from districts.models import Municipality
 
 from . import exporters, selectors
 from .dashboard import Filters, dashboard_body, default_filters, figure_block
-from .figures import FIGURES
+from .figures import EXTRA_TABLES, FIGURES
 from .forms import FigureFilterForm
 from .memo import memo
 from .services import FigureError, figure_table
@@ -83,7 +83,7 @@ def figure_detail(request: HttpRequest, code: str, slug: str) -> HttpResponse:
 @require_GET
 def figure_download(request: HttpRequest, code: str, slug: str, fmt: str) -> HttpResponse:
     municipality = get_object_or_404(Municipality, code=code)
-    if slug not in FIGURES and slug != "municipality-comparison":
+    if slug not in FIGURES and slug not in EXTRA_TABLES:
         raise Http404("Ukendt figur")
     _form, filters = _filters(request, municipality)
     try:
