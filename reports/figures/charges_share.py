@@ -18,6 +18,7 @@ from .base import Drawing, Figure, FigureInputs
 class ChargesShare(Figure):
     def compute(self, inputs: FigureInputs, base: pd.DataFrame | None) -> pd.DataFrame:
         """Plain share of the municipality's charges per period and category, from fig. 6's whole table."""
+        assert base is not None  # built on another figure's table
         total = base.groupby(["period", "category"])["charges"].transform("sum")
         frame = base.assign(share_pct=base["charges"] / total.where(total != 0) * 100)
         return in_category_order(frame, list(inputs.category_codes), list(self.columns))

@@ -19,6 +19,7 @@ from .base import Drawing, Figure, FigureInputs
 class OffenceMix(Figure):
     def compute(self, inputs: FigureInputs, base: pd.DataFrame | None) -> pd.DataFrame:
         """Fig. 2's whole table (``base``) with rates per 1,000 residents."""
+        assert base is not None  # built on another figure's table
         population = selectors.district_population(municipality=inputs.municipality)
         pop = mid_period_population(population, periods=inputs.periods, districts=inputs.districts)
         return add_rates(base, pop)[["period", "district", "category", "reports", "population", "reports_per_1000"]]

@@ -18,6 +18,7 @@ class ReportsShare(Figure):
     def compute(self, inputs: FigureInputs, base: pd.DataFrame | None) -> pd.DataFrame:
         """rate(district) / Σ rate(all districts) × 100, per period and category (domain.md, fig. 5), from fig. 4's
         whole table (``base``)."""
+        assert base is not None  # built on another figure's table
         mix = base[base["district"] != UNKNOWN]
         total = mix.groupby(["period", "category"])["reports_per_1000"].transform(lambda s: s.sum(min_count=1))
         mix = mix.assign(share_pct=mix["reports_per_1000"] / total.where(total != 0) * 100)

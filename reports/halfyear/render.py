@@ -12,6 +12,7 @@ import base64
 import hashlib
 import time
 from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 from django.conf import settings
@@ -21,11 +22,11 @@ from django.utils import translation
 from django.utils.safestring import mark_safe
 
 from common.formatting import number
-from reports.dashboard import cell_text, table_display
 from reports.figures import FIGURES, SOURCE_LINE
 from reports.models import HalfYearReport, ReportSection
 from reports.periods import Period
 from reports.selectors import category_names, districts_of
+from reports.tables import cell_text, table_display
 
 from .markdown import markdown_render
 from .services import data_window, report_content, report_logo_file
@@ -75,8 +76,8 @@ def appendix_table(slug: str, table: pd.DataFrame, names: dict[str, str]) -> tup
     series = figure.appendix_series(table.assign(district=table["district"].replace({"": "Ukendt bydel"})), names) \
         if figure.series and len(periods) > 1 else None
     if series is not None:
-        frame, keys, measures, headers = series
-        rows = []
+        frame, keys, measures, series_headers = series
+        series_rows = []
         for key, group in frame.groupby(keys, sort=False):
             key = key if isinstance(key, tuple) else (key,)
             by_period = group.set_index("period")
@@ -84,8 +85,8 @@ def appendix_table(slug: str, table: pd.DataFrame, names: dict[str, str]) -> tup
                 cells = [(str(k), "text") for k in key] + ([(label, "text")] if label else [])
                 cells += [(cell_text(column, by_period[column].get(p)) if p in by_period.index else "", "num")
                           for p in periods]
-                rows.append(cells)
-        return headers + [period_name(p) for p in periods], rows
+                series_rows.append(cells)
+        return series_headers + [period_name(p) for p in periods], series_rows
     shown = table.drop(columns=["period"]) if len(periods) == 1 else table
     shown = shown.drop(columns=list(figure.appendix_hidden))
     headers, rows = table_display(shown, names)
@@ -118,7 +119,7 @@ def report_context(report: HalfYearReport, *, charts: bool = True, progress: Pro
     window_line = f"Politiets tal til og med {last:%d-%m-%Y}." if last else "Ingen politidata endnu."
     progress(15, "Tallene er regnet ud")
     sections = []
-    appendix = []
+    appendix: list[dict[str, Any]] = []
     contents = report_content(report)
     figure_count = sum(len(c.tables) for c in contents) or 1
     drawn = 0
@@ -146,7 +147,7 @@ def report_context(report: HalfYearReport, *, charts: bool = True, progress: Pro
             progress(15 + 45 * drawn // figure_count, f"Figur {spec.number} er tegnet")
             headers, rows = appendix_table(slug, table, names)
             caption = spec.report_caption(table, municipality_name=municipality.name)
-            figure = {"number": spec.number, "anchor": f"fig-{section.pk}-{slug}", "title": spec.title,
+            figure: dict[str, Any] = {"number": spec.number, "anchor": f"fig-{section.pk}-{slug}", "title": spec.title,
                       "periods": periods_text(periods), "caption": caption, "spec": spec,
                       "img": uri,
                       "alt": spec.pdf_alt(table, category_names=names, municipality_name=municipality.name),
@@ -182,6 +183,7 @@ def report_html(report: HalfYearReport, *, for_pdf: bool = False, progress: Prog
 
 def report_pdf(report: HalfYearReport, *, progress: Progress | None = None) -> tuple[bytes, float]:
     """PDF bytes (tagged PDF/UA-1) and the seconds it took."""
+    # A real lazy load, not a hidden cycle: WeasyPrint is heavy, and only a PDF render needs it.
     from weasyprint import HTML
 
     progress = progress or (lambda _percent, _stage: None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 from django.conf import settings
@@ -13,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.services import audit_log
 from districts.models import Municipality
 from reports import selectors
 from reports.figures import FIGURES
@@ -227,8 +229,6 @@ def report_publish(*, report: HalfYearReport, user=None) -> HalfYearReport:
     report.status = HalfYearReport.Status.PUBLISHED
     report.published_at = timezone.now()
     report.save()
-    from accounts.services import audit_log
-
     audit_log(user=user, action="report_publish", municipality=report.municipality, target=str(report))
     return report
 
@@ -247,8 +247,6 @@ class Problem:
 
 def report_logo_file(municipality: Municipality) -> tuple[bytes, str] | None:
     """The cover's logo: the one uploaded for the municipality (admin), else ``REPORT_LOGO_PATH``."""
-    from pathlib import Path
-
     candidates = []
     if getattr(municipality, "report_logo", None):
         candidates.append(Path(municipality.report_logo.path))

@@ -9,6 +9,7 @@ ten times the elements and took longer to make than the rest of the report's num
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -83,7 +84,7 @@ def svg_document(parts: list[str], height: float = HEIGHT) -> str:
 
 
 def _axes(*, left: float, top: float, right: float, bottom: float, ticks: list[float], unit: str = "",
-          decimals: int = 0) -> tuple[list[str], callable]:
+          decimals: int = 0) -> tuple[list[str], Callable[[float], float]]:
     """Horizontal grid lines with their values; returns the parts and value → y."""
     high = ticks[-1] or 1
 

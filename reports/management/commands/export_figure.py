@@ -32,7 +32,7 @@ class Command(BaseCommand):
             raise CommandError(f"Ukendt kommunekode {opts['municipality']}.")
         categories = [c.strip() for c in opts["categories"].split(",")] if opts["categories"] else None
         extra = EXTRA_TABLES.get(opts["slug"])  # another app's table (the comparison), which takes --peers
-        errors = (FigureError, *(extra.errors if extra is not None else ()))
+        errors: tuple[type[Exception], ...] = (FigureError, *(extra.errors if extra is not None else ()))
         try:
             if extra is not None and opts["peers"]:
                 table = extra.compute(municipality=municipality, period=opts["period"], to=opts["to"],
