@@ -92,6 +92,7 @@ def snapshot(out: Path, work: Path) -> None:
 
         report = HalfYearReport.objects.filter(municipality__code=CODE, title__startswith="Halvårsrapport") \
             .order_by("pk").first()
+        assert report is not None, "load_demo made no half-year report"
         (out / "report.html").write_text(report_html(report, for_pdf=True))
         pdf, _seconds = report_pdf(report)
     (out / "report.pdf.txt").write_text(pdf_text(pdf))
@@ -139,7 +140,7 @@ def pdf_text(pdf: bytes) -> str:
             maps: dict[str, dict[bytes, str]] = {}
             current: dict[bytes, str] = {}
             width = 1
-            for operands, operator in pikepdf.parse_content_stream(page):
+            for operands, operator in pikepdf.parse_content_stream(page):  # type: ignore[misc]
                 op = str(operator)
                 if op == "Tf":
                     name = str(operands[0])

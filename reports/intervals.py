@@ -33,9 +33,6 @@ class IntervalSpec:
     rates: tuple[tuple[str, str, float], ...] = ()  # (rate column, interval prefix, per)
 
 
-# The comparison with other municipalities (computed in ``comparisons``, which registers it with this spec).
-COMPARISON_INTERVALS = IntervalSpec("reports", ("municipality_code", "category"), "population",
-                                    (("reports_per_1000", "rate", 1000),))
 
 
 def interval_columns(spec: IntervalSpec | None) -> list[str]:

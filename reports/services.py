@@ -1,7 +1,9 @@
 """figure_table: one figure's data for a municipality, periods, categories and districts.
 
 The page, the chart, the CSV/XLSX/JSON download, ``export_figure`` and the PDF all call
-this, so they can never disagree.
+this, so they can never disagree. It checks the filters, caches, and applies what every figure
+shares (the public view's fixed tables and suppression, the district cut, the interval columns);
+the figure's own computation is its ``Figure.compute`` (``reports.figures``).
 """
 
 from __future__ import annotations
