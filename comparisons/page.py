@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 from comparisons.dst_meta import offence_groups, table_meta
 from districts.models import Municipality
 from reports.charts import plotly_data
+from reports.figures import with_intervals
 from reports.models import OffenceCategory
-from reports.uncertainty import with_intervals
 
 from .charts import comparison_chart, comparison_map
 from .services import (

@@ -12,10 +12,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 from districts.models import Municipality
 from reports import exporters
 from reports.charts import plotly_data
+from reports.figures import with_intervals
 from reports.memo import memo
 from reports.periods import PeriodError
 from reports.templatetags.dk import intervals_query
-from reports.uncertainty import with_intervals
 from reports.versioning import versioned_cache
 
 from .charts import indicator_chart

@@ -8,6 +8,7 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Kriminalitet og rapporter")
 
     def ready(self) -> None:
+        # Imported here, once every app's models are loaded (Django's way for ready), not to hide a cycle.
         from django.apps import apps
         from django.db.models.signals import pre_delete
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from .models import CategoryCode, CategoryRule, OffenceCategory, OffenceCode
+from .versioning import data_changed
 
 
 @dataclass(frozen=True)
@@ -80,8 +81,6 @@ def category_membership_refresh() -> dict[str, dict[str, int]]:
             [CategoryCode(category_id=slug_to_id[s], source=src, code=c) for s, src, c in added]
         )
         if added or removed:
-            from .versioning import data_changed
-
             data_changed()
     for slug, _source, _code in added:
         changes[slug]["added"] += 1

@@ -1,6 +1,7 @@
-"""DataFrame → Plotly figure, for every figure slug. Pure: no ORM, no HTTP.
+"""The pieces of every Plotly chart: palette, layout, bars, error bars, bands, the map. Pure: no ORM, no HTTP.
 
-A chart is built from exactly the table the CSV download returns, so they cannot disagree.
+Each figure draws its own chart from these (``reports.figures``), from exactly the table the CSV download
+returns, so they cannot disagree.
 """
 
 from __future__ import annotations
@@ -13,8 +14,13 @@ from django.utils.translation import gettext_lazy
 
 from common.formatting import number
 
-from .figures import FIGURES, LATE_CHARGES_NOTE, SOURCE_LINE
 from .uncertainty import count_interval
+
+SOURCE_LINE = gettext_lazy("Kilde: politiets anmeldelsesstatistik og Danmarks Statistik, egne beregninger.")
+LATE_CHARGES_NOTE = gettext_lazy(
+    "Bemærk: sigtelser registreres ofte længe efter anmeldelsen, så de seneste 12 måneder er "
+    "undervurderet."
+)
 
 # Colour-blind-safe palette (Okabe–Ito, darkened for contrast on white).
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#8C6D1F", "#555555"]
@@ -35,7 +41,7 @@ def district_colours(districts: list[tuple[str, str]]) -> dict[str, str]:
     return colours
 
 
-def _label(district: str) -> str:
+def district_label(district: str) -> str:
     return district or str(UNKNOWN_LABEL)
 
 
@@ -80,7 +86,7 @@ def source_note(text: str, *, y: float) -> dict:
             "xanchor": "left", "yanchor": "top", "align": "left", "font": {"size": 11, "color": "#4a4f55"}}
 
 
-def _layout(*, title: str, y_title: str, note: str = "", for_print: bool = False) -> dict:
+def figure_layout(*, title: str, y_title: str, note: str = "", for_print: bool = False) -> dict:
     source = str(SOURCE_LINE) + (f"<br>{note}" if note else "")
     return {
         **base_layout(title=title, height=420, y_title=y_title, for_print=for_print),
@@ -91,11 +97,11 @@ def _layout(*, title: str, y_title: str, note: str = "", for_print: bool = False
     }
 
 
-def _category_label(slug: str, names: dict[str, str]) -> str:
+def category_label(slug: str, names: dict[str, str]) -> str:
     return names.get(slug, slug)
 
 
-def _bar(*, name: str, x, y, colour: str | None, **more) -> dict:
+def bar(*, name: str, x, y, colour: str | None, **more) -> dict:
     return {"type": "bar", "name": name, "x": list(x), "y": list(y), "marker": {"color": colour}, **more}
 
 
@@ -147,103 +153,37 @@ def summed_error_bars(counts: pd.Series) -> dict:
     return {"error_y": _error_y(y, low, high)}
 
 
-def figure_chart(
-    *, slug: str, table: pd.DataFrame, districts: list[tuple[str, str]], category_names: dict[str, str] | None = None,
-    late_charges: bool = False, for_print: bool = False,
-) -> Chart:
-    """The chart of ``slug`` from its table. ``districts`` is [(name, colour)] in order."""
-    spec = FIGURES[slug]
-    names = category_names or {}
-    colours = district_colours(districts)
-    data: list[dict] = []
-    numeric = table.copy()
-    value = spec.value
-    if value in numeric:
-        numeric[value] = pd.to_numeric(numeric[value], errors="coerce")  # "<3" in public views → gap
-    periods = list(dict.fromkeys(numeric["period"])) if "period" in numeric else []
-    several_periods = len(periods) > 1
-    note = str(LATE_CHARGES_NOTE) if spec.personal and late_charges else ""
-    if slug in ("reports-by-period", "charges-by-category"):
-        # Sum over the chosen categories per district and period; one bar group per period
-        grouped = numeric.groupby(["period", "district"], sort=False)[value].sum(min_count=1).reset_index()
-        # a sum with a hidden cell (public views) is drawn as before, but gets no interval
-        grouped["_complete"] = numeric.groupby(["period", "district"], sort=False)[value].count().to_numpy() == \
-            numeric.groupby(["period", "district"], sort=False)[value].size().to_numpy()
-        if not several_periods:
-            grouped = numeric.rename(columns={"category": "_x"})
-        with_intervals = f"{value}_ci_low" in numeric
-        for district in dict.fromkeys(grouped["district"]):
-            part = grouped[grouped["district"] == district]
-            x = part["period"] if several_periods else [_category_label(c, names) for c in part["_x"]]
-            bars = {} if not with_intervals else summed_error_bars(part[value].where(part["_complete"])) if several_periods else \
-                error_bars(part, value)
-            data.append(_bar(name=_label(district), x=x, y=part[value], colour=colours.get(district), **bars))
-    elif slug == "reports-per-1000":
-        for district in dict.fromkeys(numeric["district"]):
-            part = numeric[numeric["district"] == district]
-            if part[value].isna().all():
-                continue
-            data.append(_bar(name=_label(district), x=part["period"], y=part[value], colour=colours.get(district),
-                             hovertemplate="%{x}: %{y:.1f}<extra>%{fullData.name}</extra>",
-                             **error_bars(part, value)))
-    elif slug == "offence-mix":
-        last = numeric[numeric["period"] == periods[-1]] if periods else numeric
-        for district in dict.fromkeys(last["district"]):
-            part = last[last["district"] == district]
-            if part[value].isna().all():
-                continue
-            data.append(_bar(name=_label(district), x=[_category_label(c, names) for c in part["category"]],
-                             y=part[value], colour=colours.get(district),
-                             hovertemplate="%{x}: %{y:.1f}<extra>%{fullData.name}</extra>", **error_bars(part, value)))
-    elif slug in ("reports-share", "charges-share"):
-        last = numeric[numeric["period"] == periods[-1]] if periods else numeric
-        for district in dict.fromkeys(last["district"]):
-            part = last[last["district"] == district]
-            data.append(_bar(name=_label(district), x=[_category_label(c, names) for c in part["category"]],
-                             y=part[value], colour=colours.get(district),
-                             text=[f"{v:.0f} %" if pd.notna(v) else "" for v in part[value]], textposition="inside",
-                             hovertemplate="%{x}: %{y:.0f} %<extra>%{fullData.name}</extra>"))
-    elif slug == "young-charged-share":  # the whole municipality, one bar per age group and period
-        totals = numeric[numeric["home_district"] == ""]
-        for i, (band, part) in enumerate(totals.groupby("age_group", sort=False)):
-            data.append(_bar(name=_("%(band)s år") % {"band": band}, x=part["period"], y=part[value],
-                             colour=PALETTE[i % len(PALETTE)], hovertemplate="%{x}: %{y:.1f} %<extra>%{fullData.name}</extra>",
-                             **error_bars(part, value)))
-    elif slug == "charged-persons-residence":
-        last = numeric[numeric["period"] == periods[-1]] if periods else numeric
-        own = last[last["home_district"] != ""]
-        totals = last[last["home_district"] == ""]
-        labels = list(totals["home_municipality"])
-        # horizontal, as in the published report: dozens of municipality names stay readable
-        data.append(_bar(name=_("Sigtede personer"), y=labels, x=totals[value], colour=PALETTE[0], orientation="h",
-                         hovertemplate="%{y}: %{x}<extra></extra>"))
-        for district in own["home_district"]:
-            row = own[own["home_district"] == district]
-            data.append(_bar(name=f"{row['home_municipality'].iloc[0]} – {district}", orientation="h",
-                             y=[row["home_municipality"].iloc[0]], x=row[value], colour=colours.get(district),
-                             visible="legendonly"))
-    title = (_("Figur %(number)s. %(title)s") % {"number": spec.number, "title": spec.title} if spec.number
-             else str(spec.title))
-    if not several_periods and periods:
-        title += f" ({periods[0]})"
-    elif slug in ("offence-mix", "reports-share", "charges-share", "charged-persons-residence") and periods:
-        title += f" ({periods[-1]})"
-    axis_title = str(AXIS.get(value, value))
-    layout = _layout(title=title, y_title=axis_title, note=note, for_print=for_print)
-    if slug in ("reports-share", "charges-share"):
-        layout["barmode"] = "stack"  # 100 % per category
-    if slug == "charged-persons-residence":
-        rows = len(data[0]["y"]) if data else 0
-        height = max(420, 210 + 22 * rows)
-        plot = height - 60 - 150  # the legend and the source line sit a fixed number of pixels below the axis
-        layout = merged(layout, {
-            "height": height, "margin": {"l": 170, "b": 150}, "legend": {"y": -60 / plot},
-            "xaxis": {"type": "linear", "title": {"text": axis_title}, "showgrid": True,
-                      "gridcolor": "#e5e5e5", "rangemode": "tozero"},
-            "yaxis": {"type": "category", "autorange": "reversed", "title": {"text": ""}, "showgrid": False},
-        })
-        layout["annotations"] = [{**layout["annotations"][0], "y": -105 / plot}]
-    return {"data": data, "layout": layout}
+def category_bars(numeric: pd.DataFrame, *, value: str, several_periods: bool, colours: dict[str, str],
+                  names: dict[str, str]) -> list[dict]:
+    """Counts by district and category (figs. 2 and 6): over several periods the categories summed per district and
+    period, one bar group per period; for one period a bar group per category."""
+    grouped = numeric.groupby(["period", "district"], sort=False)[value].sum(min_count=1).reset_index()
+    # a sum with a hidden cell (public views) is drawn as before, but gets no interval
+    grouped["_complete"] = numeric.groupby(["period", "district"], sort=False)[value].count().to_numpy() == \
+        numeric.groupby(["period", "district"], sort=False)[value].size().to_numpy()
+    if not several_periods:
+        grouped = numeric.rename(columns={"category": "_x"})
+    with_intervals = f"{value}_ci_low" in numeric
+    data = []
+    for district in dict.fromkeys(grouped["district"]):
+        part = grouped[grouped["district"] == district]
+        x = part["period"] if several_periods else [category_label(c, names) for c in part["_x"]]
+        bars = {} if not with_intervals else summed_error_bars(part[value].where(part["_complete"])) if several_periods else \
+            error_bars(part, value)
+        data.append(bar(name=district_label(district), x=x, y=part[value], colour=colours.get(district), **bars))
+    return data
+
+
+def share_bars(last: pd.DataFrame, *, value: str, colours: dict[str, str], names: dict[str, str]) -> list[dict]:
+    """Each district's share per category, stacked to 100 % (figs. 5 and 7; the layout's barmode "stack")."""
+    data = []
+    for district in dict.fromkeys(last["district"]):
+        part = last[last["district"] == district]
+        data.append(bar(name=district_label(district), x=[category_label(c, names) for c in part["category"]],
+                        y=part[value], colour=colours.get(district),
+                        text=[f"{v:.0f} %" if pd.notna(v) else "" for v in part[value]], textposition="inside",
+                        hovertemplate="%{x}: %{y:.0f} %<extra>%{fullData.name}</extra>"))
+    return data
 
 
 def plotly_data(chart: Chart) -> dict:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from html import escape
 
 import pandas as pd
 from django.conf import settings
@@ -14,46 +13,20 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from common.formatting import number, percent
 from districts.models import Municipality
 
 from . import selectors
-from .charts import UNKNOWN_LABEL, figure_chart, plotly_data
-from .figures import FIGURES, FigureSpec
-from .memo import prefetch
+from .charts import UNKNOWN_LABEL, plotly_data, polygon_map
+from .figures import FIGURES, Figure
+from .memo import memo, prefetch
 from .periods import Period
 from .services import default_categories, figure_periods, figure_table
 from .stats import UNKNOWN, key_figures
-from .uncertainty import change_words, figure_trends, p_text, significant, trend_words
+from .tables import table_body, table_display
+from .uncertainty import change_words, p_text, significant, trend_words
 from .versioning import is_cached, versioned_cache
 
 MEASURE_FIRST = {"count": "reports-by-period", "per1000": "reports-per-1000", "share": "reports-share"}
-COLUMN_LABELS = {
-    "period": gettext_lazy("Periode"), "district": gettext_lazy("Bydel"), "category": gettext_lazy("Gerningstype"),
-    "reports": gettext_lazy("Anmeldelser"), "population": gettext_lazy("Indbyggere"),
-    "reports_per_1000": gettext_lazy("Pr. 1.000 indbyggere"), "share_pct": gettext_lazy("Andel"),
-    "charges": gettext_lazy("Sigtelser"), "home_municipality_code": gettext_lazy("Kommunekode"),
-    "home_municipality": gettext_lazy("Bopælskommune"), "home_district": gettext_lazy("Bopælsbydel"),
-    "persons": gettext_lazy("Sigtede personer"), "age_group": gettext_lazy("Aldersgruppe"),
-    "persons_per_1000": gettext_lazy("Pr. 1.000 i aldersgruppen"),
-    # the uncertainty columns ("Vis usikkerhed", reports.uncertainty)
-    "reports_ci_low": gettext_lazy("Anmeldelser, 95 %-interval fra"),
-    "reports_ci_high": gettext_lazy("Anmeldelser, 95 %-interval til"),
-    "charges_ci_low": gettext_lazy("Sigtelser, 95 %-interval fra"),
-    "charges_ci_high": gettext_lazy("Sigtelser, 95 %-interval til"),
-    "persons_ci_low": gettext_lazy("Sigtede, 95 %-interval fra"),
-    "persons_ci_high": gettext_lazy("Sigtede, 95 %-interval til"),
-    "rate_ci_low": gettext_lazy("Pr. 1.000, 95 %-interval fra"),
-    "rate_ci_high": gettext_lazy("Pr. 1.000, 95 %-interval til"),
-    "share_ci_low": gettext_lazy("Andel, 95 %-interval fra"),
-    "share_ci_high": gettext_lazy("Andel, 95 %-interval til"),
-    "change_p_value": gettext_lazy("p-værdi for ændringen"),
-}
-INTERVAL_COLUMNS = ("reports_ci_low", "reports_ci_high", "charges_ci_low", "charges_ci_high", "persons_ci_low",
-                    "persons_ci_high", "rate_ci_low", "rate_ci_high", "share_ci_low", "share_ci_high")
-# Right-aligned number columns of the figure tables (rates per 1,000 with one decimal, shares in whole per cent).
-NUMBER_COLUMNS = ("reports", "population", "reports_per_1000", "share_pct", "charges", "persons", "persons_per_1000",
-                  *INTERVAL_COLUMNS, "change_p_value")
 
 
 @dataclass
@@ -74,7 +47,7 @@ class Filters:
 
 @dataclass
 class FigureBlock:
-    spec: FigureSpec
+    spec: Figure
     table: pd.DataFrame
     chart: dict
     headers: list[tuple[str, str]]
@@ -100,46 +73,6 @@ def late_charges(municipality: Municipality, filters: Filters) -> bool:
     if not last:
         return False
     return Period.parse(filters.period_to).end >= last - dt.timedelta(days=365)
-
-
-def cell_text(column: str, value) -> str:
-    """A table cell as shown: Danish numbers, rates with one decimal, shares in whole per cent."""
-    if column == "share_pct":
-        return percent(value)
-    if column == "change_p_value":
-        return p_text(value).removeprefix("p = ").replace("p ", "") or "–"
-    if column in ("reports_per_1000", "persons_per_1000") or column in INTERVAL_COLUMNS:
-        return number(value, 1)
-    if column in NUMBER_COLUMNS:
-        return number(value, 0)
-    return "" if value is None else str(value)
-
-
-def table_display(table: pd.DataFrame, names: dict[str, str]) -> tuple[list[tuple[str, str]], list[list]]:
-    """Headers [(column, label)] and rows of cells (text as shown, "num" or "text", column)."""
-    headers = [(c, str(COLUMN_LABELS.get(c, c))) for c in table.columns]
-    rows = []
-    for record in table.astype(object).to_dict("records"):
-        cells = []
-        for column, value in record.items():
-            if column == "category":
-                value = names.get(value, value)
-            elif column == "district" and value == "":
-                value = str(UNKNOWN_LABEL)
-            elif column == "home_district" and value == "" and record.get("age_group"):
-                value = _("Hele kommunen")  # young-charged-share: the municipality's own row
-            kind = "num" if column in NUMBER_COLUMNS else "text"
-            cells.append((cell_text(column, value), kind, column))
-        rows.append(cells)
-    return headers, rows
-
-
-def table_body(rows: list[list]) -> SafeString:
-    """The rows as HTML table rows, built here rather than cell by cell in a template (thousands of cells)."""
-    cell = {"num": '<td class="num">{}</td>', "text": "<td>{}</td>"}
-    html = "\n".join("<tr>" + "".join(cell[kind].format(escape(text)) for text, kind, _column in row) + "</tr>"
-                     for row in rows)
-    return mark_safe(html)  # noqa: S308 - every cell text is escaped above
 
 
 def figure_block(*, slug: str, municipality: Municipality, filters: Filters, public: bool,
@@ -169,8 +102,8 @@ def _figure_block(*, slug: str, municipality: Municipality, filters: Filters, pu
                   names: dict[str, str], for_print: bool) -> FigureBlock:
     table = figure_table(**_table_arguments(slug, municipality, filters, public))
     districts = [(d.name, d.color) for d in selectors.districts_of(municipality=municipality)]
-    fig = figure_chart(slug=slug, table=table, districts=districts, category_names=names,
-                       late_charges=late_charges(municipality, filters), for_print=for_print)
+    fig = FIGURES[slug].web_chart(table, districts=districts, category_names=names,
+                                  late_charges=late_charges(municipality, filters), for_print=for_print)
     headers, rows = table_display(table, names)
     return FigureBlock(FIGURES[slug], table, plotly_data(fig), headers, rows, table_body(rows),
                        trends=trend_lines(slug, table))
@@ -182,7 +115,7 @@ def trend_lines(slug: str, table: pd.DataFrame) -> list[dict]:
     return [{"name": str(UNKNOWN_LABEL) if name == UNKNOWN else (name or _("Hele kommunen")),
              "words": trend_words(trend, alpha=alpha), "p": p_text(trend.p_value),
              "significant": trend.p_value < alpha}
-            for name, trend in figure_trends(table, slug=slug)]
+            for name, trend in FIGURES[slug].trends(table)]
 
 
 def dashboard_blocks(*, municipality: Municipality, filters: Filters, public: bool) -> list[FigureBlock]:
@@ -212,6 +145,13 @@ def dashboard_body(*, municipality: Municipality, filters: Filters, public: bool
 
     html = versioned_cache("dashboard-body", (municipality.pk, filters, public, query), render)
     return mark_safe(html)  # noqa: S308 - rendered by the template above, which escapes
+
+
+def default_dashboard_body(municipality: Municipality, *, public: bool) -> SafeString:
+    """The body of the dashboard as a visit without filters sees it (the warming job fills the caches with it)."""
+    with memo():  # as the view: each selector result and the data version read once
+        return dashboard_body(municipality=municipality, filters=default_filters(municipality), public=public,
+                              query="")
 
 
 def key_figure_rows(*, municipality: Municipality, filters: Filters) -> tuple[str, str, list[dict]]:
@@ -269,8 +209,6 @@ def period_rates(*, municipality: Municipality, filters: Filters, periods: list[
 def district_map(*, municipality: Municipality, filters: Filters) -> dict | None:
     """Reports per 1,000 in the last chosen period on the district boundaries (no tiles needed; not personal,
     so the same in public)."""
-    from .charts import polygon_map
-
     districts = [d for d in selectors.districts_of(municipality=municipality) if d.boundary]
     if not districts:
         return None

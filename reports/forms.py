@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -25,8 +27,8 @@ class FigureFilterForm(forms.Form):
 
     def __init__(self, *args, categories=(), districts=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["categories"].choices = list(categories)
-        self.fields["districts"].choices = list(districts)
+        cast(forms.ChoiceField, self.fields["categories"]).choices = list(categories)
+        cast(forms.ChoiceField, self.fields["districts"]).choices = list(districts)
 
     def _period(self, name):
         try:
@@ -41,7 +43,7 @@ class FigureFilterForm(forms.Form):
         return self._period("period_to")
 
     def clean(self):
-        data = super().clean()
+        data = cast(dict, super().clean())
         start, end = data.get("period_from"), data.get("period_to")
         if start and end:
             first, last = Period.parse(start), Period.parse(end)

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pandas as pd
 from django.db import connection, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Max, Min, Q, Sum
 from django.db.models.functions import TruncMonth
 
 from districts.models import District, Municipality, PopulationCount
@@ -171,8 +171,6 @@ def municipality_names() -> dict[int, tuple[str, str]]:
 
 @memoised
 def data_span(*, municipality: Municipality, date_basis: str = "report") -> tuple[dt.date | None, dt.date | None]:
-    from django.db.models import Max, Min
-
     field = DATE_FIELD[date_basis]
     span = ReportedOffence.objects.filter(municipality=municipality).aggregate(first=Min(field), last=Max(field))
     return span["first"], span["last"]

@@ -1,7 +1,9 @@
 """figure_table: one figure's data for a municipality, periods, categories and districts.
 
 The page, the chart, the CSV/XLSX/JSON download, ``export_figure`` and the PDF all call
-this, so they can never disagree.
+this, so they can never disagree. It checks the filters, caches, and applies what every figure
+shares (the public view's fixed tables and suppression, the district cut, the interval columns);
+the figure's own computation is its ``Figure.compute`` (``reports.figures``).
 """
 
 from __future__ import annotations
@@ -12,17 +14,13 @@ from django.utils.translation import gettext as _
 
 from districts.models import Municipality
 
-from . import selectors, stats, uncertainty
-from .figures import FIGURES
+from . import selectors, stats
+from .figures import EXTRA_TABLES, FIGURES, FigureInputs, with_intervals
 from .memo import memoised
 from .models import OffenceCategory, ReportCategory
 from .periods import Period, PeriodError, period_range
 from .suppression import suppress
 from .versioning import versioned_cache
-
-# Figures computed from another figure's whole table: fig. 4 adds rates to fig. 2, fig. 5 shares fig. 4's
-# rates, fig. 7 shares fig. 6's charges.
-BUILT_ON = {"offence-mix": "reports-by-period", "reports-share": "offence-mix", "charges-share": "charges-by-category"}
 
 
 class FigureError(ValueError):
@@ -96,30 +94,15 @@ def public_table(*, slug: str, municipality: Municipality, period: str, to: str 
     districts shows the same cells as the whole table, never cells of a smaller table planned on its own."""
     public_filters_check(municipality=municipality, period=period, to=to, categories=categories,
                          date_basis=date_basis)
+    figure = FIGURES[slug]
     table = figure_table(slug=slug, municipality=municipality, period=period, to=to, categories=categories,
                          date_basis="report")
-    table = suppress(with_unknown_district(table, slug=slug), slug=slug, min_count=settings.SUPPRESSION_MIN_COUNT)
-    if slug == "charged-persons-residence":
-        table = hidden_in_code_order(table, own_code=municipality.code)
+    table = suppress(with_unknown_district(table, slug=slug), protection=figure.protection,
+                     min_count=settings.SUPPRESSION_MIN_COUNT)
+    table = figure.public_rows(table, municipality=municipality)
     if districts and "district" in table:
         table = table[table["district"].isin(districts)]
     return table.reset_index(drop=True)
-
-
-def hidden_in_code_order(table: pd.DataFrame, *, own_code: str) -> pd.DataFrame:
-    """Fig. 8's other home municipalities come most persons first; the hidden ones by code, after the shown ones.
-
-    Sorted by their true counts, the "<3" rows gave away which were 2 and which 1.
-    """
-    if table.empty:
-        return table
-    periods = {p: i for i, p in enumerate(dict.fromkeys(table["period"]))}
-    hidden = table["persons"].map(lambda v: isinstance(v, str))
-    rank = table["home_municipality_code"].map(lambda code: 0 if code == own_code else 3 if code == "" else 1)
-    rank = rank.where(~((rank == 1) & hidden), 2)
-    keys = pd.DataFrame({"p": table["period"].map(periods), "r": rank,
-                         "c": table["home_municipality_code"].where(rank == 2, "")}, index=table.index)
-    return table.loc[keys.sort_values(["p", "r", "c"], kind="stable").index]
 
 
 def with_unknown_district(table: pd.DataFrame, *, slug: str) -> pd.DataFrame:
@@ -128,7 +111,7 @@ def with_unknown_district(table: pd.DataFrame, *, slug: str) -> pd.DataFrame:
     A staff table has that row only when the chosen periods have such charges; in public a year's cells must look
     the same whichever years are asked for, and a "<N" zero of a small group must not show as absent elsewhere.
     """
-    if slug not in ("charges-by-category", "charges-share") or table.empty or (table["district"] == stats.UNKNOWN).any():
+    if not FIGURES[slug].unknown_district_rows or table.empty or (table["district"] == stats.UNKNOWN).any():
         return table
     keys = [c for c in table.columns if c in ("period", "district", "category")]
     levels = [list(dict.fromkeys(table[c])) + ([stats.UNKNOWN] if c == "district" else []) for c in keys]
@@ -145,19 +128,15 @@ def intervals_after_suppression(table: pd.DataFrame, *, slug: str) -> pd.DataFra
     suppression (``suppress`` has already run on a public table), so every cell the suppression hides – the
     "<3" cells and the ".." cells hidden with them – hides its interval and the p-values of its changes too,
     whatever the suppression method; an interval of a published count reveals nothing the count does not."""
-    return uncertainty.with_intervals(table, slug=slug)
+    return with_intervals(table, slug=slug)
 
 
 def _figure_table(
     *, slug: str, municipality: Municipality, period: str, to: str | None,
     categories: list[str] | None, districts: list[str] | None, date_basis: str, public: bool,
 ) -> pd.DataFrame:
-    if slug == "municipality-comparison":
-        try:
-            from comparisons.services import comparison_table
-        except ImportError as exc:
-            raise FigureError("Sammenligningen med andre kommuner er ikke tilgængelig endnu.") from exc
-        return comparison_table(municipality=municipality, period=period, to=to, categories=categories)
+    if slug in EXTRA_TABLES:  # a table of another app (the comparison), registered when that app is ready
+        return EXTRA_TABLES[slug].compute(municipality=municipality, period=period, to=to, categories=categories)
     if slug not in FIGURES:
         raise FigureError(f"Ukendt figur '{slug}'. Vælg en af: {', '.join(FIGURES)}.")
     if date_basis not in selectors.DATE_FIELD:
@@ -185,40 +164,11 @@ def _figure_table(
         if "district" in table:
             table = table[table["district"].isin(districts)]
         return table.reset_index(drop=True)
-    start, end = periods[0].start, periods[-1].end
-    args = {"periods": periods, "categories": category_codes, "districts": all_districts}
-    if slug in BUILT_ON:  # from the whole table of the figure it builds on (cached: the page shows both)
-        base = figure_table(slug=BUILT_ON[slug], municipality=municipality, period=period, to=to,
+    figure = FIGURES[slug]
+    base = None
+    if figure.built_on:  # from the whole table of the figure it builds on (cached: the page shows both)
+        base = figure_table(slug=figure.built_on, municipality=municipality, period=period, to=to,
                             categories=categories, date_basis=date_basis)
-        if slug == "offence-mix":
-            table = stats.offence_mix(base, selectors.district_population(municipality=municipality),
-                                      periods=periods, districts=all_districts)
-        else:
-            table = getattr(stats, slug.replace("-", "_"))(base, categories=list(category_codes))
-    elif slug == "charges-by-category":
-        counts = selectors.charge_counts(municipality=municipality, start=start, end=end, date_basis=date_basis)
-        counts = counts if not counts.empty else pd.DataFrame(columns=["month", "district_id", "code", "charges"])
-        table = stats.charges_by_category(counts, **args)
-    elif slug in ("charged-persons-residence", "young-charged-share"):
-        persons = selectors.first_charge_persons(
-            of="offence" if slug == "charged-persons-residence" else "home", municipality=municipality,
-            periods=periods, date_basis=date_basis, codes=set().union(*category_codes.values()),
-        )
-        if slug == "charged-persons-residence":
-            table = stats.charged_persons_residence(
-                persons, periods=periods, municipality_id=municipality.pk,
-                municipalities=selectors.municipality_names(), districts=all_districts,
-            )
-        else:
-            table = stats.young_charged_share(persons, selectors.age_population(municipality=municipality),
-                                              periods=periods, age_groups=settings.YOUNG_AGE_GROUPS,
-                                              districts=all_districts)
-    else:
-        counts = selectors.offence_counts(municipality=municipality, start=start, end=end, date_basis=date_basis)
-        counts = counts if not counts.empty else pd.DataFrame(columns=["month", "district_id", "code", "reports"])
-        if slug == "reports-by-period":
-            table = stats.reports_by_period(counts, **args)
-        else:
-            population = selectors.district_population(municipality=municipality)
-            table = stats.reports_per_1000(counts, population, **args)
-    return table.reset_index(drop=True)
+    inputs = FigureInputs(municipality=municipality, period=period, to=to, periods=periods, categories=categories,
+                          category_codes=category_codes, districts=all_districts, date_basis=date_basis)
+    return figure.compute(inputs, base).reset_index(drop=True)

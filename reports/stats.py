@@ -1,4 +1,6 @@
-"""The numbers of the half-year report: pure pandas, no ORM, no HTTP (domain.md).
+"""The building blocks of the figures' numbers: pure pandas, no ORM, no HTTP (domain.md).
+
+Each figure's own computation is in its module of ``reports.figures``; what several share is here.
 
 Inputs are small aggregated frames from ``reports.selectors``:
 - counts: month, district_id, code, <value> (reports or charges)
@@ -21,7 +23,7 @@ from .uncertainty import change_p_value
 UNKNOWN = ""
 
 
-def _empty(columns: list[str]) -> pd.DataFrame:
+def empty_table(columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
 
 
@@ -108,90 +110,11 @@ def add_rates(frame: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
     return merged
 
 
-def reports_by_period(counts, *, periods, categories, districts) -> pd.DataFrame:
-    return counts_by_category(counts, value="reports", periods=periods, categories=categories, districts=districts)
-
-
-def reports_per_1000(counts, population, *, periods, categories, districts) -> pd.DataFrame:
-    frame = counts_in_any_category(counts, value="reports", periods=periods, categories=categories,
-                                   districts=districts)
-    pop = mid_period_population(population, periods=periods, districts=districts)
-    return add_rates(frame, pop)[["period", "district", "reports", "population", "reports_per_1000"]]
-
-
-def offence_mix(by_period, population, *, periods, districts) -> pd.DataFrame:
-    """Fig. 2's counts (``reports_by_period``) with rates per 1,000 residents."""
-    pop = mid_period_population(population, periods=periods, districts=districts)
-    return add_rates(by_period, pop)[["period", "district", "category", "reports", "population", "reports_per_1000"]]
-
-
-def reports_share(mix, *, categories) -> pd.DataFrame:
-    """rate(district) / Σ rate(all districts) × 100, per period and category (domain.md, fig. 5), from ``offence_mix``."""
-    mix = mix[mix["district"] != UNKNOWN]
-    total = mix.groupby(["period", "category"])["reports_per_1000"].transform(lambda s: s.sum(min_count=1))
-    mix = mix.assign(share_pct=mix["reports_per_1000"] / total.where(total != 0) * 100)
-    return _in_category_order(mix, categories, ["period", "category", "district", "reports_per_1000", "share_pct"])
-
-
-def charges_by_category(counts, *, periods, categories, districts) -> pd.DataFrame:
-    return counts_by_category(counts, value="charges", periods=periods, categories=categories, districts=districts)
-
-
-def charges_share(frame, *, categories) -> pd.DataFrame:
-    """Plain share of the municipality's charges per period and category (fig. 7), from ``charges_by_category``."""
-    total = frame.groupby(["period", "category"])["charges"].transform("sum")
-    frame = frame.assign(share_pct=frame["charges"] / total.where(total != 0) * 100)
-    return _in_category_order(frame, categories, ["period", "category", "district", "charges", "share_pct"])
-
-
-def _in_category_order(frame: pd.DataFrame, categories, columns: list[str]) -> pd.DataFrame:
+def in_category_order(frame: pd.DataFrame, categories, columns: list[str]) -> pd.DataFrame:
     """A share table by period, then category in the chosen order; districts keep theirs (stable sort)."""
     order = {slug: i for i, slug in enumerate(categories)}
     frame = frame.assign(_c=frame["category"].map(order)).sort_values(["period", "_c"], kind="stable")
     return frame[columns].reset_index(drop=True)
-
-
-def charged_persons_residence(
-    persons: pd.DataFrame, *, periods: list[Period], municipality_id: int,
-    municipalities: dict[int, tuple[str, str]], districts: list[tuple[int, str]],
-) -> pd.DataFrame:
-    """Distinct persons per period by home municipality (and home district at home), fig. 8.
-
-    ``persons``: period, home_municipality_id, home_district_id, persons, where each person
-    counts once per period with the residence of their first charge in it (earliest offence by
-    the date basis, then charge date; ``selectors.first_charge_persons``).
-    """
-    columns = ["period", "home_municipality_code", "home_municipality", "home_district", "persons"]
-    # a few hundred count rows: plain Python sums beat a pandas filter per period and district
-    at_home: dict[tuple[str, int | None], int] = {}  # (period, home district id or None) → persons
-    elsewhere: dict[str, dict[int, int]] = {}  # period → {home municipality id → persons}
-    unknown: dict[str, int] = {}
-    for period, home_id, district_id, n in persons[["period", "home_municipality_id", "home_district_id",
-                                                     "persons"]].itertuples(index=False):
-        if pd.isna(home_id):
-            unknown[period] = unknown.get(period, 0) + int(n)
-        elif int(home_id) == municipality_id:
-            key = (period, None if pd.isna(district_id) else int(district_id))
-            at_home[key] = at_home.get(key, 0) + int(n)
-        else:
-            per_home = elsewhere.setdefault(period, {})
-            per_home[int(home_id)] = per_home.get(int(home_id), 0) + int(n)
-    present = set(persons["period"])
-    rows = []
-    code, name = municipalities[municipality_id]
-    for period in [str(p) for p in periods]:
-        if period not in present:
-            continue
-        own = {district_id: n for (p, district_id), n in at_home.items() if p == period}
-        rows.append((period, code, name, "", sum(own.values())))
-        for district_id, district_name in districts:
-            rows.append((period, code, name, district_name, own.get(district_id, 0)))
-        counted = [(n, municipalities[other_id]) for other_id, n in elsewhere.get(period, {}).items()]
-        for n, (other_code, other_name) in sorted(counted, key=lambda c: (-c[0], c[1][0])):  # most first, then by code
-            rows.append((period, other_code, other_name, "", n))
-        if unknown.get(period):
-            rows.append((period, "", "Uoplyst", "", unknown[period]))
-    return pd.DataFrame(rows, columns=columns) if rows else _empty(columns)
 
 
 def key_figures(per_1000_now: pd.DataFrame, per_1000_before: pd.DataFrame) -> pd.DataFrame:
@@ -211,66 +134,3 @@ def key_figures(per_1000_now: pd.DataFrame, per_1000_before: pd.DataFrame) -> pd
                                            out["population"])
     return out[["district", "reports", "reports_before", "change_pct", "reports_per_1000", "reports_per_1000_before",
                 "rate_change_pct", "change_p_value"]]
-
-
-def age_band_counts(population: pd.DataFrame, *, band: tuple[int, int]) -> dict[int | None, list]:
-    """{district id (``None``: the municipality's own rows): [(date, residents aged low–high)]}.
-
-    A row for exactly that band wins; otherwise single years are summed when every year of the band is there.
-    """
-    low, high = band
-    if population.empty:
-        return {}
-    frame = population.assign(area=population["district_id"].fillna(-1).astype(int))
-    exact = frame[(frame["age_from"] == low) & (frame["age_to"] == high)].groupby(["area", "date"])["count"].first()
-    years = frame[(frame["age_from"] == frame["age_to"]) & frame["age_from"].between(low, high)]
-    grouped = years.groupby(["area", "date"]).agg(count=("count", "sum"), ages=("age_from", "nunique"))
-    complete: pd.Series = grouped.loc[grouped["ages"] == high - low + 1, "count"]
-    counts = pd.concat([exact, complete[~complete.index.isin(exact.index)]]).sort_index()
-    result: dict[int | None, list] = {}
-    for (area, day), value in zip(counts.index, counts.to_numpy(), strict=True):
-        result.setdefault(None if area == -1 else int(area), []).append((day, float(value)))
-    return result
-
-
-def young_charged_share(
-    persons: pd.DataFrame, population: pd.DataFrame, *, periods: list[Period], age_groups: list[tuple[int, int]],
-    districts: list[tuple[int, str]],
-) -> pd.DataFrame:
-    """Share of the municipality's young residents charged in the period, per age group (domain.md).
-
-    ``persons``: period, home_district_id, birth_year, persons, for persons living in the
-    municipality, each counted once per period with the residence and birth year of their first
-    charge in it (as in fig. 8). Age is the period's year minus the birth year (every period lies
-    within one year). The municipality's row has ``home_district`` empty; persons without a
-    district count there only. The population of the band on the period's midpoint: the
-    municipality's own count, else the sum of its districts' counts when every district has one.
-    """
-    columns = ["period", "age_group", "home_district", "persons", "population", "persons_per_1000", "share_pct"]
-    areas: list[tuple[str, int | None]] = [("", None)] + [(name, pk) for pk, name in districts]
-    bands = {band: age_band_counts(population, band=band) for band in age_groups}
-    counts: dict[tuple[str, tuple[int, int], int | None], int] = {}  # (period, band, area) → persons
-    years = {str(period): period.year for period in periods}
-    for period, district_id, birth_year, n in persons[["period", "home_district_id", "birth_year",
-                                                       "persons"]].itertuples(index=False):
-        if pd.isna(birth_year) or period not in years:
-            continue
-        age = years[period] - int(birth_year)
-        for band in age_groups:
-            if band[0] <= age <= band[1]:
-                for area in {None, None if pd.isna(district_id) else int(district_id)}:
-                    counts[period, band, area] = counts.get((period, band, area), 0) + int(n)
-    rows = []
-    for period in periods:
-        for band in age_groups:
-            residents = {pk: population_on(bands[band].get(pk, []), period.midpoint) for _name, pk in areas}
-            own_districts = [residents[pk] for _name, pk in areas[1:]]
-            if residents[None] is None and own_districts and None not in own_districts:
-                residents[None] = sum(v for v in own_districts if v is not None)
-            for name, pk in areas:
-                count = counts.get((str(period), band, pk), 0)
-                people = residents[pk]
-                rate = count / people if people else float("nan")
-                rows.append((str(period), f"{band[0]}-{band[1]}", name, count,
-                             float("nan") if people is None else people, rate * 1000, rate * 100))
-    return pd.DataFrame(rows, columns=columns)

@@ -32,7 +32,8 @@ included, which is still true: they are below N), since "<N" parts of a "<N" tot
 otherwise pin each other.
 
 Hook for columns derived from a count (rates, shares, and later uncertainty intervals):
-``Protection.derived`` lists them per figure, ``Protection.margin_derived`` those that
+``Protection.derived`` lists them per figure (each personal figure's module in ``reports.figures``
+holds its ``Protection``), ``Protection.margin_derived`` those that
 also use the group's total (the charges' shares), and any column named ``<count>_…`` or
 ``<derived>_…`` (e.g. ``persons_ci_low``, ``share_pct_ci_high``) is hidden with its count
 without being listed. A hidden count's derived cells are empty (``None``).
@@ -60,17 +61,6 @@ class Protection:
     total_column: str | None = None  # the total row is where this column is "" (None: no total row, the sum is the total)
     remainder: bool = False  # total = Σ rows + an unpublished remainder ≥ 0 (else total = Σ rows)
 
-
-PROTECTIONS: dict[str, Protection] = {
-    "charges-by-category": Protection(("period", "category"), "charges"),
-    "charges-share": Protection(("period", "category"), "charges", margin_derived=("share_pct",)),
-    "charged-persons-residence": Protection(("period", "home_municipality_code"), "persons",
-                                            total_column="home_district", remainder=True),
-    "young-charged-share": Protection(("period", "age_group"), "persons", derived=("persons_per_1000", "share_pct"),
-                                      total_column="home_district", remainder=True),
-}
-# kept for callers of the old name
-GROUPS = PROTECTIONS
 
 VISIBLE, PRIMARY, SMALL, HIDDEN = "visible", "primary", "small", "secondary"
 
@@ -182,15 +172,14 @@ def derived_columns(table: pd.DataFrame, protection: Protection) -> tuple[list[s
     return own, margin
 
 
-def suppress(table: pd.DataFrame, *, slug: str, min_count: int) -> pd.DataFrame:
+def suppress(table: pd.DataFrame, *, protection: Protection | None, min_count: int) -> pd.DataFrame:
     """The table as published: small counts "<N", cells hidden to protect them "..", their derived cells empty.
 
     ``table`` must hold every row of each group (all districts): a group's plan depends on its own cells only,
     never on which periods or rows a query asked for, so every query shows a cell the same way.
     """
-    if slug not in PROTECTIONS or table.empty:
+    if protection is None or table.empty:
         return table
-    protection = PROTECTIONS[slug]
     own_derived, margin_derived = derived_columns(table, protection)
     out = table.copy()
     out[protection.value] = out[protection.value].astype(object)

@@ -35,7 +35,7 @@ MINUS = "\u2212"  # the typographic minus of "−33 %"
 FEW = 10  # counts below this carry the note "få tilfælde"
 
 
-def _numbers(values) -> np.ndarray:
+def as_numbers(values) -> np.ndarray:
     """A column (or list, or number) as floats; text such as "<3" or ".." becomes NaN."""
     series = values if isinstance(values, pd.Series) else pd.Series(np.atleast_1d(np.asarray(values, dtype=object)))
     return pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
@@ -43,7 +43,7 @@ def _numbers(values) -> np.ndarray:
 
 def count_interval(counts, *, level: float = LEVEL) -> tuple[np.ndarray, np.ndarray]:
     """The exact Poisson (Garwood) interval of each count; NaN for a missing or negative count."""
-    n = _numbers(counts)
+    n = as_numbers(counts)
     tail = (1 - level) / 2
     low = np.full(n.shape, np.nan)
     high = np.full(n.shape, np.nan)
@@ -58,7 +58,7 @@ def count_interval(counts, *, level: float = LEVEL) -> tuple[np.ndarray, np.ndar
 def rate_interval(counts, population, *, per: float = 1000, level: float = LEVEL) -> tuple[np.ndarray, np.ndarray]:
     """The count's interval divided by the population × ``per``; NaN where the population is missing or 0."""
     low, high = count_interval(counts, level=level)
-    people = _numbers(population)
+    people = as_numbers(population)
     known = np.isfinite(people) & (people > 0)
     scale = np.where(known, per / np.where(known, people, 1.0), np.nan)
     return low * scale, high * scale
@@ -125,11 +125,11 @@ def change_p_value(before, now, population_before=None, population_now=None) -> 
     populations (a count figure, the unknown district) the periods are taken as of equal exposure (1/2),
     i.e. the counts themselves are compared. NaN where either count is missing; 1 when both are 0.
     """
-    n1, n2 = _numbers(before), _numbers(now)
+    n1, n2 = as_numbers(before), as_numbers(now)
     if population_before is None or population_now is None:
         share = np.full(n1.shape, 0.5)
     else:
-        p1, p2 = _numbers(population_before), _numbers(population_now)
+        p1, p2 = as_numbers(population_before), as_numbers(population_now)
         known = np.isfinite(p1) & np.isfinite(p2) & (p1 > 0) & (p2 > 0)
         share = np.where(known, p2 / np.where(known, p1 + p2, 1.0), 0.5)
     result = np.full(n1.shape, np.nan)
@@ -142,100 +142,6 @@ def change_p_value(before, now, population_before=None, population_now=None) -> 
 def significant(p_value, alpha: float) -> bool:
     """A change is significant when p < alpha; a missing p-value is never significant."""
     return p_value is not None and not (isinstance(p_value, float) and math.isnan(p_value)) and p_value < alpha
-
-
-# --- the columns of a figure's table -------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class IntervalSpec:
-    count: str  # the count column: <count>_ci_low/_ci_high
-    keys: tuple[str, ...]  # what identifies a series (besides the period): change_p_value against its previous period
-    population: str | None = None
-    rates: tuple[tuple[str, str, float], ...] = ()  # (rate column, interval prefix, per)
-
-
-INTERVALS: dict[str, IntervalSpec] = {
-    "reports-by-period": IntervalSpec("reports", ("district", "category")),
-    "reports-per-1000": IntervalSpec("reports", ("district",), "population", (("reports_per_1000", "rate", 1000),)),
-    "offence-mix": IntervalSpec("reports", ("district", "category"), "population",
-                                (("reports_per_1000", "rate", 1000),)),
-    "charges-by-category": IntervalSpec("charges", ("district", "category")),
-    "young-charged-share": IntervalSpec("persons", ("age_group", "home_district"), "population",
-                                        (("persons_per_1000", "rate", 1000), ("share_pct", "share", 100))),
-    "municipality-comparison": IntervalSpec("reports", ("municipality_code", "category"), "population",
-                                            (("reports_per_1000", "rate", 1000),)),
-}
-
-
-def interval_columns(slug: str) -> list[str]:
-    """The columns ``with_intervals`` adds to the figure ``slug`` (none for shares across districts, fig. 8)."""
-    spec = INTERVALS.get(slug)
-    if spec is None:
-        return []
-    columns = [f"{spec.count}_ci_low", f"{spec.count}_ci_high"]
-    for _rate, prefix, _per in spec.rates:
-        columns += [f"{prefix}_ci_low", f"{prefix}_ci_high"]
-    return [*columns, "change_p_value"]
-
-
-def _insert_after(table: pd.DataFrame, anchor: str, columns: dict[str, np.ndarray]) -> pd.DataFrame:
-    position = list(table.columns).index(anchor) + 1 if anchor in table.columns else len(table.columns)
-    for offset, (name, values) in enumerate(columns.items()):
-        table.insert(position + offset, name, values)
-    return table
-
-
-def _period_order(labels: pd.Series) -> pd.Series:
-    starts = {label: Period.parse(label).start for label in labels.dropna().unique()}
-    return labels.map(starts)
-
-
-def with_intervals(table: pd.DataFrame, *, slug: str, level: float = LEVEL) -> pd.DataFrame:
-    """The figure's table with its interval columns (interfaces.md): ``<count>_ci_low``/``_ci_high`` beside the
-    count, ``rate_ci_low``/``_high`` (and ``share_ci_*`` for the young people's share) beside each rate, and a
-    ``change_p_value`` against the series' previous period in the table (empty for its first period).
-
-    Computed from the cells of ``table`` only: in a public view it is given the suppressed table, so a hidden
-    count ("<3", "..") leaves its own interval and rate interval empty, and the p-values of both changes it
-    takes part in (it cannot be worked out from them). Figures without intervals come back unchanged.
-    """
-    spec = INTERVALS.get(slug)
-    if spec is None:
-        return table
-    out = table.copy()
-    if out.empty:
-        for column in interval_columns(slug):
-            out[column] = pd.Series(dtype=float)
-        return out
-    low, high = count_interval(out[spec.count], level=level)
-    _insert_after(out, spec.count, {f"{spec.count}_ci_low": low, f"{spec.count}_ci_high": high})
-    population = out[spec.population] if spec.population else None
-    for rate, prefix, per in spec.rates:
-        if population is None:
-            continue
-        # a rate column hidden with its count (public views) stays hidden in its interval too
-        hidden = pd.to_numeric(out[rate], errors="coerce").isna().to_numpy()
-        rate_low, rate_high = rate_interval(out[spec.count], population, per=per, level=level)
-        rate_low[hidden] = np.nan
-        rate_high[hidden] = np.nan
-        _insert_after(out, rate, {f"{prefix}_ci_low": rate_low, f"{prefix}_ci_high": rate_high})
-    if "period" in out:
-        order = _period_order(out["period"])
-        ranked = out.assign(_order=order, _row=np.arange(len(out))).sort_values(["_order", "_row"], kind="stable")
-        keys = [k for k in spec.keys if k in ranked]
-        grouped = ranked.groupby(keys, sort=False, dropna=False) if keys else None
-        counts = pd.Series(_numbers(ranked[spec.count]), index=ranked.index)
-        before = grouped[spec.count].shift(1) if grouped is not None else ranked[spec.count].shift(1)
-        before = pd.Series(_numbers(before), index=ranked.index)
-        if spec.population:
-            people = pd.Series(_numbers(ranked[spec.population]), index=ranked.index)
-            people_before = people.groupby([ranked[k] for k in keys], sort=False, dropna=False).shift(1) if keys \
-                else people.shift(1)
-            p = change_p_value(before, counts, people_before, people)
-        else:
-            p = change_p_value(before, counts)
-        out["change_p_value"] = pd.Series(p, index=ranked.index).reindex(out.index).to_numpy()
-    return out
 
 
 # --- words that follow the test ------------------------------------------------------------------------------
@@ -311,11 +217,11 @@ def poisson_trend(years: Iterable[float], counts: Iterable[float], population: I
     when fewer than three periods remain or fewer than two of them have reports (no finite estimate).
     """
     t = np.asarray(list(years), dtype=float)
-    y = _numbers(list(counts))
+    y = as_numbers(list(counts))
     offset = np.zeros_like(t)
     valid = np.isfinite(t) & np.isfinite(y) & (y >= 0)
     if population is not None:
-        people = _numbers(list(population))
+        people = as_numbers(list(population))
         valid &= np.isfinite(people) & (people > 0)
         offset = np.log(np.where(valid, people, 1.0))
     t, y, offset = t[valid], y[valid], offset[valid]
@@ -362,46 +268,3 @@ def trend_words(trend: Trend, *, alpha: float) -> str:
     return _("på niveau: i gennemsnit %(pct)s om året (%(low)s til %(high)s, ikke statistisk sikker)") % {
         "pct": pct_text(trend.annual_pct, signed=True), "low": pct_text(trend.low_pct, signed=True),
         "high": pct_text(trend.high_pct, signed=True)}
-
-
-TREND_SERIES = {  # slug → (count column, the column naming a series, population column or None)
-    "reports-by-period": ("reports", "district", None),
-    "charges-by-category": ("charges", "district", None),
-    "reports-per-1000": ("reports", "district", "population"),
-}
-
-
-def figure_trends(table: pd.DataFrame, *, slug: str, level: float = LEVEL) -> list[tuple[str | None, Trend]]:
-    """The trend of each series a trend chart draws, over the table's periods: [(district, trend)].
-
-    Count figures (2, 6) sum the categories per district, as their chart does, and add the whole municipality
-    (name ``None``); fig. 3 fits the rate (the population as offset) per district. A series with a hidden
-    count (public views) or fewer than three periods gets none, nor does the unknown district.
-    """
-    if slug not in TREND_SERIES or table.empty or "period" not in table or table["period"].nunique() < 3:
-        return []
-    count, name, population = TREND_SERIES[slug]
-    frame = table[table[name] != ""]
-    periods = list(dict.fromkeys(frame["period"]))
-    years = period_years(periods)
-    where = frame["period"].map({label: i for i, label in enumerate(periods)}).to_numpy(dtype=np.int64)
-    counts = _numbers(frame[count])
-    people = _numbers(frame[population]) if population else None
-    names = frame[name].to_numpy(dtype=object)
-    series: list[tuple[str | None, np.ndarray]] = [(str(s), names == s) for s in dict.fromkeys(names)]
-    if not population:
-        series.append((None, np.ones(len(frame), dtype=bool)))  # the whole municipality
-    result: list[tuple[str | None, Trend]] = []
-    for label, rows in series:
-        if np.isnan(counts[rows]).any():
-            continue  # a hidden count (public views): no trend from what is left
-        summed = np.zeros(len(periods))
-        np.add.at(summed, where[rows], counts[rows])
-        exposure = None
-        if people is not None:  # one row per district and period (fig. 3)
-            exposure = np.full(len(periods), np.nan)
-            exposure[where[rows]] = people[rows]
-        trend = poisson_trend(years, summed, exposure, level=level)
-        if trend is not None:
-            result.append((label, trend))
-    return result

@@ -3,11 +3,12 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from accounts.preselect import municipality_remember
+from accounts.services import audit_log
 from districts.models import Municipality
 
 from . import exporters, selectors
 from .dashboard import Filters, dashboard_body, default_filters, figure_block
-from .figures import FIGURES
+from .figures import EXTRA_TABLES, FIGURES
 from .forms import FigureFilterForm
 from .memo import memo
 from .services import FigureError, figure_table
@@ -49,13 +50,13 @@ def dashboard(request: HttpRequest, code: str) -> HttpResponse:
     municipality_remember(request, municipality)  # the data-quality page and the forms start on it
     with memo():  # the page reads each selector result and the data version once
         form, filters = _filters(request, municipality)
-        context = {"municipality": municipality, "form": form, "filters": filters, "public": _is_public(request),
-                   "query": request.GET.urlencode(), "error": None}
+        public, query = _is_public(request), request.GET.urlencode()
+        context = {"municipality": municipality, "form": form, "filters": filters, "public": public, "query": query,
+                   "error": None}
         if form.errors:
             return render(request, "reports/dashboard.html", context, status=400)
         try:
-            context["body"] = dashboard_body(municipality=municipality, filters=filters, public=context["public"],
-                                             query=context["query"])
+            context["body"] = dashboard_body(municipality=municipality, filters=filters, public=public, query=query)
         except FigureError as exc:
             context["error"] = str(exc)
             return render(request, "reports/dashboard.html", context, status=400)
@@ -69,11 +70,11 @@ def figure_detail(request: HttpRequest, code: str, slug: str) -> HttpResponse:
         raise Http404("Ukendt figur")
     with memo():  # as on the dashboard: the filter form's lookups are the figure's too
         form, filters = _filters(request, municipality)
+        public = _is_public(request)
         context = {"municipality": municipality, "form": form, "filters": filters, "query": request.GET.urlencode(),
-                   "public": _is_public(request), "slug": slug}
+                   "public": public, "slug": slug}
         try:
-            context["fig"] = figure_block(slug=slug, municipality=municipality, filters=filters,
-                                          public=context["public"])
+            context["fig"] = figure_block(slug=slug, municipality=municipality, filters=filters, public=public)
         except FigureError as exc:
             context["error"] = str(exc)
             return render(request, "reports/figure.html", context, status=400)
@@ -83,7 +84,7 @@ def figure_detail(request: HttpRequest, code: str, slug: str) -> HttpResponse:
 @require_GET
 def figure_download(request: HttpRequest, code: str, slug: str, fmt: str) -> HttpResponse:
     municipality = get_object_or_404(Municipality, code=code)
-    if slug not in FIGURES and slug != "municipality-comparison":
+    if slug not in FIGURES and slug not in EXTRA_TABLES:
         raise Http404("Ukendt figur")
     _form, filters = _filters(request, municipality)
     try:
@@ -97,8 +98,6 @@ def figure_download(request: HttpRequest, code: str, slug: str, fmt: str) -> Htt
     name = f"{municipality.code}-{slug}-{filters.period_from}-{filters.period_to}.{fmt}"
     spec = FIGURES.get(slug)
     if spec is not None and spec.personal and not _is_public(request):  # exact counts of charges or persons
-        from accounts.services import audit_log
-
         audit_log(user=request.user, action="figure_download", municipality=municipality, target=name)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

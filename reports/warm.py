@@ -16,14 +16,13 @@ import time
 
 from celery import shared_task
 from django.conf import settings
-from django.contrib.auth.models import AnonymousUser
-from django.test import RequestFactory
 from django.utils import translation
 
 from common.background import thread_start
 from districts.models import Municipality
 
 from .aggregates import derived_tables_vacuum
+from .dashboard import default_dashboard_body
 from .models import OffenceAggregate
 
 log = logging.getLogger(__name__)
@@ -32,23 +31,18 @@ log = logging.getLogger(__name__)
 def dashboards_warm(*, codes: list[str] | None = None) -> dict[str, float]:
     """Vacuum the derived tables, then render the default dashboard of each municipality with offences
     (staff view, and the public view where it is switched on); returns the seconds each took."""
-    from .views import dashboard
-
     derived_tables_vacuum()
 
     with_data = OffenceAggregate.objects.values_list("municipality_id", flat=True).distinct()  # small, unlike offences
     municipalities = Municipality.objects.filter(pk__in=with_data).order_by("code")
     if codes is not None:
         municipalities = municipalities.filter(code__in=codes)
-    factory = RequestFactory()
     seconds: dict[str, float] = {}
     with translation.override(settings.LANGUAGE_CODE):
         for municipality in municipalities:
             started = time.perf_counter()
             for public in (False, True) if municipality.public_view else (False,):
-                request = factory.get(f"/kommune/{municipality.code}/")
-                request.user, request.public_view = AnonymousUser(), public
-                dashboard(request, code=municipality.code)
+                default_dashboard_body(municipality, public=public)
             seconds[municipality.code] = time.perf_counter() - started
     return seconds
 

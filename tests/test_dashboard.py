@@ -6,8 +6,8 @@ import re
 import pandas as pd
 import pytest
 
-from reports.charts import chart_values, figure_chart
-from reports.figures import FIGURES
+from reports.charts import chart_values
+from reports.figures import FIGURES, figure_chart
 from reports.services import figure_table
 from tests.pages import json_blocks, page_charts
 

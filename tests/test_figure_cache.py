@@ -50,8 +50,8 @@ def test_district_and_public_views_are_cut_from_the_cached_whole_table(town, mon
     In public the whole table is protected first and the chosen districts' rows are cut from it (domain.md, "Small
     counts": a smaller table planned on its own gave hidden cells away through the shares)."""
     from reports import selectors
+    from reports.figures import suppress
     from reports.services import with_unknown_district
-    from reports.suppression import suppress
 
     whole = figure_table(slug=slug, municipality=town, period="2016")
     for name in ("offence_counts", "charge_counts", "first_charge_persons"):

@@ -88,7 +88,8 @@ def test_public_view_hides_small_counts_of_young_people(young_town):
 
 
 def test_young_charged_share_chart_matches_its_table(young_town):
-    from reports.charts import chart_values, figure_chart
+    from reports.charts import chart_values
+    from reports.figures import figure_chart
 
     table = figure_table(slug="young-charged-share", municipality=young_town, period="2016")
     fig = figure_chart(slug="young-charged-share", table=table, districts=[("Vester", ""), ("Øster", ""), ("Lund", "")])

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from reports.suppression import suppress
+from reports.figures import suppress
 
 
 def test_a_small_cell_and_the_cell_that_would_reveal_it_are_hidden():
@@ -71,7 +71,8 @@ def test_a_small_total_shows_all_its_parts_small_zeros_too():
 
 def test_columns_derived_from_a_count_are_hidden_with_it_listed_or_named_after_it():
     """The hook for later columns (e.g. uncertainty intervals): ``<count>_…`` and ``<derived>_…`` go with the count."""
-    from reports.suppression import PROTECTIONS, derived_columns
+    from reports.figures import PROTECTIONS
+    from reports.suppression import derived_columns
 
     table = pd.DataFrame({"period": ["2016"] * 3, "age_group": ["15-17"] * 3, "home_district": ["", "Vester", "Øster"],
                           "persons": [9, 1, 8], "population": [300.0, 100.0, 200.0],

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from django.core.management import call_command
 
-from reports.suppression import suppress
+from reports.figures import suppress, with_intervals
 from reports.uncertainty import (
     change_p_value,
     change_words,
@@ -17,7 +17,6 @@ from reports.uncertainty import (
     poisson_trend,
     rate_interval,
     trend_words,
-    with_intervals,
 )
 
 # --- the examples of domain.md and values computed by hand ----------------------------------------------------

@@ -3,8 +3,8 @@
 import plotly.graph_objects as go
 import pytest
 
-from reports.charts import figure_chart
 from reports.dashboard import key_cards
+from reports.figures import figure_chart
 from reports.services import figure_table
 from reports.uncertainty import count_interval
 from tests.pages import json_blocks

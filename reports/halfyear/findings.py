@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from typing import Any, cast
 
 import pandas as pd
 from django.conf import settings
@@ -63,7 +64,7 @@ def _findings(tables: dict[str, pd.DataFrame], *, focus: str, previous: str, mun
     focus_name, previous_name = Period.parse(focus).label, Period.parse(previous).label  # "2. halvår 2025", not 2025H2
     per_1000 = tables.get("reports-per-1000")
     if per_1000 is not None and not per_1000.empty:
-        year = per_1000[(per_1000["period"] == focus) & per_1000["reports_per_1000"].notna()]
+        year: Any = per_1000[(per_1000["period"] == focus) & per_1000["reports_per_1000"].notna()]
         if len(year) >= 2:
             high = year.loc[year["reports_per_1000"].idxmax()]
             low = year.loc[year["reports_per_1000"].idxmin()]
@@ -86,7 +87,8 @@ def _findings(tables: dict[str, pd.DataFrame], *, focus: str, previous: str, mun
                             population_before=_population_total(before_rows), reference=previous_name, alpha=alpha)
             lines.append(f"I alt {number(now)} anmeldelser i {focus_name} mod {number(before)} i {previous_name}: "
                          f"{words}.")
-            earlier = before_rows.set_index("district")
+            earlier: Any = before_rows.set_index("district")
+            row: Any
             for row in now_rows[now_rows["district"] != ""].itertuples(index=False):
                 if row.district not in earlier.index:
                     continue
@@ -129,7 +131,7 @@ def _findings(tables: dict[str, pd.DataFrame], *, focus: str, previous: str, mun
         if not own.empty:
             text = f"{number(own['persons'].iloc[0])} sigtede personer boede i {municipality_name} selv"
             if persons.notna().any() and persons.sum():
-                top = others.loc[persons.idxmax()]
+                top = others.loc[cast(Any, persons.idxmax())]
                 text += (f"; {number(persons.sum())} kom fra andre kommuner, flest fra "
                          f"{top['home_municipality']} ({number(top['persons'])})")
             lines.append(text + ".")
@@ -143,7 +145,7 @@ def _share_leads(mix: pd.DataFrame | None, *, focus: str, category: str, top: st
         return False
     if mix is None or mix.empty:
         return False
-    rows = mix[(mix["period"] == focus) & (mix["category"] == category)].set_index("district")
+    rows: Any = mix[(mix["period"] == focus) & (mix["category"] == category)].set_index("district")
     if top not in rows.index or runner_up not in rows.index:
         return False
     return _differ(rows.loc[top], rows.loc[runner_up], alpha)

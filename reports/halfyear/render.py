@@ -12,6 +12,7 @@ import base64
 import hashlib
 import time
 from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 from django.conf import settings
@@ -21,15 +22,15 @@ from django.utils import translation
 from django.utils.safestring import mark_safe
 
 from common.formatting import number
-from reports.dashboard import cell_text, table_display
 from reports.figures import FIGURES, SOURCE_LINE
 from reports.models import HalfYearReport, ReportSection
 from reports.periods import Period
 from reports.selectors import category_names, districts_of
+from reports.tables import cell_text, table_display
 
 from .markdown import markdown_render
-from .services import SERIES, data_window, report_content, report_logo_file
-from .svgcharts import chart_alt, chart_svg, district_map_svg, join_names, residence_split
+from .services import data_window, report_content, report_logo_file
+from .svgcharts import district_map_svg
 
 Progress = Callable[[int, str], None]
 LONG_SECTION = 1500  # characters of text: such a chapter starts on a new page, shorter ones flow on
@@ -60,8 +61,8 @@ def _chart(slug: str, table: pd.DataFrame, districts: list[tuple[str, str]], nam
     key = f"report-chart:{digest}"
     uri = cache.get(key)
     if uri is None:
-        svg = chart_svg(slug=slug, table=table, districts=districts, category_names=names,
-                        municipality_name=municipality_name)
+        svg = FIGURES[slug].pdf_chart(table, districts=districts, category_names=names,
+                                      municipality_name=municipality_name)
         uri = _data_uri(svg.encode(), "image/svg+xml")
         cache.set(key, uri, settings.FIGURE_CACHE_SECONDS)
     return uri
@@ -71,17 +72,12 @@ def appendix_table(slug: str, table: pd.DataFrame, names: dict[str, str]) -> tup
     """A figure's numbers as a compact table: a series with its periods as columns (one row per district and
     category), a single period without its period column. Headers and rows of (text, "num"/"text")."""
     periods = list(dict.fromkeys(table["period"])) if "period" in table else []
-    if slug in SERIES and len(periods) > 1:
-        frame = table.copy()
-        frame["district"] = frame["district"].replace({"": "Ukendt bydel"})
-        if slug == "reports-by-period":
-            frame["category"] = frame["category"].map(lambda c: names.get(c, c))
-            keys, measures = ["district", "category"], [("reports", None)]
-            headers = ["Bydel", "Gerningstype"]
-        else:
-            keys, measures = ["district"], [("reports", "Anmeldelser"), ("reports_per_1000", "Pr. 1.000")]
-            headers = ["Bydel", "Tal"]
-        rows = []
+    figure = FIGURES[slug]
+    series = figure.appendix_series(table.assign(district=table["district"].replace({"": "Ukendt bydel"})), names) \
+        if figure.series and len(periods) > 1 else None
+    if series is not None:
+        frame, keys, measures, series_headers = series
+        series_rows = []
         for key, group in frame.groupby(keys, sort=False):
             key = key if isinstance(key, tuple) else (key,)
             by_period = group.set_index("period")
@@ -89,11 +85,10 @@ def appendix_table(slug: str, table: pd.DataFrame, names: dict[str, str]) -> tup
                 cells = [(str(k), "text") for k in key] + ([(label, "text")] if label else [])
                 cells += [(cell_text(column, by_period[column].get(p)) if p in by_period.index else "", "num")
                           for p in periods]
-                rows.append(cells)
-        return headers + [period_name(p) for p in periods], rows
+                series_rows.append(cells)
+        return series_headers + [period_name(p) for p in periods], series_rows
     shown = table.drop(columns=["period"]) if len(periods) == 1 else table
-    if slug == "charged-persons-residence":
-        shown = shown.drop(columns=["home_municipality_code"])
+    shown = shown.drop(columns=list(figure.appendix_hidden))
     headers, rows = table_display(shown, names)
     return ([label for _column, label in headers],
             [[(period_name(text) if column == "period" else text, kind) for text, kind, column in row]
@@ -124,7 +119,7 @@ def report_context(report: HalfYearReport, *, charts: bool = True, progress: Pro
     window_line = f"Politiets tal til og med {last:%d-%m-%Y}." if last else "Ingen politidata endnu."
     progress(15, "Tallene er regnet ud")
     sections = []
-    appendix = []
+    appendix: list[dict[str, Any]] = []
     contents = report_content(report)
     figure_count = sum(len(c.tables) for c in contents) or 1
     drawn = 0
@@ -151,17 +146,11 @@ def report_context(report: HalfYearReport, *, charts: bool = True, progress: Pro
             drawn += 1
             progress(15 + 45 * drawn // figure_count, f"Figur {spec.number} er tegnet")
             headers, rows = appendix_table(slug, table, names)
-            caption = str(spec.caption)
-            if slug == "charged-persons-residence" and periods:  # the seed's split: "Vester 44, Lund 40, Øster 34"
-                parts, total = residence_split(table[table["period"] == periods[-1]], municipality.name)
-                if parts:
-                    caption += (f" Af de {number(total, 0)} sigtede med bopæl i {municipality.name} boede "
-                                + join_names([f"{number(v, 0)} i {d}" for d, v in parts]) + ".")
-            figure = {"number": spec.number, "anchor": f"fig-{section.pk}-{slug}", "title": spec.title,
+            caption = spec.report_caption(table, municipality_name=municipality.name)
+            figure: dict[str, Any] = {"number": spec.number, "anchor": f"fig-{section.pk}-{slug}", "title": spec.title,
                       "periods": periods_text(periods), "caption": caption, "spec": spec,
                       "img": uri,
-                      "alt": chart_alt(slug=slug, table=table, category_names=names,
-                                       municipality_name=municipality.name),
+                      "alt": spec.pdf_alt(table, category_names=names, municipality_name=municipality.name),
                       "source": f"{SOURCE_LINE} {window_line}", "late": spec.personal,
                       "headers": headers, "rows": rows}
             figures.append(figure)
@@ -194,6 +183,7 @@ def report_html(report: HalfYearReport, *, for_pdf: bool = False, progress: Prog
 
 def report_pdf(report: HalfYearReport, *, progress: Progress | None = None) -> tuple[bytes, float]:
     """PDF bytes (tagged PDF/UA-1) and the seconds it took."""
+    # A real lazy load, not a hidden cycle: WeasyPrint is heavy, and only a PDF render needs it.
     from weasyprint import HTML
 
     progress = progress or (lambda _percent, _stage: None)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 from django.conf import settings
@@ -12,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.services import audit_log
 from districts.models import Municipality
 from reports import selectors
 from reports.figures import FIGURES
@@ -21,8 +24,15 @@ from reports.services import default_categories, figure_table
 
 from .findings import findings_write
 
-SERIES = ("reports-by-period", "reports-per-1000")  # over the years; the others for the focus year
 REPORT_FIGURES = [slug for slug, spec in FIGURES.items() if spec.number]  # the published report's figures 2–8
+# Sections whose content an app above reports computes (comparisons: the indicators and the comparison), by
+# section kind: function(municipality=, config=) → {"caption", "headers", "rows"}. That app registers them when
+# it is ready (``section_source_register``): reports may not import it.
+SECTION_SOURCES: dict[str, Callable[..., dict]] = {}
+
+
+def section_source_register(kind: str, function: Callable[..., dict]) -> None:
+    SECTION_SOURCES[kind] = function
 TEMPLATE = [
     (ReportSection.Kind.NARRATIVE, "Formål med og indhold af rapporten",
      "Formålet med denne halvårsrapport er at informere interesserede borgere, samarbejdspartnere og udvalg "
@@ -139,12 +149,13 @@ def _compute(section: ReportSection, report: HalfYearReport) -> SectionContent:
     if section.kind in FIGURE_KINDS:
         focus = Period.parse(config["focus"])
         for slug in REPORT_FIGURES:
-            first = config["from"] if slug in SERIES else config["focus"]
+            series = FIGURES[slug].series  # over the years; the others for the focus period
+            first = config["from"] if series else config["focus"]
             table = figure_table(
-                slug=slug, municipality=municipality, period=first, to=config["focus"] if slug in SERIES else None,
+                slug=slug, municipality=municipality, period=first, to=config["focus"] if series else None,
                 categories=categories, date_basis=config.get("date_basis", "report"),
             )
-            if slug in SERIES and focus.kind == "H":  # the same half-year of each year, not every half-year
+            if series and focus.kind == "H":  # the same half-year of each year, not every half-year
                 table = table[table["period"].isin([str(p) for p in period_range(first, focus)
                                                     if p.number == focus.number])].reset_index(drop=True)
             content.tables[slug] = table
@@ -156,27 +167,8 @@ def _compute(section: ReportSection, report: HalfYearReport) -> SectionContent:
             content.findings = findings_write(content.tables, focus=config["focus"], previous=previous,
                                               municipality_name=municipality.name, category_names=selectors.category_names())
             content.tables = {}
-    elif section.kind == ReportSection.Kind.INDICATORS:
-        from comparisons.pages import indicator_rows
-
-        rows = []
-        for row in indicator_rows(municipality):
-            years = [y for y, v in row["series"].items() if v is not None]
-            latest = max(years) if years else None
-            indicator = row["indicator"]
-            rows.append([indicator.name, f"{_fmt(indicator.baseline_value, 1)} ({indicator.baseline_year})",
-                         f"{_fmt(indicator.target_value, 1)} ({indicator.target_year})",
-                         f"{_fmt(row['series'][latest], 1)} ({latest})" if latest else "–", row["status_label"]])
-        content.extra = {"caption": "Mål og indikatorer", "rows": rows,
-                         "headers": ["Indikator", "Udgangspunkt", "Mål", "Seneste", "Status"]}
-    elif section.kind == ReportSection.Kind.COMPARISON:
-        from comparisons.services import comparison_table
-
-        table = comparison_table(municipality=municipality, period=config["focus"], categories=["TOT"])
-        content.extra = {"caption": f"Anmeldte forbrydelser pr. 1.000 indbyggere, {config['focus']} (DST)",
-                         "headers": ["Kommune", "Anmeldelser", "Indbyggere", "Pr. 1.000"],
-                         "rows": [[r.municipality, _fmt(r.reports, 0), _fmt(r.population, 0), _fmt(r.reports_per_1000, 1)]
-                                  for r in table.itertuples()]}
+    elif section.kind in SECTION_SOURCES:  # indicators, the comparison: computed by the app that owns them
+        content.extra = SECTION_SOURCES[section.kind](municipality=municipality, config=config)
     elif section.kind == ReportSection.Kind.ACTIVITY:
         period = Period.parse(report.period)
         wanted = [str(period), str(period.previous())]
@@ -187,12 +179,6 @@ def _compute(section: ReportSection, report: HalfYearReport) -> SectionContent:
             for r in rows.order_by("name", "district__order", "period")
         ]
     return content
-
-
-def _fmt(value, decimals: int) -> str:
-    from common.formatting import number
-
-    return number(value, decimals)
 
 
 def data_window(report: HalfYearReport) -> dict:
@@ -243,8 +229,6 @@ def report_publish(*, report: HalfYearReport, user=None) -> HalfYearReport:
     report.status = HalfYearReport.Status.PUBLISHED
     report.published_at = timezone.now()
     report.save()
-    from accounts.services import audit_log
-
     audit_log(user=user, action="report_publish", municipality=report.municipality, target=str(report))
     return report
 
@@ -263,8 +247,6 @@ class Problem:
 
 def report_logo_file(municipality: Municipality) -> tuple[bytes, str] | None:
     """The cover's logo: the one uploaded for the municipality (admin), else ``REPORT_LOGO_PATH``."""
-    from pathlib import Path
-
     candidates = []
     if getattr(municipality, "report_logo", None):
         candidates.append(Path(municipality.report_logo.path))

@@ -15,6 +15,9 @@ from django.conf import settings
 from django.core.cache import cache
 
 from reports.models import HalfYearReport
+from reports.versioning import data_version
+
+from .render import report_pdf
 
 
 def pdf_path(report: HalfYearReport) -> Path:
@@ -22,8 +25,6 @@ def pdf_path(report: HalfYearReport) -> Path:
     if report.status == HalfYearReport.Status.PUBLISHED:
         version = f"{report.pk}:{report.published_at.isoformat() if report.published_at else ''}:published"
     else:
-        from reports.versioning import data_version
-
         version = f"{report.pk}:{report.updated_at.isoformat()}:{report.status}:{data_version()}"
     digest = hashlib.sha256(version.encode()).hexdigest()[:16]
     folder = Path(settings.MEDIA_ROOT) / "reports"
@@ -38,8 +39,6 @@ def pdf_progress(path: Path) -> dict:
 
 @shared_task(name="reports.report_pdf_render", soft_time_limit=300)
 def report_pdf_render(report_id: int) -> str:
-    from .render import report_pdf
-
     report = HalfYearReport.objects.select_related("municipality").get(pk=report_id)
     path = pdf_path(report)
     if not path.exists():

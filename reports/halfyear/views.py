@@ -1,9 +1,12 @@
+from typing import cast
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.db import transaction
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -15,6 +18,7 @@ from reports.models import HalfYearReport, ReportSection
 from reports.periods import Period, PeriodError
 
 from .markdown import markdown_render
+from .render import report_html
 from .services import (
     PERIOD_MODES,
     ReportNotReady,
@@ -35,12 +39,12 @@ from .tasks import pdf_path, pdf_progress, report_pdf_render
 
 
 class ReportCreateForm(forms.Form):
-    municipality = forms.ModelChoiceField(label="Kommune", queryset=None)
+    municipality: forms.ModelChoiceField = forms.ModelChoiceField(label="Kommune", queryset=None)
     period = forms.CharField(label="Periode", max_length=7, help_text="fx 2025H2")
 
     def __init__(self, *args, municipalities=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["municipality"].queryset = municipalities
+        cast(forms.ModelChoiceField, self.fields["municipality"]).queryset = municipalities
 
     def clean_period(self):
         try:
@@ -140,8 +144,8 @@ def report_section(request: HttpRequest, report_id: int) -> HttpResponse:
         report, stale = _editor_save(request, report)
         if stale:
             return stale
-    action, _sep, section_id = request.POST.get("action", "").partition(":")
-    section_id = section_id or request.POST.get("section")
+    action, _sep, action_section = request.POST.get("action", "").partition(":")
+    section_id = action_section or request.POST.get("section")
     if action == "add":
         kind = request.POST.get("kind", ReportSection.Kind.NARRATIVE)
         if kind not in ReportSection.Kind.values:
@@ -189,14 +193,12 @@ def report_copy_view(request: HttpRequest, report_id: int) -> HttpResponse:
 
 @require_GET
 def report_preview(request: HttpRequest, report_id: int) -> HttpResponse:
-    from .render import report_html
-
     report = get_object_or_404(_reports(request.user), pk=report_id)
     return HttpResponse(report_html(report))
 
 
 @require_GET
-def report_pdf_view(request: HttpRequest, report_id: int) -> HttpResponse:
+def report_pdf_view(request: HttpRequest, report_id: int) -> HttpResponseBase:
     """The PDF, served from storage: a published report's file is rendered once when it is published, a draft's
     once per version (text or data). With a worker (Celery) a missing file is rendered there while the page shows
     its progress, so no web worker waits for WeasyPrint; without one it is rendered here (about two seconds)."""

@@ -1,8 +1,13 @@
 """Template filters: numbers through ``common.formatting`` (Danish 1.814 and 40,5; English 1,814 and 40.5)."""
 
 from django import template
+from django.conf import settings
+from django.http import QueryDict
+from django.template.loader import render_to_string
 
 from common.formatting import number, percent
+from reports.tables import NUMBER_COLUMNS
+from reports.versioning import versioned_cache
 
 register = template.Library()
 
@@ -25,21 +30,15 @@ def get(mapping, key):
     return mapping.get(key, "") if hasattr(mapping, "get") else ""
 
 
-
-
 @register.simple_tag
 def significance_level() -> str:
     """The setting SIGNIFICANCE_LEVEL in Danish per cent: 0.05 → "5 %"."""
-    from django.conf import settings
-
     return f"{format_dk(settings.SIGNIFICANCE_LEVEL * 100, 0 if (settings.SIGNIFICANCE_LEVEL * 100).is_integer() else 1)} %"
 
 
 def intervals_query(query: str) -> tuple[bool, str]:
     """Whether ``query`` asks for the uncertainty ("Vis usikkerhed"), and the query string that switches it:
     a plain link, so the toggle works without JavaScript and from the keyboard."""
-    from django.http import QueryDict
-
     data = QueryDict(query, mutable=True)
     shown = data.get("intervals", "") not in ("", "0", "false", "False")
     data.pop("intervals", None)
@@ -56,11 +55,6 @@ def figure_section(context, fig, single=False, open_table=False, cached=True):
     block, the municipality, the query string and these flags, never on the user. The dashboard
     caches its whole body instead (``cached=False``), so its sections are not stored twice.
     """
-    from django.template.loader import render_to_string
-
-    from reports.dashboard import NUMBER_COLUMNS
-    from reports.versioning import versioned_cache
-
     municipality, query, public = context.get("municipality"), context.get("query", ""), context.get("public", False)
     intervals, intervals_toggle = intervals_query(query)
     values = {"fig": fig, "municipality": municipality, "query": query, "public": public, "single": single,

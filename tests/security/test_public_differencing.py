@@ -38,7 +38,7 @@ def demo(django_db_setup, django_db_blocker):
 
 def page_vocabulary():
     from reports import selectors
-    from reports.dashboard import COLUMN_LABELS
+    from reports.tables import COLUMN_LABELS
 
     labels = {column: str(label) for column, label in COLUMN_LABELS.items()}
     return labels, {name: slug for slug, name in selectors.category_names().items()}

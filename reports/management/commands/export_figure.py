@@ -2,10 +2,9 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from comparisons.services import ComparisonError
 from districts.models import Municipality
 from reports import exporters
-from reports.figures import FIGURES
+from reports.figures import EXTRA_TABLES, FIGURES
 from reports.services import FigureError, figure_table, intervals_after_suppression
 
 
@@ -13,7 +12,7 @@ class Command(BaseCommand):
     help = "Skriver en figurs data (samme tal som siden og diagrammet) som CSV, JSON eller XLSX."
 
     def add_arguments(self, parser):
-        parser.add_argument("slug", help=", ".join([*FIGURES, "municipality-comparison"]))
+        parser.add_argument("slug", help=", ".join([*FIGURES, *EXTRA_TABLES]))
         parser.add_argument("--municipality", required=True, help="kommunekode, fx 165")
         parser.add_argument("--period", required=True, help="2016, 2016H2 eller 2016K3")
         parser.add_argument("--to", help="sidste periode i en serie af samme slags")
@@ -32,15 +31,12 @@ class Command(BaseCommand):
         if municipality is None:
             raise CommandError(f"Ukendt kommunekode {opts['municipality']}.")
         categories = [c.strip() for c in opts["categories"].split(",")] if opts["categories"] else None
-        kwargs = {}
-        if opts["slug"] == "municipality-comparison" and opts["peers"]:
-            kwargs["peers"] = opts["peers"]
+        extra = EXTRA_TABLES.get(opts["slug"])  # another app's table (the comparison), which takes --peers
+        errors: tuple[type[Exception], ...] = (FigureError, *(extra.errors if extra is not None else ()))
         try:
-            if kwargs:
-                from comparisons.services import comparison_table
-
-                table = comparison_table(municipality=municipality, period=opts["period"], to=opts["to"],
-                                         categories=categories, **kwargs)
+            if extra is not None and opts["peers"]:
+                table = extra.compute(municipality=municipality, period=opts["period"], to=opts["to"],
+                                      categories=categories, peers=opts["peers"])
                 if opts["intervals"]:
                     table = intervals_after_suppression(table, slug=opts["slug"])
             else:
@@ -49,7 +45,7 @@ class Command(BaseCommand):
                     categories=categories, date_basis=opts["date_basis"], public=opts["public"],
                     intervals=opts["intervals"],
                 )
-        except (FigureError, ImportError, ComparisonError) as exc:
+        except errors as exc:
             raise CommandError(str(exc)) from exc
         data = exporters.export(table, opts["format"], sheet=opts["slug"])
         if opts["output"]:
