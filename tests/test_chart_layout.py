@@ -3,7 +3,14 @@ names each district at its centre in a colour that reads on its fill."""
 
 import pytest
 
-from reports.charts import _layout, contrast, label_point, polygon_map, source_note, text_colour
+from reports.charts import (
+    contrast,
+    figure_layout,
+    label_point,
+    polygon_map,
+    source_note,
+    text_colour,
+)
 
 SQUARE = {"type": "Polygon", "coordinates": [[[0, 0], [2, 0], [2, 2], [0, 2], [0, 0]]]}
 # an L: a 4×1 bar along the bottom and a 1×3 bar up the left side (area 7)
@@ -12,7 +19,7 @@ ELL = {"type": "Polygon", "coordinates": [[[10, 0], [14, 0], [14, 1], [11, 1], [
 
 def test_source_note_is_named_so_the_page_can_move_it_under_the_chart():
     assert source_note("Kilde: x", y=-0.3)["name"] == "source"
-    assert [a["name"] for a in _layout(title="T", y_title="Y")["annotations"]] == ["source"]
+    assert [a["name"] for a in figure_layout(title="T", y_title="Y")["annotations"]] == ["source"]
 
 
 def test_contrast_follows_wcag():
@@ -49,4 +56,4 @@ def test_the_charts_still_pass_plotlys_schema():
     import plotly.graph_objects as go
 
     go.Figure(polygon_map(features=[("Vester", SQUARE, 10.0), ("Øster", ELL, 40.0)], title="Kort"))
-    go.Figure({"data": [], "layout": _layout(title="T", y_title="Y")})
+    go.Figure({"data": [], "layout": figure_layout(title="T", y_title="Y")})
