@@ -12,13 +12,19 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connection, models, transaction
 from django.db.models import Exists, OuterRef
-from django.utils import timezone
 
+from accounts.services import audit_log
 from importers.jobs import writers_turn
 from importers.models import ImportBatch, ImportChange
+from reports.categories import category_membership_refresh
+from reports.versioning import data_changed
 
-from .bulk import ANALYZE_AFTER_ROWS, _q, analyze, rows_delete_where, upkeep_deferred
+from .bulk import ANALYZE_AFTER_ROWS
+from .lifecycle import rolled_back
+from .police import charges_link
 from .results import ImportResult, months_of
+from .table_upkeep import analyze, rows_delete_where, upkeep_deferred
+from .table_upkeep import quoted as _q
 from .writer import CHUNK
 
 OFFENCE_DATES = ("report_date", "offence_date")
@@ -549,25 +555,14 @@ def batch_rollback(*, batch: ImportBatch, user=None) -> ImportResult:
         # whose offences were all new loses them, and its charges wait (relinking them found none: 7.6 s at 1M)
         if any(c.action in (ImportChange.Action.UPDATED, ImportChange.Action.DELETED)
                for c in by_model.get("reports.reportedoffence", [])):
-            from .police import charges_link
-
             charges_link()
         if derived:
             derived.finish()
         plan.drop()
         if "reports.categoryrule" in by_model:
-            from reports.categories import category_membership_refresh
-
             category_membership_refresh()
-        from reports.versioning import data_changed
-
         data_changed()
-        batch.status = ImportBatch.Status.ROLLED_BACK
-        batch.rolled_back_at = timezone.now()
-        batch.rolled_back_by = user if getattr(user, "is_authenticated", False) else None
-        batch.save(update_fields=["status", "rolled_back_at", "rolled_back_by"])
-    from accounts.services import audit_log
-
+        rolled_back(batch, user)
     audit_log(user=user, action="import_rollback", municipality=batch.municipality, target=f"#{batch.pk} {batch.file_name}",
               details=counts, municipalities=list(batch.municipalities.all()))
     result.ok = True

@@ -137,7 +137,8 @@ def _foreign_offences(keys: pd.DataFrame, scope: WriteScope) -> dict[tuple[str, 
     """(journal number, forhold) → municipality of the stored offences with those keys outside ``scope``."""
     from django.db import connection
 
-    from .bulk import StagingTable, analyze
+    from .staging import StagingTable
+    from .table_upkeep import analyze
 
     stage = StagingTable(model=ReportedOffence, columns=["journal_number", "forhold"], name="stage_scope_keys")
     stage.create()

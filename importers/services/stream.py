@@ -36,7 +36,6 @@ from reports.aggregates import aggregates_refresh
 from reports.models import Charge, ReportedOffence
 
 from . import police
-from .bulk import StagingTable
 from .results import (
     MAX_ERRORS_SHOWN,
     Counts,
@@ -47,6 +46,7 @@ from .results import (
     window_union,
 )
 from .scope import UNRESTRICTED, WriteScope, rows_problems, stored_offence_problems
+from .staging import StagingTable
 
 CHUNK_ROWS = 200_000
 HEAD_BYTES = 256 * 1024
