@@ -16,6 +16,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from .parsers.dst import AREA_VARIABLES, TIME_VARIABLES
+from .parsers.geojson import MUNICIPALITY_BOUNDARY_PROPERTY
 from .parsers.police import (
     CHARGE_ALIASES,
     CHARGE_REQUIRED,
@@ -30,7 +31,6 @@ from .parsers.reference import (
     KOMGRP_REQUIRED,
     METRIC_ALIASES,
     METRIC_REQUIRED,
-    MUNICIPALITY_BOUNDARY_PROPERTY,
     POPULATION_ALIASES,
     POPULATION_REQUIRED,
     STREET_ALIASES,

@@ -365,3 +365,13 @@ def distinct_rows(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         numbers, _ = pd.factorize(numbers * len(uniques) + codes)  # stays below len(frame): no overflow
     first = np.unique(numbers, return_index=True)[1]
     return numbers, first
+
+
+def decimal_text(value: float, places: int) -> str:
+    """A number with decimal comma (Danish), for a message."""
+    return number(value, places, grouping=False)
+
+
+def text_short(text: str, limit: int = 80) -> str:
+    """A cell's text cut to ``limit`` characters for a message."""
+    return text if len(text) <= limit else text[:limit] + "…"

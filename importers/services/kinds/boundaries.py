@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from importers.parsers.reference import boundaries_parse
+from importers.parsers.geojson import boundaries_parse
 
 from .. import reference
 from ..results import Plan

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from importers.parsers.common import ParseError
-from importers.parsers.reference import municipality_boundaries_parse
+from importers.parsers.geojson import municipality_boundaries_parse
 
 from .. import reference
 from ..results import Plan
