@@ -26,7 +26,8 @@ from .common import (
 from .common import (
     text_short as _short,
 )
-from .police import FLAGS, Parsed, canonical_frame, municipality_resolve
+from .police import Parsed, canonical_frame
+from .police_columns import FLAGS, municipality_resolve
 from .rows import (
     SANE_YEARS,
     parse_count,

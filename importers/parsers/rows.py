@@ -11,7 +11,7 @@ import pandas as pd
 
 from .common import Problem, parse_decimal
 from .common import text_short as _short
-from .police import municipality_resolve
+from .police_columns import municipality_resolve
 
 SANE_YEARS = (1900, 2100)  # count dates and periods outside these years are typing errors
 
