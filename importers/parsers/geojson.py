@@ -9,9 +9,12 @@ from typing import Any
 
 import pandas as pd
 
+from comparisons.dst_meta import areas as known_areas
+
 from .common import ParseError, Problem, decode_bytes
 from .common import decimal_text as _decimal
 from .common import text_short as _short
+from .dst_cells import AreaResolver
 from .police import Parsed
 
 MUNICIPALITY_BOUNDARY_PROPERTY = "label_dk"  # DAGI's municipality name, as in DST's kommunegrænser
@@ -250,8 +253,6 @@ def municipality_boundaries_parse(data: bytes, *, file_name: str, municipalities
     The name (``label_dk`` unless ``name_property``) is matched as the DST importer matches area names
     (case-free; letters damaged by a wrong encoding recognised from the others). An area that is known but
     no municipality (Christiansø) is left out with a warning; any other name is a row error."""
-    from .dst import AreaResolver, known_areas
-
     parsed = boundaries_parse(data, file_name=file_name, noun=("kommune", "Kommunen", "kommunenavn"),
                               name_property=name_property or MUNICIPALITY_BOUNDARY_PROPERTY)
     areas = AreaResolver(municipalities)
