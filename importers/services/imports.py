@@ -84,7 +84,7 @@ def file_import(
             raise ParseError(f"Filen {file_name} er {len(data) / 1024 / 1024:.1f} MB; grænsen er {limit:.0f} MB. "
                              "Del filen op, fx pr. kvartal.")
         if kind == "auto":
-            kind = kind_detect(data=data if head is None else head, file_name=file_name)
+            kind = kind_detect(data=data if data is not None else head or b"", file_name=file_name)
         if kind not in KINDS:
             raise ParseError(f"Ukendt filtype '{kind}'. Brug en af: {', '.join(KINDS)}.")
         result.kind = batch.kind = kind
@@ -170,8 +170,8 @@ def file_import(
         finally:
             tracker.close()
         if plan.streamed:
-            result.rows_read, result.warnings, result.period_from, result.period_to = (
-                plan.rows_read, list(plan.warnings), *plan.period)
+            result.rows_read, result.warnings = plan.rows_read, list(plan.warnings)
+            result.period_from, result.period_to = plan.period
         result.warnings += notes
         result.rows_created, result.rows_updated = counts.created, counts.updated
         result.rows_unchanged, result.rows_removed = counts.unchanged, counts.removed

@@ -124,7 +124,8 @@ def offences_rows(frame: pd.DataFrame, *, municipalities: dict[str, Municipality
         "police_initiated": frame["police_initiated"] if "police_initiated" in frame else None,
     }, index=frame.index)
     unknown_district = 0
-    for code, here in places.groupby("municipality", sort=False):
+    for group_code, here in places.groupby("municipality", sort=False):
+        code = str(group_code)
         if locators[code].by_name:
             unknown_district += int(here.loc[here["district_id"].isna(), "rows"].sum())
         named_unknown = set(here.loc[(here["district"] != "") & (here["method"] != "column"), "district"])

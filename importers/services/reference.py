@@ -23,7 +23,8 @@ from .writer import rows_delete, rows_upsert
 def _district_ids(frame: pd.DataFrame, municipalities: dict[str, Municipality], column: str = "district",
                   *, required: bool) -> tuple[list[int | None], list[Problem]]:
     known = {(d.municipality.code, d.name.casefold()): d.pk for d in District.objects.select_related("municipality")}
-    ids, problems = [], []
+    ids: list[int | None] = []
+    problems: list[Problem] = []
     for row, code, name in zip(frame["row"], frame["municipality"], frame[column], strict=True):
         if not name:
             if required:
@@ -128,7 +129,7 @@ def categories_write(*, frame: pd.DataFrame, municipalities: dict[str, Municipal
     counts = Counts(read=len(frame))
     before = {slug: set(codes) for slug, codes in _membership().items()}
     for slug, group in frame.groupby("category", sort=False):
-        name = next((n for n in group["name"] if n), slug.capitalize())
+        name = next((n for n in group["name"] if n), str(slug).capitalize())
         category, created = OffenceCategory.objects.get_or_create(slug=slug, defaults={"name": name})
         if created:
             _change(batch, category, ImportChange.Action.CREATED)

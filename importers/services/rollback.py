@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from typing import cast
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
@@ -69,7 +70,7 @@ def _restore_updated_one_by_one(model: type[models.Model], changes: list[Change]
         by_fields.setdefault(tuple(sorted(values)), []).append(model(pk=change.object_id, **values))
     for names, objects in by_fields.items():
         fields = [name[:-3] if name.endswith("_id") else name for name in names]
-        model.objects.bulk_update(objects, fields, batch_size=CHUNK)
+        model._default_manager.bulk_update(objects, fields, batch_size=CHUNK)
     return len(changes)
 
 
@@ -77,7 +78,7 @@ def _restore_deleted_one_by_one(model: type[models.Model], changes: list[Change]
     """Bring removed rows back with their old ids through the ORM (fields SQL cannot read from JSON, or
     change records that do not hold every field: the model's defaults fill the others)."""
     objects = [model(pk=c.object_id, **_restore_values(model, c.previous or {})) for c in _with_previous(changes)]
-    model.objects.bulk_create(objects, batch_size=CHUNK)
+    model._default_manager.bulk_create(objects, batch_size=CHUNK)
     return len(objects)
 
 
@@ -93,7 +94,7 @@ SQL_FIELDS = (models.CharField, models.TextField, models.IntegerField, models.Fl
 
 def _field(model: type[models.Model], name: str) -> models.Field:
     """The field a change record's key names (an attname such as ``municipality_id``, or a field name)."""
-    return model._meta.get_field(name)
+    return cast(models.Field, model._meta.get_field(name))
 
 
 def _sql_readable(model: type[models.Model], names: set[str]) -> bool:

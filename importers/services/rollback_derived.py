@@ -112,8 +112,9 @@ def _months_touched(plan: RollbackPlan, *, created: bool) -> frozenset[dt.date]:
             mine, source = (("o", f"{offence} o") if label == "reports.reportedoffence"
                             else ("c", f"{charge} c JOIN {offence} o ON o.id = c.offence_id"))
             rows = []  # the rows as they are now: those it updated, and with ``created`` those it created
-            if plan.undo(label):
-                rows.append(f"SELECT DISTINCT object_id AS id FROM {plan.undo(label)[0]}")
+            undo = plan.undo(label)
+            if undo:
+                rows.append(f"SELECT DISTINCT object_id AS id FROM {undo[0]}")
             if created and plan.created(label):
                 rows.append(f"SELECT id FROM {plan.created(label)}")
             for ids in rows:
@@ -126,9 +127,9 @@ def _months_touched(plan: RollbackPlan, *, created: bool) -> frozenset[dt.date]:
                     dates += [previous.get(field) for field in OFFENCE_DATES]
                 elif previous.get("offence_id"):
                     previous_offences.add(int(previous["offence_id"]))
-        ids = sorted(previous_offences)
-        for start in range(0, len(ids), CHUNK):
-            part = ids[start:start + CHUNK]
+        offence_ids = sorted(previous_offences)
+        for start in range(0, len(offence_ids), CHUNK):
+            part = offence_ids[start:start + CHUNK]
             cursor.execute(f"SELECT {', '.join(OFFENCE_DATES)} FROM {offence} WHERE id IN ({', '.join(['%s'] * len(part))})",
                            part)
             dates += [day for row in cursor.fetchall() for day in row]

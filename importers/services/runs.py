@@ -25,7 +25,8 @@ def _batch_file_import(batch: ImportBatch, **how) -> ImportResult:
     """``file_import`` of a claimed batch's stored upload, with the municipality, user and options it was uploaded
     with (the batch's own bookkeeping, the ``_``-keys, left out)."""
     options = {k: v for k, v in batch.options.items() if not k.startswith("_")}
-    return file_import(file_name=batch.file_name, municipality=Municipality.objects.filter(pk=batch.municipality_id).first(),
+    return file_import(file_name=batch.file_name, municipality=(Municipality.objects.filter(pk=batch.municipality_id).first()
+                                                                if batch.municipality_id else None),
                        user=batch.user, options=options, batch=batch, **how)
 
 

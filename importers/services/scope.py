@@ -86,7 +86,7 @@ def rows_problems(frame: pd.DataFrame, *, scope: WriteScope, objects: dict[str, 
     if not scope.restricted or not len(frame) or code_column not in frame:
         return []
     codes = frame[code_column]
-    allowed = {code for code, m in objects.items() if m.pk in scope.ids}
+    allowed = {code for code, m in objects.items() if m.pk in (scope.ids or frozenset())}
     refused = frame[codes.isin(list(objects)) & ~codes.isin(list(allowed))]
     messages: dict[str, str] = {}
     problems = []
@@ -145,7 +145,7 @@ def _foreign_offences(keys: pd.DataFrame, scope: WriteScope) -> dict[tuple[str, 
     try:
         stage.load(keys)
         offence = connection.ops.quote_name(ReportedOffence._meta.db_table)
-        allowed = ", ".join(str(int(i)) for i in sorted(scope.ids)) or "-1"
+        allowed = ", ".join(str(int(i)) for i in sorted(scope.ids or ())) or "-1"
         with connection.cursor() as cursor:
             analyze(cursor, stage.name)
             cursor.execute(f"SELECT s.journal_number, s.forhold, t.municipality_id FROM {stage.name} s "
@@ -186,9 +186,9 @@ def batch_municipalities(batch: ImportBatch) -> set[int]:
                 continue
             if model is ReportCategory:  # created one by one
                 ids = list(changes.values_list("object_id", flat=True))
-                found |= set(model.objects.filter(pk__in=ids).values_list("municipality_id", flat=True))
+                found |= set(model._default_manager.filter(pk__in=ids).values_list("municipality_id", flat=True))
                 continue
-            found |= set(model.objects.filter(batch=batch).values_list("municipality_id", flat=True)
+            found |= set(model._default_manager.filter(batch=batch).values_list("municipality_id", flat=True)
                          .distinct().order_by())
             found |= _previous_values(previous, "municipality_id")
         elif label == "reports.charge":
@@ -221,7 +221,7 @@ def rollback_refused(batch: ImportBatch, user) -> str | None:
         return None
     touched = set(batch.municipalities.values_list("pk", flat=True)) | (
         {batch.municipality_id} if batch.municipality_id else set())
-    outside = Municipality.objects.filter(pk__in=touched - scope.ids).order_by("code")
+    outside = Municipality.objects.filter(pk__in=touched - (scope.ids or frozenset())).order_by("code")
     if outside:
         names = ", ".join(f"{m.name} ({m.code})" for m in outside)
         return (f"Kørsel #{batch.pk} ændrede data i {names}, som du ikke har skriveadgang til; den kan kun rulles "

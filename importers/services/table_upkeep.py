@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import cast
 
 from django.db import OperationalError, connection, models, transaction
 
@@ -91,8 +92,9 @@ def rows_delete_where(cursor, *, model: type[models.Model], condition: str, para
     for relation in model._meta.related_objects:
         if relation.on_delete is models.SET_NULL:
             column = _q(relation.field.column)
+            related = cast(type[models.Model], relation.related_model)
             cursor.execute(
-                f"UPDATE {_q(relation.related_model._meta.db_table)} SET {column} = NULL "
+                f"UPDATE {_q(related._meta.db_table)} SET {column} = NULL "
                 f"WHERE {column} IN (SELECT id FROM {target} WHERE {condition})", params,
             )
         elif relation.on_delete is not models.DO_NOTHING and not relation.field.many_to_many:

@@ -61,7 +61,8 @@ def police_plan(kind: str, r: Reading) -> Plan:
     warnings: list[str] = []
     offence_rows = None
     charge_rows = None
-    preview, columns = [], []
+    preview: list[dict] = []
+    columns: list[str] = []
     period = (None, None)
     rows_read = 0
     checked: list[tuple[pd.DataFrame, bool]] = []  # (frame, charges?): keys whose stored offence must be the user's: (frame, charges?)
@@ -126,7 +127,7 @@ def police_plan(kind: str, r: Reading) -> Plan:
         late = stored_elsewhere()  # again, in the import's transaction: another import may have come between
         if late:
             raise stream.Rejected(late[:MAX_ERRORS_SHOWN], len(late))
-        counts, notes = Counts(), []
+        counts, notes = Counts(), list[str]()
         touched: set[int] = set()
         if offence_rows is not None:
             offence_counts, notes = police.offences_write(rows=offence_rows, batch=batch,
@@ -149,7 +150,7 @@ def police_plan(kind: str, r: Reading) -> Plan:
         """What the replaced period loses: its stored offences whose key the file does not have."""
         if not replace or offence_rows is None:
             return []
-        start, end = replace_period_dates(replace)
+        start, end = replace_period_dates(replace) or (None, None)
         ids = set(offence_rows["municipality_id"].dropna().astype(int).tolist())
         if not ids and default in objects:
             ids = {objects[default].pk}
