@@ -10,8 +10,10 @@ from accounts.access import ANALYST, user_municipalities
 from accounts.preselect import municipality_initial, municipality_remember
 from districts.models import Municipality
 from importers.parsers.police import HEADER_LABELS
+from reports.figures import FIGURES
 from reports.models import ReportedOffence
 
+from . import help as docs
 from . import quality
 from .forms import KIND_CHOICES, UploadForm
 from .jobs import job_stalled
@@ -192,10 +194,6 @@ def data_quality(request: HttpRequest) -> HttpResponse:
 def help_page(request: HttpRequest) -> HttpResponse:
     """User help: every file kind the importer accepts (from the parsers' own definitions), and what each figure
     means."""
-    from reports.figures import FIGURES
-
-    from . import help as docs
-
     figures = [{"anchor": docs.figure_anchor(slug), "title": spec.title, "number": spec.number, "slug": slug,
                 "columns": spec.columns, "paragraphs": docs.FIGURE_DEFINITIONS.get(slug, ())}
                for slug, spec in FIGURES.items()]
@@ -211,8 +209,6 @@ def help_page(request: HttpRequest) -> HttpResponse:
 @require_GET
 def help_template(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
     """A template file for one kind: the headings and two example rows."""
-    from . import help as docs
-
     try:
         data, name = docs.template_file(kind, fmt)
     except KeyError as exc:

@@ -30,6 +30,7 @@ from .bulk import (
     upkeep_deferred_when_large,
 )
 from .results import Counts
+from .scope import charge_link_permitted
 from .staging import StagingTable
 from .table_upkeep import analyze, upkeep_deferred
 from .writer import model_label
@@ -259,8 +260,6 @@ def charges_link() -> int:
 
     A waiting charge belongs to no municipality: it is linked only when the import that last wrote it
     could write the offence's municipality (``scope.charge_link_permitted``); otherwise it keeps waiting."""
-    from .scope import charge_link_permitted
-
     charge, offence = (connection.ops.quote_name(m._meta.db_table) for m in (Charge, ReportedOffence))
     match = f"SELECT o.id FROM {offence} o WHERE o.journal_number = {charge}.journal_number AND o.forhold = {charge}.forhold"
     permitted = charge_link_permitted(charge, "o")

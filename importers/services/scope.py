@@ -25,13 +25,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pandas as pd
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import connection
 from django.db.models import Q
 
-from accounts.access import may_change_shared, writable_municipality_ids
+from accounts.access import ANALYST, may_change_shared, writable_municipality_ids
+from accounts.models import Membership
+from comparisons.models import DstValue
 from districts.models import District, Municipality, PopulationCount, StreetRange
 from importers.models import ImportBatch, ImportChange
 from importers.parsers.common import Problem
 from reports.models import ActivityFigure, ReportCategory, ReportedOffence
+
+from .staging import StagingTable
+from .table_upkeep import analyze
 
 SHARED_MESSAGE = ("{what} er fælles for alle kommuner og kan kun ændres af en systemansvarlig eller en "
                   "superbruger; filen {file_name} er ikke indlæst.")
@@ -135,10 +143,6 @@ def stored_offence_problems(frame: pd.DataFrame, *, scope: WriteScope, file_name
 
 def _foreign_offences(keys: pd.DataFrame, scope: WriteScope) -> dict[tuple[str, int], int]:
     """(journal number, forhold) → municipality of the stored offences with those keys outside ``scope``."""
-    from django.db import connection
-
-    from .staging import StagingTable
-    from .table_upkeep import analyze
 
     stage = StagingTable(model=ReportedOffence, columns=["journal_number", "forhold"], name="stage_scope_keys")
     stage.create()
@@ -198,8 +202,6 @@ def batch_municipalities(batch: ImportBatch) -> set[int]:
             found |= set(ReportedOffence.objects.filter(pk__in=list(offences)).values_list("municipality_id",
                                                                                            flat=True).distinct())
         elif label == "comparisons.dstvalue":
-            from comparisons.models import DstValue
-
             codes = set(DstValue.objects.filter(batch=batch).values_list("area_code", flat=True).distinct().order_by())
             codes |= _previous_values(previous, "area_code")
             found |= set(Municipality.objects.filter(code__in=codes).values_list("pk", flat=True))
@@ -239,12 +241,6 @@ def charge_link_permitted(charge_alias: str, offence_alias: str) -> str:
     """SQL: a waiting charge (``charge_alias``) may be linked to the offence (``offence_alias``): it was written
     by no import, by one with no user (the command line), by a superuser, or by an analyst of the offence's
     municipality."""
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Group
-    from django.db import connection
-
-    from accounts.access import ANALYST
-    from accounts.models import Membership
 
     q = connection.ops.quote_name
     batch_t, user_t = q(ImportBatch._meta.db_table), q(get_user_model()._meta.db_table)

@@ -32,6 +32,7 @@ from importers.parsers.common import (
     sniff_separator,
 )
 from importers.parsers.police import charges_parse, offences_parse
+from importers.parsers.tables import is_xlsx
 from reports.aggregates import aggregates_refresh
 from reports.models import Charge, ReportedOffence
 
@@ -89,8 +90,6 @@ def encoding_detect(path: Path, head: bytes, *, file_name: str) -> str:
 
 
 def streamable(*, kind: str, path: Path, head: bytes) -> bool:
-    from importers.parsers.tables import is_xlsx
-
     return (kind in STREAMED_KINDS and path.stat().st_size > settings.IMPORT_STREAM_BYTES
             and not is_xlsx(head, path.name))
 
