@@ -378,6 +378,7 @@ def template_file(kind: str, fmt: str) -> tuple[bytes, str]:
         text = io.StringIO()
         csv.writer(text, delimiter=";", lineterminator="\r\n").writerows(rows)
         return ("\ufeff" + text.getvalue()).encode("utf-8"), name
+    # lazy: openpyxl is loaded only when an Excel template is asked for
     from openpyxl import Workbook
 
     workbook = Workbook()

@@ -234,6 +234,7 @@ def field_max_length(label: str, name: str) -> int:
 
 def field_integer_range(label: str, name: str) -> tuple[int, int]:
     """The values an integer model field holds on every supported database (the portable column range)."""
+    # lazy: the parsers import no Django at module level (pure: usable without settings)
     from django.db.backends.base.operations import BaseDatabaseOperations
 
     low, high = BaseDatabaseOperations.integer_field_ranges[_field(label, name).get_internal_type()]
@@ -241,6 +242,7 @@ def field_integer_range(label: str, name: str) -> tuple[int, int]:
 
 
 def _field(label: str, name: str) -> Any:
+    # lazy: the parsers import no Django at module level (pure: usable without settings)
     from django.apps import apps
 
     return apps.get_model(label)._meta.get_field(name)

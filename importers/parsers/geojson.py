@@ -85,6 +85,7 @@ def _crs(collection: dict, file_name: str) -> int | None:
 
 def _transformer(epsg: int, file_name: str):
     """A function (xs, ys) → (lons, lats) from ``epsg`` to WGS84, and the system's name for the warning."""
+    # lazy: pyproj (and its PROJ data) only for a file in another projection
     from pyproj import CRS, Transformer
     from pyproj.exceptions import CRSError
 
@@ -139,6 +140,7 @@ def _first_point(geometry: dict) -> list:
 
 def _validity(shape_) -> str | None:
     """Why a (WGS84) shape is not a valid polygon, short and in Danish; None when it is valid."""
+    # lazy: shapely is loaded only for a boundary file
     from shapely.validation import explain_validity
 
     if shape_.is_valid:
@@ -209,6 +211,7 @@ def boundaries_parse(data: bytes, *, file_name: str, name_property: str | None,
         x, y = _first_point(accepted[0][2])[:2]
         epsg = 25832 if abs(x) > 180 or abs(y) > 90 else 4326
     transform, system = (None, "") if epsg in _GEOGRAPHIC_EPSG or epsg is None else _transformer(epsg, file_name)
+    # lazy: shapely is loaded only for a boundary file
     import shapely
     from shapely.geometry import mapping, shape
 
@@ -233,6 +236,7 @@ def boundaries_parse(data: bytes, *, file_name: str, name_property: str | None,
 
 def _simplified(geometry: dict) -> dict:
     """A municipality's outline as the map needs it: two dimensions, simplified, four decimals, still valid."""
+    # lazy: shapely is loaded only for a boundary file
     import shapely
     from shapely.geometry import mapping, shape
 
