@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -34,9 +36,9 @@ class UploadForm(forms.Form):
     def __init__(self, *args, municipalities=None, **kwargs):
         super().__init__(*args, **kwargs)
         if municipalities is not None:
-            self.fields["municipality"].queryset = municipalities
-        self.fields["dst_table"].choices = [("", "—"), *dst_table_choices()]
-        self.fields["dst_fixed"].choices = dst_fixed_choices()
+            cast(forms.ModelChoiceField, self.fields["municipality"]).queryset = municipalities
+        cast(forms.ChoiceField, self.fields["dst_table"]).choices = [("", "—"), *dst_table_choices()]
+        cast(forms.ChoiceField, self.fields["dst_fixed"]).choices = dst_fixed_choices()
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -54,6 +56,8 @@ class UploadForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        if data is None:  # Form.clean returns the cleaned data; typed as optional
+            data = self.cleaned_data
         start, end = data.get("replace_from"), data.get("replace_to")
         if bool(start) != bool(end):
             raise forms.ValidationError(_("Angiv både start og slut for perioden, der skal erstattes."))
@@ -63,7 +67,7 @@ class UploadForm(forms.Form):
 
     def options(self) -> dict:
         data = self.cleaned_data
-        options = {}
+        options: dict[str, object] = {}
         if data.get("replace_from"):
             options["replace_period"] = (data["replace_from"].isoformat(), data["replace_to"].isoformat())
         if data.get("dst_table"):

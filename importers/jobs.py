@@ -14,7 +14,7 @@ So a running job holds a lock that the death of its process releases:
 
 A batch is *stalled* when a job is due for it, no job holds its lock, and either a job had claimed it
 (so that job is gone) or it has waited in the queue longer than ``IMPORT_QUEUE_PATIENCE_MINUTES``.
-An analyst can then start it again or give it up (``job_resume``).
+An analyst can then start it again or give it up (``importers.tasks.job_resume``).
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from .models import ImportBatch
 
@@ -149,13 +148,6 @@ def job_waiting(batch_id: int) -> bool:
     return connection.vendor == "postgresql" and _advisory_held(WAIT_CLASS, batch_id)
 
 
-def job_status_display(batch: ImportBatch) -> str:
-    """The batch's status as its page shows it, saying when its job waits for its turn."""
-    if batch.status in ImportBatch.WORKING and job_waiting(batch.pk):
-        return _("%(status)s – venter på, at en anden kørsel bliver færdig") % {"status": batch.get_status_display()}
-    return batch.get_status_display()
-
-
 def job_alive(batch_id: int) -> bool:
     """Whether a live process holds the lock of ``batch_id``'s job."""
     if connection.vendor == "postgresql":
@@ -183,57 +175,3 @@ def job_stalled(batch: ImportBatch) -> bool:
             return False
     # the job may have finished between reading the batch and looking for its lock
     return ImportBatch.objects.filter(pk=batch.pk, status__in=ImportBatch.WORKING).exists()
-
-
-def job_claim(batch_id: int, status: str) -> ImportBatch | None:
-    """Inside ``job_hold``: the batch, marked as taken by this job, if it still waits in ``status``.
-
-    A task delivered twice, or started again by an analyst while the first run was only slow, finds
-    the batch done and does nothing."""
-    batch = ImportBatch.objects.select_related("user", "municipality").get(pk=batch_id)
-    if batch.status != status:
-        log.info("Batch %s is %s, not %s: nothing to do", batch_id, batch.status, status)
-        return None
-    batch.job_started_at = timezone.now()
-    ImportBatch.objects.filter(pk=batch_id).update(job_started_at=batch.job_started_at)
-    return batch
-
-
-def job_resume(batch: ImportBatch, *, retry: bool, user=None) -> tuple[bool, str]:
-    """Start a stalled batch's job again (``retry``) or give it up; returns (done, message in Danish, or
-    "" when the batch's page shows the outcome itself).
-
-    Nothing of the dead job is stored: its transaction was rolled back with its connection."""
-    from accounts.services import audit_log
-
-    from .parsers.common import Problem
-    from .storage import upload_discard, upload_path
-    from .tasks import import_start, preview_start, rollback_outcome, rollback_start
-
-    if not job_stalled(batch):
-        return False, f"Kørsel #{batch.pk} er ikke gået i stå (status: {batch.get_status_display()})."
-    rolling_back = batch.status == ImportBatch.Status.ROLLING_BACK
-    audit_log(user=user, action="import_retry" if retry else "import_abandon", municipality=batch.municipality,
-              target=f"#{batch.pk} {batch.file_name}", details={"status": batch.status},
-              municipalities=list(batch.municipalities.all()))
-    if retry and rolling_back:
-        rollback_start(batch, user)
-        return True, f"Tilbagerulningen af kørsel #{batch.pk} er startet igen."
-    if rolling_back:
-        rollback_outcome(batch.pk, ok=False, message=f"Tilbagerulningen af kørsel #{batch.pk} blev afbrudt og "
-                                                     "opgivet; intet er ændret.")
-        return True, ""  # the page shows the outcome kept on the batch
-    if retry and batch.status == ImportBatch.Status.PREVIEWING and upload_path(batch.sha256).exists():
-        preview_start(batch)
-        return True, f"Forhåndsvisningen af kørsel #{batch.pk} er startet igen."
-    if retry and upload_path(batch.sha256).exists():
-        import_start(batch)
-        return True, f"Indlæsningen af kørsel #{batch.pk} er startet igen."
-    reason = ("Indlæsningen blev afbrudt, og filen er ikke længere gemt" if retry else
-              "Indlæsningen blev afbrudt og opgivet")
-    message = f"{reason}; intet er gemt. Upload filen igen for at indlæse den."
-    batch.status, batch.finished_at = ImportBatch.Status.FAILED, timezone.now()
-    batch.errors, batch.error_count = [Problem(None, "", "", message).as_dict()], 1
-    batch.save(update_fields=["status", "finished_at", "errors", "error_count"])
-    upload_discard(batch.sha256)
-    return not retry, message

@@ -56,6 +56,8 @@ class ImportBatch(models.Model):
     # the batch changed data no municipality owns (categories, code rules, national DST figures)
     shared_data = models.BooleanField(_("fælles referencedata"), default=False)
     options = models.JSONField(_("valg"), default=dict, blank=True)
+    # what the batch's page shows of a preview: {"rows": [...], "columns": [...], "message": "..."}
+    preview = models.JSONField(_("forhåndsvisning"), default=dict, blank=True)
     period_from = models.DateField(_("periode fra"), null=True, blank=True)
     period_to = models.DateField(_("periode til"), null=True, blank=True)
     rows_read = models.PositiveIntegerField(_("rækker læst"), default=0)

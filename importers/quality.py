@@ -72,7 +72,7 @@ def population_gaps(*, municipality: Municipality, kind: str = "Y") -> list[tupl
     years = sorted(set(ReportedOffence.objects.filter(municipality=municipality).annotate(
         report_year=ExtractYear("report_date")).values_list("report_year", flat=True).distinct()))
     gaps = []
-    areas = [(d.pk, d.name) for d in District.objects.filter(municipality=municipality)] or [(None, municipality.name)]
+    areas: list[tuple[int | None, str]] = [(d.pk, d.name) for d in District.objects.filter(municipality=municipality)] or [(None, municipality.name)]
     for year in years:
         period = Period(year) if kind == "Y" else Period(year, kind)
         for pk, name in areas:

@@ -10,17 +10,20 @@ from accounts.access import ANALYST, user_municipalities
 from accounts.preselect import municipality_initial, municipality_remember
 from districts.models import Municipality
 from importers.parsers.police import HEADER_LABELS
+from reports.figures import FIGURES
 from reports.models import ReportedOffence
 
+from . import help as docs
 from . import quality
 from .forms import KIND_CHOICES, UploadForm
-from .jobs import job_resume, job_stalled, job_status_display
+from .jobs import job_stalled
 from .models import ImportBatch
 from .services import file_import, progress_get
+from .services.lifecycle import preview_keep, status_display, uploads_purge
 from .services.results import errors_grouped
 from .services.scope import rollback_refused, visible_batches_q
-from .storage import upload_path, upload_store, uploads_purge
-from .tasks import import_start, preview_keep, preview_queue, rollback_start
+from .storage import upload_path, upload_store
+from .tasks import import_start, job_resume, preview_queue, rollback_start
 
 
 def _analyst_municipalities(user):
@@ -58,7 +61,7 @@ def upload(request: HttpRequest) -> HttpResponse:
             return redirect("import_batch_detail", batch_id=batch.pk)
         result = file_import(
             data=data, file_name=form.cleaned_data["file"].name, kind=form.cleaned_data["kind"],
-            municipality=municipality, user=request.user, options=form.options(), dry_run=True,
+            municipality=municipality, user=request.user, options=form.options(), dry_run=True, keep_parsed=True,
         )
         batch = result.batch
         if batch.status == ImportBatch.Status.PREVIEW:  # kept only while it waits for "Godkend"
@@ -90,12 +93,12 @@ def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
     stalled = job_stalled(batch)
     methods = dict(ReportedOffence.DistrictMethod.choices)  # stored as codes, shown in the reader's language
     preview = [{**row, "district_method": methods[row["district_method"]]} if row.get("district_method") in methods
-               else row for row in batch.options.get("_preview", [])]
+               else row for row in batch.preview.get("rows", [])]
     return render(request, "importers/batch.html", {
-        "batch": batch, "preview": preview, "columns": batch.options.get("_columns", []),
+        "batch": batch, "preview": preview, "columns": batch.preview.get("columns", []),
         "column_labels": PREVIEW_LABELS,
         "errors": errors_grouped(batch.errors or []),
-        "message": batch.options.get("_message", ""),
+        "message": batch.preview.get("message", ""),
         "running": batch.status in ImportBatch.WORKING and not stalled,
         # the counts and duration on the batch are the preview's until the import has finished
         "importing": batch.status in (ImportBatch.Status.QUEUED, ImportBatch.Status.RUNNING),
@@ -104,7 +107,7 @@ def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
         "kind_display": (_("genkendes, når filen er læst") if batch.status == ImportBatch.Status.PREVIEWING
                          and batch.options.get("_kind_requested") == "auto" else batch.get_kind_display()),
         "stalled": stalled,
-        "status_display": job_status_display(batch),
+        "status_display": status_display(batch),
         "rollback": batch.options.get("_rollback"),
     })
 
@@ -130,7 +133,7 @@ def status(request: HttpRequest, batch_id: int) -> JsonResponse:
                 else (progress_get(batch.pk) or batch.progress))  # a rollback or preview has no measure of progress
     stalled = job_stalled(batch)  # the page then offers to start the job again
     # a page polls while a job runs: an import's page is done when the import is, a preview's when the preview is
-    return JsonResponse({"status": batch.status, "status_display": job_status_display(batch), "progress": progress,
+    return JsonResponse({"status": batch.status, "status_display": status_display(batch), "progress": progress,
                          "done": (batch.status != ImportBatch.Status.PREVIEW or bool(batch.job_started_at)) and (
                              batch.status not in ImportBatch.WORKING or stalled),
                          "stalled": stalled})
@@ -191,10 +194,6 @@ def data_quality(request: HttpRequest) -> HttpResponse:
 def help_page(request: HttpRequest) -> HttpResponse:
     """User help: every file kind the importer accepts (from the parsers' own definitions), and what each figure
     means."""
-    from reports.figures import FIGURES
-
-    from . import help as docs
-
     figures = [{"anchor": docs.figure_anchor(slug), "title": spec.title, "number": spec.number, "slug": slug,
                 "columns": spec.columns, "paragraphs": docs.FIGURE_DEFINITIONS.get(slug, ())}
                for slug, spec in FIGURES.items()]
@@ -210,8 +209,6 @@ def help_page(request: HttpRequest) -> HttpResponse:
 @require_GET
 def help_template(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
     """A template file for one kind: the headings and two example rows."""
-    from . import help as docs
-
     try:
         data, name = docs.template_file(kind, fmt)
     except KeyError as exc:

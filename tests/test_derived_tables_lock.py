@@ -62,9 +62,10 @@ def test_imports_take_turns_from_the_start_of_their_transactions(reference, impo
 
     from django.db import connection
 
-    from importers.jobs import TURN_CLASS, job_status_display, job_waiting
+    from importers.jobs import TURN_CLASS, job_waiting
     from importers.models import ImportBatch
     from importers.services import file_import, police
+    from importers.services.lifecycle import status_display as job_status_display
     from reports.models import Charge, ReportedOffence
 
     if connection.vendor != "postgresql":

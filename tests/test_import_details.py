@@ -252,21 +252,22 @@ def test_dry_run_says_when_the_file_is_already_loaded(reference, import_data):
 
 
 def test_same_file_confirmed_from_a_preview_batch_is_unchanged(reference, import_data):
-    """The web UI keeps its preview under "_" keys in the batch options; they must not hide a repeat."""
+    """The web UI keeps its preview on the batch (and its bookkeeping under "_" keys); neither may hide a repeat."""
     load(import_data, "anmeldelser_tab.tsv")
     preview = load(import_data, "anmeldelser_tab.tsv", dry_run=True)
     batch = preview.batch
-    batch.options = {**batch.options, "_preview": preview.preview, "_message": preview.message}
+    batch.options = {**batch.options, "_kind_requested": "auto"}
+    batch.preview = {"rows": preview.preview, "message": preview.message}
     batch.save()
     confirmed = load(import_data, "anmeldelser_tab.tsv", batch=batch)
     assert confirmed.batch.status == "unchanged" and confirmed.rows_created == 0
-    assert ImportBatch.objects.get(pk=batch.pk).options["_message"] == preview.message  # kept for the page
+    assert ImportBatch.objects.get(pk=batch.pk).preview["message"] == preview.message  # kept for the page
 
 
 def test_progress_reaches_the_callback_cache_and_batch(reference, import_data, monkeypatch):
-    from importers.services import bulk
+    from importers.services import staging
 
-    monkeypatch.setattr(bulk, "LOAD_CHUNK", 2)
+    monkeypatch.setattr(staging, "LOAD_CHUNK", 2)
     seen = []
 
     def callback(done, total):

@@ -17,7 +17,7 @@ from django.utils import timezone
 from importers import tasks
 from importers.jobs import job_alive, job_hold, job_stalled
 from importers.models import ImportBatch
-from importers.storage import uploads_purge
+from importers.services.lifecycle import uploads_purge
 from reports.models import ReportedOffence
 
 pytestmark = pytest.mark.django_db

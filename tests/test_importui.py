@@ -242,7 +242,7 @@ def test_an_upload_no_parser_rule_foresaw_gets_a_danish_answer_not_a_server_erro
     def crash(*args, **kwargs):  # stands for a shape of file the parsers do not foresee
         raise TypeError("can only concatenate tuple (not \"int\") to tuple")
 
-    monkeypatch.setattr("importers.services.population_parse", crash)
+    monkeypatch.setattr("importers.services.kinds.population.population_parse", crash)
     response = upload(analyst, "befolkning.csv", "Bydel;Dato;Antal\nLund;01-07-2016;100\n".encode())
     batch = ImportBatch.objects.get()
     assert response.status_code == 302 and response.url == f"/import/{batch.pk}/"

@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 
 from importers.models import ImportBatch, ImportChange
-from importers.services import batch_rollback, file_import, rollback
+from importers.services import batch_rollback, file_import, rollback, rollback_derived
 from reports import aggregates
 from reports.models import Charge, ChargeFact, OffenceAggregate, ReportedOffence
 
@@ -128,7 +128,7 @@ def foreign_keys_and_indexes(table):
 def test_a_first_load_goes_wholesale_and_its_charges_wait_again(reference, import_data, regrouped, monkeypatch):
     """Removing most of the offences regroups every month from what is left, and takes the charges' keys
     and indexes away while their offences go: they are all back afterwards, and the charges wait."""
-    monkeypatch.setattr(rollback, "WHOLESALE_ROWS", 1)
+    monkeypatch.setattr(rollback_derived, "WHOLESALE_ROWS", 1)
     albertslund = reference["165"]
     charge_table = Charge._meta.db_table
     keys = foreign_keys_and_indexes(charge_table)
@@ -152,7 +152,7 @@ def test_a_first_load_goes_wholesale_and_its_charges_wait_again(reference, impor
 
 def test_a_half_load_among_more_offences_is_taken_out_as_it_is(reference, import_data, regrouped, monkeypatch):
     """Fewer than half of the offences: no wholesale regrouping, the created rows are subtracted."""
-    monkeypatch.setattr(rollback, "WHOLESALE_ROWS", 1)
+    monkeypatch.setattr(rollback_derived, "WHOLESALE_ROWS", 1)
     albertslund = reference["165"]
     assert file_import(data=import_data("anmeldelser_cp1252.csv"), file_name="a.csv").ok
     before = offences(), derived()

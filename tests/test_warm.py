@@ -30,7 +30,7 @@ def test_a_confirmed_web_import_warms_the_dashboards(client, reference, member, 
 
     settings.IMPORT_RUN_INLINE, settings.MEDIA_ROOT = True, tmp_path
     warmed = []
-    monkeypatch.setattr("importers.tasks.dashboards_warm_later", lambda: warmed.append("warm"))
+    monkeypatch.setattr("importers.services.runs.dashboards_warm_later", lambda: warmed.append("warm"))
     client.force_login(member("Analytiker", reference["165"]))
     client.post("/import/", {"file": SimpleUploadedFile("a.csv", import_data("anmeldelser_cp1252.csv")),
                              "kind": "auto"})

@@ -234,6 +234,7 @@ def field_max_length(label: str, name: str) -> int:
 
 def field_integer_range(label: str, name: str) -> tuple[int, int]:
     """The values an integer model field holds on every supported database (the portable column range)."""
+    # lazy: the parsers import no Django at module level (pure: usable without settings)
     from django.db.backends.base.operations import BaseDatabaseOperations
 
     low, high = BaseDatabaseOperations.integer_field_ranges[_field(label, name).get_internal_type()]
@@ -241,6 +242,7 @@ def field_integer_range(label: str, name: str) -> tuple[int, int]:
 
 
 def _field(label: str, name: str) -> Any:
+    # lazy: the parsers import no Django at module level (pure: usable without settings)
     from django.apps import apps
 
     return apps.get_model(label)._meta.get_field(name)
@@ -365,3 +367,13 @@ def distinct_rows(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         numbers, _ = pd.factorize(numbers * len(uniques) + codes)  # stays below len(frame): no overflow
     first = np.unique(numbers, return_index=True)[1]
     return numbers, first
+
+
+def decimal_text(value: float, places: int) -> str:
+    """A number with decimal comma (Danish), for a message."""
+    return number(value, places, grouping=False)
+
+
+def text_short(text: str, limit: int = 80) -> str:
+    """A cell's text cut to ``limit`` characters for a message."""
+    return text if len(text) <= limit else text[:limit] + "…"

@@ -69,6 +69,7 @@ def _numbered(headers: list[str]) -> list[str]:
 
 def xlsx_limits() -> dict[str, int]:
     """The limits of an Excel file from settings (the parsers take them as arguments; tests pass smaller ones)."""
+    # lazy: the parsers import no Django at module level (pure: usable without settings)
     from django.conf import settings
 
     return {"rows": settings.IMPORT_MAX_XLSX_ROWS, "columns": settings.IMPORT_MAX_XLSX_COLUMNS,
@@ -125,6 +126,7 @@ def _read_xlsx(data: bytes, *, file_name: str, sheet_like: tuple[str, ...], head
 
 def _workbook_open(data: bytes, *, file_name: str, limits: dict[str, int], data_only: bool):
     """The workbook in openpyxl's read-only (streaming) mode, once its parts' unpacked size is within the limit."""
+    # lazy: openpyxl is loaded only for an Excel file
     from openpyxl import load_workbook
 
     xlsx_unpacked_check(data, file_name=file_name, unpacked=limits["unpacked"])

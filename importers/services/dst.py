@@ -10,7 +10,7 @@ import pandas as pd
 from comparisons.models import DstValue
 from districts.models import PopulationCount
 from importers.parsers.common import Problem, danish_integer, field_integer_range, field_max_length
-from importers.parsers.dst import dst_parse
+from importers.parsers.police import Parsed
 from reports.categories import offence_codes_register
 from reports.periods import Period, PeriodError
 
@@ -35,10 +35,8 @@ def _parse(period: str) -> Period | None:
         return None  # monthly series
 
 
-def dst_plan(*, data: bytes, file_name: str, options: dict, municipalities: dict[str, str], objects: dict,
-             allowed: WriteScope = UNRESTRICTED) -> Plan:
-    parsed = dst_parse(data, file_name=file_name, municipalities=municipalities, table=options.get("dst_table"),
-                       fixed=options.get("dst_fixed") or {})
+def dst_plan(*, parsed: Parsed, file_name: str, objects: dict, allowed: WriteScope = UNRESTRICTED) -> Plan:
+    """The plan of a parsed DST file (``dst_parse``): its cells checked, previewed and written."""
     frame = parsed.frame
     # rows without an area or a period already have their problem; they are no cell of their own
     keyed = frame[frame["area_code"].notna() & frame["period"].notna()]

@@ -20,8 +20,19 @@ from reports.categories import offence_codes_register
 from reports.models import CategoryCode, Charge, ChargeFact, ReportedOffence
 
 from . import bulk
-from .bulk import Lookup, StagingTable, staged_merge, upkeep_deferred, upkeep_deferred_when_large
-from .results import Counts, months_of
+from .bulk import (
+    Lookup,
+    Merged,
+    MergeSpec,
+    Replace,
+    Staged,
+    staged_merge,
+    upkeep_deferred_when_large,
+)
+from .results import Counts
+from .scope import charge_link_permitted
+from .staging import StagingTable
+from .table_upkeep import analyze, upkeep_deferred
 from .writer import model_label
 
 
@@ -40,6 +51,7 @@ OFFENCE_FIELDS = [
     "district_id", "district_method", "x", "y", "police_initiated",
 ]
 CHARGE_KEY = ("journal_number", "forhold", "person_key")
+OFFENCE_DATES = ("report_date", "offence_date")  # an offence counts in the months of both (figures by either)
 CHARGE_FIELDS = ["offence_id", "charge_date", "birth_year", "sex", "home_municipality_id", "home_district_id"]
 # Which file columns a stored field comes from: a later file without them leaves the field as it is.
 OFFENCE_FIELD_SOURCES = {
@@ -113,7 +125,8 @@ def offences_rows(frame: pd.DataFrame, *, municipalities: dict[str, Municipality
         "police_initiated": frame["police_initiated"] if "police_initiated" in frame else None,
     }, index=frame.index)
     unknown_district = 0
-    for code, here in places.groupby("municipality", sort=False):
+    for group_code, here in places.groupby("municipality", sort=False):
+        code = str(group_code)
         if locators[code].by_name:
             unknown_district += int(here.loc[here["district_id"].isna(), "rows"].sum())
         named_unknown = set(here.loc[(here["district"] != "") & (here["method"] != "column"), "district"])
@@ -163,30 +176,16 @@ def offences_merge(
     """Merge offences given as a ``frame`` or a loaded ``stage``; register codes, link waiting charges."""
     warnings: list[str] = []
     replace = None
-    offence = connection.ops.quote_name(ReportedOffence._meta.db_table)
-    dates = ("report_date", "offence_date")
-    new_and_old = " UNION ALL ".join(  # of the stored rows the merge changes (new rows are counted as they are)
-        [f"SELECT {d} AS x FROM {{merged}} WHERE changed AND existing_id IS NOT NULL" for d in dates]
-        + [f"SELECT t.{d} FROM {{merged}} m JOIN {offence} t ON t.id = m.existing_id WHERE m.changed" for d in dates]
-    )
-    touched = [f"SELECT DISTINCT x FROM ({new_and_old}) d"]
     if replace_period:
         start, end = replace_period
         replaced = municipality_ids or ({batch.municipality_id} if batch.municipality_id else set())
-        ids = ", ".join(str(int(m)) for m in sorted(replaced)) or "NULL"
-
-        def replace(alias: str) -> str:  # the stored offences of the replaced period
-            return (f"{alias}.municipality_id IN ({ids}) AND {alias}.report_date >= '{start.isoformat()}' "
-                    f"AND {alias}.report_date <= '{end.isoformat()}'")
-
-        replaced_rows = " UNION ALL ".join(f"SELECT t.{d} AS x FROM {offence} t WHERE {replace('t')}" for d in dates)
-        touched.append(f"SELECT DISTINCT x FROM ({replaced_rows}) d")
-
-    merged = staged_merge(
-        model=ReportedOffence, frame=frame, stage=stage, rows=rows, key=OFFENCE_KEY, fields=OFFENCE_FIELDS,
-        batch=batch, compare=fields_from_columns(fields=OFFENCE_FIELDS, sources=OFFENCE_FIELD_SOURCES, columns=columns),
-        replace=replace, progress=progress, dates=touched, on_merged=_offences_counted,
-    )
+        replace = Replace(column="report_date", start=start, end=end, owner="municipality_id",
+                          owners=frozenset(replaced))
+    spec = MergeSpec(model=ReportedOffence, key=OFFENCE_KEY, fields=tuple(OFFENCE_FIELDS), compare=tuple(
+        fields_from_columns(fields=OFFENCE_FIELDS, sources=OFFENCE_FIELD_SOURCES, columns=columns)),
+        dates=OFFENCE_DATES, replace=replace)
+    merged = staged_merge(spec, batch=batch, frame=frame, stage=stage, rows=rows, progress=progress,
+                          on_merged=_offences_counted)
     notes, linked = _offences_stored(codes)
     # the months of changed and removed rows are regrouped; new rows were counted as they are, unless
     # waiting charges were linked to them: then their months are regrouped too
@@ -194,15 +193,11 @@ def offences_merge(
     return merged.counts, warnings + notes
 
 
-def _offences_counted(cursor, merged: str, result) -> None:
+def _offences_counted(cursor, merged: Merged, result: Staged) -> bool:
     """New offences (a new quarter) are added to the aggregate table as they are. Regrouping their months
     instead would regroup every month back to the offence dates of late-reported offences."""
-    if not result.counts.created:
-        return
-    new = f"SELECT * FROM {merged} WHERE existing_id IS NULL"
-    aggregates_add_offences(cursor, offences=new)
-    cursor.execute(" UNION ".join(f"SELECT {d} FROM ({new}) n" for d in ("report_date", "offence_date")))
-    result.added = months_of(row[0] for row in cursor.fetchall())
+    aggregates_add_offences(cursor, offences=merged.new_rows())
+    return True
 
 
 def _offences_stored(codes: dict[str, str]) -> tuple[list[str], int]:
@@ -256,7 +251,7 @@ def offences_first_loaded(*, batch: ImportBatch, count: int, months: frozenset, 
     ImportChange.objects.create(batch=batch, model=model_label(ReportedOffence), object_id=count,
                                 action=ImportChange.Action.BULK_CREATED)
     with connection.cursor() as cursor:
-        bulk.analyze(cursor, ReportedOffence._meta.db_table)
+        analyze(cursor, ReportedOffence._meta.db_table)
     return Counts(read=count, created=count, months=months), _offences_stored(codes)[0]
 
 
@@ -265,8 +260,6 @@ def charges_link() -> int:
 
     A waiting charge belongs to no municipality: it is linked only when the import that last wrote it
     could write the offence's municipality (``scope.charge_link_permitted``); otherwise it keeps waiting."""
-    from .scope import charge_link_permitted
-
     charge, offence = (connection.ops.quote_name(m._meta.db_table) for m in (Charge, ReportedOffence))
     match = f"SELECT o.id FROM {offence} o WHERE o.journal_number = {charge}.journal_number AND o.forhold = {charge}.forhold"
     permitted = charge_link_permitted(charge, "o")
@@ -301,31 +294,18 @@ def charges_rows(frame: pd.DataFrame, *, municipalities: dict[str, Municipality]
     return rows.reset_index(drop=True), warnings
 
 
-CHARGE_LOOKUPS = [Lookup("offence_id", ReportedOffence, (("journal_number", "journal_number"), ("forhold", "forhold")))]
+CHARGE_LOOKUPS = (Lookup("offence_id", ReportedOffence, (("journal_number", "journal_number"), ("forhold", "forhold"))),)
 
 
-def _charge_dates(which: str) -> str:
-    """SQL for the dates of the offences of the merged charges matching ``which`` (``m``): charges count in
-    the months of their offences."""
-    offence = ReportedOffence._meta.db_table
-    return "SELECT DISTINCT x FROM (" + " UNION ALL ".join(
-        f"SELECT o.{d} AS x FROM {{merged}} m JOIN {offence} o ON o.id = m.offence_id WHERE {which}"
-        for d in ("report_date", "offence_date")) + ") d"
-
-
-def _charges_counted(cursor, merged: str, result) -> None:
+def _charges_counted(cursor, merged: Merged, result: Staged) -> bool:
     """New charges are added to the aggregate table and the charge facts as they are (no regrouping
-    needed). A large load of charges builds the facts' indexes afterwards, as the offences' do."""
-    if not result.counts.created:
-        return
-    new = f"SELECT * FROM {merged} WHERE existing_id IS NULL AND offence_id IS NOT NULL"
+    needed). A large load of charges builds the facts' indexes afterwards, as the offences' do. Returns
+    False when the aggregate table is out of step with them: their months are regrouped instead."""
     with upkeep_deferred_when_large(cursor, table=ChargeFact._meta.db_table, rows=result.counts.created) as deferred:
-        counted = aggregates_add_charges(cursor, charges=new)
+        counted = aggregates_add_charges(cursor, charges=merged.new_rows())
     if deferred:
-        bulk.analyze(cursor, ChargeFact._meta.db_table)
-    if not counted:  # the aggregate table is out of step with them: their months are regrouped instead
-        cursor.execute(_charge_dates("m.existing_id IS NULL").format(merged=merged))
-        result.added = months_of(row[0] for row in cursor.fetchall())
+        analyze(cursor, ChargeFact._meta.db_table)
+    return bool(counted)
 
 
 def charges_write(*, rows: pd.DataFrame | None, batch: ImportBatch, progress=None, columns: set[str] | None = None,
@@ -334,13 +314,13 @@ def charges_write(*, rows: pd.DataFrame | None, batch: ImportBatch, progress=Non
 
     The charges come as a frame (``rows``) or as a loaded ``stage`` of ``count`` rows.
     """
-    merged = staged_merge(
-        model=Charge, frame=rows, stage=stage, rows=count, key=CHARGE_KEY, fields=CHARGE_FIELDS, batch=batch,
-        compare=fields_from_columns(fields=CHARGE_FIELDS, sources=CHARGE_FIELD_SOURCES, columns=columns),
-        lookups=CHARGE_LOOKUPS, progress=progress, dates=[_charge_dates("m.changed AND m.existing_id IS NOT NULL")],
-        on_merged=_charges_counted,
-    )
-    merged.counts.months = merged.months | merged.added  # changed charges' months, and new ones' if not counted
+    spec = MergeSpec(model=Charge, key=CHARGE_KEY, fields=tuple(CHARGE_FIELDS), compare=tuple(
+        fields_from_columns(fields=CHARGE_FIELDS, sources=CHARGE_FIELD_SOURCES, columns=columns)),
+        lookups=CHARGE_LOOKUPS, dates=OFFENCE_DATES, dates_via="offence_id")
+    merged = staged_merge(spec, batch=batch, frame=rows, stage=stage, rows=count, progress=progress,
+                          on_merged=_charges_counted)
+    # changed charges' months, and new ones' if they were not counted as they are
+    merged.counts.months = merged.months | (frozenset() if merged.added_counted else merged.added)
     notes = []
     orphans = merged.lookups_missing.get("offence_id", 0)
     if orphans:

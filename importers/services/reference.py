@@ -5,11 +5,13 @@ from __future__ import annotations
 import pandas as pd
 
 from districts.models import District, Municipality, PopulationCount, StreetRange
+from districts.streets import street_key
 from importers.models import ImportBatch, ImportChange
 from importers.parsers.common import Problem
 from reports.categories import category_membership_refresh
 from reports.models import (
     ActivityFigure,
+    CategoryCode,
     CategoryRule,
     OffenceCategory,
     ReportCategory,
@@ -23,7 +25,8 @@ from .writer import rows_delete, rows_upsert
 def _district_ids(frame: pd.DataFrame, municipalities: dict[str, Municipality], column: str = "district",
                   *, required: bool) -> tuple[list[int | None], list[Problem]]:
     known = {(d.municipality.code, d.name.casefold()): d.pk for d in District.objects.select_related("municipality")}
-    ids, problems = [], []
+    ids: list[int | None] = []
+    problems: list[Problem] = []
     for row, code, name in zip(frame["row"], frame["municipality"], frame[column], strict=True):
         if not name:
             if required:
@@ -62,8 +65,6 @@ def streets_rows(frame, municipalities) -> tuple[list[dict], list[Problem]]:
     district_ids, problems = _district_ids(frame, municipalities, required=True)
     rows = []
     for r, d in zip(frame.to_dict("records"), district_ids, strict=True):
-        from districts.streets import street_key
-
         rows.append({
             "municipality_id": municipalities[r["municipality"]].pk, "district_id": d,
             "street_name": r["street_name"], "street_key": street_key(r["street_name"]),
@@ -128,7 +129,7 @@ def categories_write(*, frame: pd.DataFrame, municipalities: dict[str, Municipal
     counts = Counts(read=len(frame))
     before = {slug: set(codes) for slug, codes in _membership().items()}
     for slug, group in frame.groupby("category", sort=False):
-        name = next((n for n in group["name"] if n), slug.capitalize())
+        name = next((n for n in group["name"] if n), str(slug).capitalize())
         category, created = OffenceCategory.objects.get_or_create(slug=slug, defaults={"name": name})
         if created:
             _change(batch, category, ImportChange.Action.CREATED)
@@ -186,8 +187,6 @@ def _offences_with_codes(codes: set[tuple[str, str]]) -> int:
 
 
 def _membership() -> dict[str, set[tuple[str, str]]]:
-    from reports.models import CategoryCode
-
     result: dict[str, set[tuple[str, str]]] = {}
     for slug, source, code in CategoryCode.objects.values_list("category__slug", "source", "code"):
         result.setdefault(slug, set()).add((source, code))

@@ -42,13 +42,14 @@ def as_date(value) -> dt.date | None:
 
 def months_of(dates: Iterable) -> frozenset[dt.date]:
     """The months (their first days) of some dates, as a database or a frame gives them; no date is skipped."""
-    return frozenset(as_date(d).replace(day=1) for d in dates if d is not None and d == d and d != "")
+    days = (as_date(d) for d in dates if d is not None and d == d and d != "")
+    return frozenset(day.replace(day=1) for day in days if day is not None)
 
 
 def window_union(*windows: tuple) -> tuple[dt.date | None, dt.date | None]:
     """The span of several (first date, last date) windows; None where none has a date."""
-    starts = [as_date(w[0]) for w in windows if w[0] is not None]
-    ends = [as_date(w[1]) for w in windows if w[1] is not None]
+    starts = [day for w in windows if (day := as_date(w[0])) is not None]
+    ends = [day for w in windows if (day := as_date(w[1])) is not None]
     return min(starts, default=None), max(ends, default=None)
 
 
@@ -157,7 +158,7 @@ def frame_preview(frame, columns=None, *, raw=None, aliases=None, problems=None)
     rows = []
     for record in head.to_dict("records"):
         row_number = record.get("row")
-        shown = {}
+        shown: dict[str, object] = {}
         for column in columns:
             value = cell_text(record[column])
             header = headers.get(column)

@@ -25,13 +25,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pandas as pd
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import connection
 from django.db.models import Q
 
-from accounts.access import may_change_shared, writable_municipality_ids
+from accounts.access import ANALYST, may_change_shared, writable_municipality_ids
+from accounts.models import Membership
+from comparisons.models import DstValue
 from districts.models import District, Municipality, PopulationCount, StreetRange
 from importers.models import ImportBatch, ImportChange
 from importers.parsers.common import Problem
 from reports.models import ActivityFigure, ReportCategory, ReportedOffence
+
+from .staging import StagingTable
+from .table_upkeep import analyze
 
 SHARED_MESSAGE = ("{what} er fælles for alle kommuner og kan kun ændres af en systemansvarlig eller en "
                   "superbruger; filen {file_name} er ikke indlæst.")
@@ -86,7 +94,7 @@ def rows_problems(frame: pd.DataFrame, *, scope: WriteScope, objects: dict[str, 
     if not scope.restricted or not len(frame) or code_column not in frame:
         return []
     codes = frame[code_column]
-    allowed = {code for code, m in objects.items() if m.pk in scope.ids}
+    allowed = {code for code, m in objects.items() if m.pk in (scope.ids or frozenset())}
     refused = frame[codes.isin(list(objects)) & ~codes.isin(list(allowed))]
     messages: dict[str, str] = {}
     problems = []
@@ -135,16 +143,13 @@ def stored_offence_problems(frame: pd.DataFrame, *, scope: WriteScope, file_name
 
 def _foreign_offences(keys: pd.DataFrame, scope: WriteScope) -> dict[tuple[str, int], int]:
     """(journal number, forhold) → municipality of the stored offences with those keys outside ``scope``."""
-    from django.db import connection
-
-    from .bulk import StagingTable, analyze
 
     stage = StagingTable(model=ReportedOffence, columns=["journal_number", "forhold"], name="stage_scope_keys")
     stage.create()
     try:
         stage.load(keys)
         offence = connection.ops.quote_name(ReportedOffence._meta.db_table)
-        allowed = ", ".join(str(int(i)) for i in sorted(scope.ids)) or "-1"
+        allowed = ", ".join(str(int(i)) for i in sorted(scope.ids or ())) or "-1"
         with connection.cursor() as cursor:
             analyze(cursor, stage.name)
             cursor.execute(f"SELECT s.journal_number, s.forhold, t.municipality_id FROM {stage.name} s "
@@ -185,9 +190,9 @@ def batch_municipalities(batch: ImportBatch) -> set[int]:
                 continue
             if model is ReportCategory:  # created one by one
                 ids = list(changes.values_list("object_id", flat=True))
-                found |= set(model.objects.filter(pk__in=ids).values_list("municipality_id", flat=True))
+                found |= set(model._default_manager.filter(pk__in=ids).values_list("municipality_id", flat=True))
                 continue
-            found |= set(model.objects.filter(batch=batch).values_list("municipality_id", flat=True)
+            found |= set(model._default_manager.filter(batch=batch).values_list("municipality_id", flat=True)
                          .distinct().order_by())
             found |= _previous_values(previous, "municipality_id")
         elif label == "reports.charge":
@@ -197,8 +202,6 @@ def batch_municipalities(batch: ImportBatch) -> set[int]:
             found |= set(ReportedOffence.objects.filter(pk__in=list(offences)).values_list("municipality_id",
                                                                                            flat=True).distinct())
         elif label == "comparisons.dstvalue":
-            from comparisons.models import DstValue
-
             codes = set(DstValue.objects.filter(batch=batch).values_list("area_code", flat=True).distinct().order_by())
             codes |= _previous_values(previous, "area_code")
             found |= set(Municipality.objects.filter(code__in=codes).values_list("pk", flat=True))
@@ -220,7 +223,7 @@ def rollback_refused(batch: ImportBatch, user) -> str | None:
         return None
     touched = set(batch.municipalities.values_list("pk", flat=True)) | (
         {batch.municipality_id} if batch.municipality_id else set())
-    outside = Municipality.objects.filter(pk__in=touched - scope.ids).order_by("code")
+    outside = Municipality.objects.filter(pk__in=touched - (scope.ids or frozenset())).order_by("code")
     if outside:
         names = ", ".join(f"{m.name} ({m.code})" for m in outside)
         return (f"Kørsel #{batch.pk} ændrede data i {names}, som du ikke har skriveadgang til; den kan kun rulles "
@@ -238,12 +241,6 @@ def charge_link_permitted(charge_alias: str, offence_alias: str) -> str:
     """SQL: a waiting charge (``charge_alias``) may be linked to the offence (``offence_alias``): it was written
     by no import, by one with no user (the command line), by a superuser, or by an analyst of the offence's
     municipality."""
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Group
-    from django.db import connection
-
-    from accounts.access import ANALYST
-    from accounts.models import Membership
 
     q = connection.ops.quote_name
     batch_t, user_t = q(ImportBatch._meta.db_table), q(get_user_model()._meta.db_table)

@@ -32,11 +32,11 @@ from importers.parsers.common import (
     sniff_separator,
 )
 from importers.parsers.police import charges_parse, offences_parse
+from importers.parsers.tables import is_xlsx
 from reports.aggregates import aggregates_refresh
 from reports.models import Charge, ReportedOffence
 
 from . import police
-from .bulk import StagingTable
 from .results import (
     MAX_ERRORS_SHOWN,
     Counts,
@@ -47,6 +47,7 @@ from .results import (
     window_union,
 )
 from .scope import UNRESTRICTED, WriteScope, rows_problems, stored_offence_problems
+from .staging import StagingTable
 
 CHUNK_ROWS = 200_000
 HEAD_BYTES = 256 * 1024
@@ -89,8 +90,6 @@ def encoding_detect(path: Path, head: bytes, *, file_name: str) -> str:
 
 
 def streamable(*, kind: str, path: Path, head: bytes) -> bool:
-    from importers.parsers.tables import is_xlsx
-
     return (kind in STREAMED_KINDS and path.stat().st_size > settings.IMPORT_STREAM_BYTES
             and not is_xlsx(head, path.name))
 

@@ -52,7 +52,7 @@ def rows_upsert(
         to_update.append(model(pk=current["pk"], **{k: row[k] for k in key}, **{f: row.get(f) for f in fields},
                                batch=batch))
     for start in range(0, len(to_create), CHUNK):
-        created = model.objects.bulk_create(to_create[start:start + CHUNK])
+        created = model._default_manager.bulk_create(to_create[start:start + CHUNK])
         changes.extend(
             ImportChange(batch=batch, model=model_label(model), object_id=obj.pk,
                          action=ImportChange.Action.CREATED)
@@ -61,7 +61,7 @@ def rows_upsert(
         if progress:
             progress(len(created))
     for start in range(0, len(to_update), CHUNK):
-        model.objects.bulk_update(to_update[start:start + CHUNK], [*fields, "batch"])
+        model._default_manager.bulk_update(to_update[start:start + CHUNK], [*fields, "batch"])
         if progress:
             progress(len(to_update[start:start + CHUNK]))
     ImportChange.objects.bulk_create(changes, batch_size=CHUNK)
@@ -82,7 +82,7 @@ def rows_delete(*, model: type[models.Model], queryset: models.QuerySet, batch: 
         batch_size=CHUNK,
     )
     for start in range(0, len(values), CHUNK):
-        model.objects.filter(pk__in=[v["pk"] for v in values[start:start + CHUNK]]).delete()
+        model._default_manager.filter(pk__in=[v["pk"] for v in values[start:start + CHUNK]]).delete()
     return len(values)
 
 
@@ -93,7 +93,7 @@ def existing_by_key(*, model: type[models.Model], key: tuple[str, ...], fields: 
     wanted = sorted({k[position] for k in keys})
     found: dict[tuple, dict] = {}
     for start in range(0, len(wanted), CHUNK):
-        for row in model.objects.filter(**{f"{lookup}__in": wanted[start:start + CHUNK]}).values(
+        for row in model._default_manager.filter(**{f"{lookup}__in": wanted[start:start + CHUNK]}).values(
             "pk", *key, *fields
         ):
             found[tuple(row[k] for k in key)] = row

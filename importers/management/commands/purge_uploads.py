@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from importers.storage import uploads_purge
+from importers.services.lifecycle import uploads_purge
 
 
 class Command(BaseCommand):
