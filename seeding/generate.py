@@ -17,9 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 from django.conf import settings
 
+from common.persons import person_id_key
 from districts.models import District, Municipality, PopulationCount
 from importers.models import ImportBatch
-from importers.parsers.persons import person_id_key
 from reports.models import ActivityFigure, Charge, ReportedOffence
 
 FIRST_YEAR = 2007

@@ -42,6 +42,6 @@ def person_key(value: str) -> str:
     """The stored key of a police person id (Person-ID, Løbenummer): ids are stored only as keyed hashes."""
     from django.conf import settings
 
-    from importers.parsers.persons import person_id_key
+    from common.persons import person_id_key
 
     return person_id_key(value, secret=settings.PERSON_KEY_SECRET)

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from common.persons import CPR_LIKE, cpr_person, person_id_key, person_mask
+
 from .common import (
     ParseError,
     Problem,
@@ -16,7 +18,6 @@ from .common import (
     per_distinct,
     repeated_headers,
 )
-from .persons import CPR_LIKE, cpr_person, person_id_key, person_mask
 from .police_columns import (
     HEADER_LABELS,
     SEXES,

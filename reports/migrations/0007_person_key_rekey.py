@@ -3,7 +3,7 @@
 Before, a CPR column none of whose cells had the form ddmmåå-xxxx or ddmmååxxxx was taken for a
 person id column and stored as it was ("120482 3349", "170893/2211", "905913579" with Excel's lost
 0), and police person ids were stored as they were. Each such value now gets the key
-``importers.parsers.persons.person_rekey`` gives it: the CPR key of a CPR number in any written
+``common.persons.person_rekey`` gives it: the CPR key of a CPR number in any written
 form (so re-importing the same file finds the same rows), else the person id's key. The charge
 facts, the rollback values of the change log and the errors kept on batches follow.
 
@@ -19,7 +19,7 @@ BATCH = 5000
 
 
 def _rekey(apps, schema_editor):
-    from importers.parsers.persons import PERSON_KEY, person_mask, person_rekey
+    from common.persons import PERSON_KEY, person_mask, person_rekey
 
     Charge = apps.get_model("reports", "Charge")
     ChargeFact = apps.get_model("reports", "ChargeFact")

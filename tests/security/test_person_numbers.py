@@ -25,9 +25,9 @@ from django.conf import settings
 from django.db import connection
 from openpyxl import Workbook
 
+from common.persons import cpr_digits, cpr_person, person_id_key, person_rekey
 from importers.checks import person_key_secret_check
 from importers.models import ImportBatch, ImportChange
-from importers.parsers.persons import cpr_digits, cpr_person, person_id_key, person_rekey
 from importers.services import file_import
 from reports.aggregates import aggregates_refresh
 from reports.models import Charge, ChargeFact, ReportedOffence
