@@ -9,8 +9,8 @@ has let the request through, or answered it, before ``process_view`` here runs).
 a hash of
 - the data version (``reports.versioning``: every import, rollback or edit of data bumps it),
 - the reader: anonymous (public view) or the user's id, superuser flag, groups and roles per municipality
-  (a changed role is a changed page), and the session and CSRF secret the page's forms carry (a new login
-  gets a new page),
+  (a changed role is a changed page), and the CSRF secret the page's forms carry (a new login gets a new
+  page),
 - the request: path and query string, language,
 - today's date (default periods and "data til og med" follow the calendar), the settings that change
   figures (suppression, significance, age groups) and the code and templates running (a deploy shows its
@@ -36,6 +36,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.middleware.csrf import get_token
 from django.utils import timezone
 from django.utils.http import parse_etags
 from django.utils.translation import get_language
@@ -75,13 +76,16 @@ def shows_person_counts(request: HttpRequest, url_name: str, kwargs: dict) -> bo
 
 def reader(request: HttpRequest) -> tuple:
     user = request.user
-    session = getattr(request, "session", None)
-    secrets = (session.session_key if session is not None else None, request.META.get("CSRF_COOKIE"))
+    # The CSRF secret the page's forms are made from; a login rotates it, so a new login gets a new page.
+    # A first visit without one gets its secret now, so that the page's tag is the one its next visit sends.
+    if "CSRF_COOKIE" not in request.META:
+        get_token(request)
+    secret = request.META.get("CSRF_COOKIE")
     if not user.is_authenticated:
-        return ("anonymous", getattr(request, "public_view", None), secrets)
+        return ("anonymous", getattr(request, "public_view", None), secret)
     roles = tuple(user.memberships.order_by("municipality_id", "role_id").values_list("municipality_id", "role__name"))
     groups = tuple(user.groups.order_by("name").values_list("name", flat=True))
-    return (user.pk, user.is_superuser, user.is_staff, user.is_active, groups, roles, secrets)
+    return (user.pk, user.is_superuser, user.is_staff, user.is_active, groups, roles, secret)
 
 
 def data_etag(request: HttpRequest) -> str:
