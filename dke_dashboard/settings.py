@@ -193,7 +193,7 @@ STATIC_URL = "static/"
 # the trace types the charts use, in the version the plotly package bundles (static/vendor/plotly/README.md).
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
-# After collectstatic: content-hashed names with brotli/gzip variants, served by WhiteNoise with a year's
+# After collectstatic: content-hashed names with brotli/gzip variants, served by WhiteNoise with ten years'
 # max-age; without a manifest (tests, runserver on a checkout) the plain names (dke_dashboard/static_storage.py).
 # Without collectstatic there is no STATIC_ROOT yet; WhiteNoise then serves nothing from it (files come from
 # the finders under runserver), which is not worth a warning at every start.

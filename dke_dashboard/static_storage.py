@@ -2,7 +2,7 @@
 
 ``collectstatic`` (production) writes every file under a content-hashed name (``app.3f2a….css``) with
 ``.br`` and ``.gz`` variants, and a manifest; templates then link the hashed names, and WhiteNoise serves
-them with a year's ``max-age`` and ``immutable`` (a new file gets a new name, so it is never stale).
+them with ten years' ``max-age`` and ``immutable`` (a new file gets a new name, so it is never stale).
 
 Without a manifest – the test suite from a clean clone, ``make demo``'s runserver, a checkout nobody
 ran ``collectstatic`` in – Django's manifest storage would fail every template that links a static file
