@@ -66,7 +66,7 @@ class NoStoreMiddleware:
         logged_in = user is not None and user.is_authenticated
         download = (response.get("Content-Disposition", "").startswith("attachment")
                     or response.get("Content-Type", "").startswith(DOWNLOAD_TYPES))
-        if logged_in or download:
+        if (logged_in or download) and not getattr(response, "cache_revalidate", False):  # see dke_dashboard.conditional
             response["Cache-Control"] = "private, no-store"
             response.headers.pop("Expires", None)
         return response

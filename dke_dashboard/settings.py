@@ -4,10 +4,10 @@ With no environment at all the app runs in DEBUG on an SQLite file under ``var/`
 """
 
 import os
+import warnings
 from pathlib import Path
 
 import dj_database_url
-import plotly
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -48,6 +48,7 @@ BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
 PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "1"))
 
 INSTALLED_APPS = [
+    "whitenoise.runserver_nostatic",  # runserver serves static files as production does (WhiteNoise)
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -67,6 +68,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files: hashed names, brotli/gzip, long max-age
+    "django.middleware.gzip.GZipMiddleware",  # pages and downloads (Django's BREACH mitigation included)
     "accounts.security.ControlCharactersMiddleware",  # NUL and other control characters in the URL: 400
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -80,6 +83,7 @@ MIDDLEWARE = [
     "accounts.middleware.CurrentUserMiddleware",
     "dke_dashboard.middleware.AccessPolicyMiddleware",
     "axes.middleware.AxesMiddleware",
+    "dke_dashboard.conditional.DataETagMiddleware",  # ETag from the data version, 304 before the view runs
 ]
 
 AUTHENTICATION_BACKENDS = [
@@ -187,14 +191,19 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-# plotly.js is served from our own static files (municipal networks block CDNs), taken
-# from the installed plotly package so the JS always matches the Python figures:
-# {% static 'vendor/plotly/plotly.min.js' %}.
-STATICFILES_DIRS = [
-    BASE_DIR / "static",
-    ("vendor/plotly", Path(plotly.__file__).resolve().parent / "package_data"),
-]
+# plotly.js is served from our own static files (municipal networks block CDNs): the partial bundle with
+# the trace types the charts use, in the version the plotly package bundles (static/vendor/plotly/README.md).
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
+# After collectstatic: content-hashed names with brotli/gzip variants, served by WhiteNoise with ten years'
+# max-age; without a manifest (tests, runserver on a checkout) the plain names (dke_dashboard/static_storage.py).
+# Without collectstatic there is no STATIC_ROOT yet; WhiteNoise then serves nothing from it (files come from
+# the finders under runserver), which is not worth a warning at every start.
+warnings.filterwarnings("ignore", message="No directory at: ")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "dke_dashboard.static_storage.StaticStorage"},
+}
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "media/"
 
@@ -258,6 +267,14 @@ CACHES = {
               "OPTIONS": {"MAX_ENTRIES": 5000}}
     )
 }
+# ETags from the data version (dke_dashboard/conditional.py): these views answer a repeat visit with 304.
+ETAG_URL_NAMES = ["dashboard", "figure_detail", "figure_download", "comparison", "comparison_download", "indicators"]
+# Staff pages among them that show exact counts of charges or charged persons (besides the personal figures'
+# own pages): private, no-store and no ETag, unless CACHE_PERSONAL_PAGES (staff PCs not shared).
+PERSON_COUNT_URL_NAMES = ["dashboard"]
+CACHE_PERSONAL_PAGES = env_bool("CACHE_PERSONAL_PAGES", False)
+# Settings that change figures; part of every ETag.
+ETAG_SETTINGS = ["SUPPRESSION_MIN_COUNT", "SIGNIFICANCE_LEVEL", "YOUNG_AGE_GROUPS"]
 # Figure tables are cached under the data version (reports.versioning); this only bounds memory.
 FIGURE_CACHE_SECONDS = int(os.environ.get("FIGURE_CACHE_SECONDS", "3600"))
 # After an import or rollback from the web, render the default dashboards in the background so the

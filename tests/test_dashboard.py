@@ -37,7 +37,7 @@ def test_dashboard_shows_all_figures_with_tables(staff, town):
         assert f'id="chart-data-{spec.slug}"' in page
     assert page.count("<table>") == len(FIGURES)
     scripts = re.findall(r'<script[^>]*src="([^"]+)"', page)
-    assert "/static/vendor/plotly/plotly.min.js" in scripts
+    assert "/static/vendor/plotly/plotly-basic.min.js" in scripts
     assert all(src.startswith("/static/") for src in scripts)  # our own files only, never a CDN
     assert "<script>" not in page  # no inline scripts: data in application/json blocks only
 
