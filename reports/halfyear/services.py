@@ -161,12 +161,10 @@ def _compute(section: ReportSection, report: HalfYearReport) -> SectionContent:
 
         rows = []
         for row in indicator_rows(municipality):
-            years = [y for y, v in row["series"].items() if v is not None]
-            latest = max(years) if years else None
-            indicator = row["indicator"]
-            rows.append([indicator.name, f"{_fmt(indicator.baseline_value, 1)} ({indicator.baseline_year})",
-                         f"{_fmt(indicator.target_value, 1)} ({indicator.target_year})",
-                         f"{_fmt(row['series'][latest], 1)} ({latest})" if latest else "–", row["status_label"]])
+            latest = row["latest_period"]
+            rows.append([row["indicator"].name, f"{_fmt(row['baseline_value'], 1)} ({row['baseline_period'].label})",
+                         f"{_fmt(row['target_value'], 1)} ({row['target_period'].label})",
+                         f"{_fmt(row['latest_value'], 1)} ({latest.label})" if latest else "–", row["status_label"]])
         content.extra = {"caption": "Mål og indikatorer", "rows": rows,
                          "headers": ["Indikator", "Udgangspunkt", "Mål", "Seneste", "Status"]}
     elif section.kind == ReportSection.Kind.COMPARISON:

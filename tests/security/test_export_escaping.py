@@ -101,7 +101,7 @@ def test_admin_exports_write_the_issues_values_as_text(town, client, django_user
     municipality.police_district = LINK
     municipality.save()
     Indicator.objects.create(municipality=municipality, name="@SUM(1+1)", measure="metric:Andel utrygge", unit=SUM,
-                             baseline_value=-3.5, baseline_year=2016, target_value=-10, target_year=2020)
+                             baseline_period="2016", target_value=-10, target_period="2020")
     ReportedOffence.objects.filter(journal_number="V1").update(address=OTHERS[0], code_text=OTHERS[3])
     client.force_login(django_user_model.objects.create_superuser("root", password="x-kode-1234"))
     cases = [("/admin/districts/streetrange/", [CALC]), ("/admin/districts/municipality/", [LINK]),
