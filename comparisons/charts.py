@@ -14,6 +14,8 @@ from reports.charts import PALETTE, Chart, band, base_layout, merged, rgba, sour
 from reports.figures import SOURCE_LINE
 from reports.periods import Period
 
+from .indicators import period_name
+
 OWN_COLOUR = "#0b5394"
 COUNTRY_COLOUR = "#555555"
 MEMBER_COLOUR = "#9a9a9a"
@@ -163,12 +165,12 @@ def period_axis(periods: list[str]) -> tuple[list[str], dict]:
     "1. halvår 2016" (shown on hover) with one tick per year at its first half, so no label is rotated into
     the legend or cut."""
     parsed = [Period.parse(p) for p in periods]
-    labels = [p.label for p in parsed]
+    labels = [period_name(p) for p in parsed]
     axis: dict = {"type": "category", "automargin": True}
     if any(p.kind != "Y" for p in parsed):
         years = sorted({p.year for p in parsed})
         step = 1 if len(years) <= 6 else 2  # a phone holds about six year labels side by side
-        first_of_year = {p.year: p.label for p in reversed(parsed)}
+        first_of_year = {p.year: period_name(p) for p in reversed(parsed)}
         ticks = [(first_of_year[y], str(y)) for y in years if (y - years[0]) % step == 0]
         axis.update({"tickmode": "array", "tickvals": [t for t, _y in ticks], "ticktext": [y for _t, y in ticks],
                      "tickangle": 0, "title": {"text": _("Halvår (mærket ved årets første)")}})

@@ -21,6 +21,16 @@ STATUS_LABELS = {ON_TRACK: gettext_lazy("På rette vej"), OFF_TRACK: gettext_laz
                  NO_DATA: gettext_lazy("Ingen data")}
 
 
+HALF_YEAR = gettext_lazy("%(number)s. halvår %(year)s")  # the dashboard's own wording (and translation)
+
+
+def period_name(period: Period) -> str:
+    """A year or half-year as readers name it, in the active language: 2016, 1. halvår 2016 (H1 2016)."""
+    if period.kind == "H":
+        return str(HALF_YEAR) % {"number": period.number, "year": period.year}
+    return period.label
+
+
 def period_index(period: Period) -> int:
     """Periods of one kind as consecutive integers (2016 → 2016; 2016H1 → 4032, 2016H2 → 4033)."""
     per_year = 12 // period.months
@@ -74,7 +84,7 @@ def indicator_status(*, line: Line | None, baseline_period: Period, direction: s
     """
     if line is None:
         return NO_DATA, _("Der er ingen data for udgangsperioden %(period)s, så der er intet at sammenligne med.") % {
-            "period": baseline_period.label}
+            "period": period_name(baseline_period)}
     values = {p: v for p, v in comparable(series, baseline_period.kind).items() if p >= baseline_period}
     if not values:
         return NO_DATA, _("Der er ingen målinger fra udgangsperioden og frem.")
@@ -82,7 +92,7 @@ def indicator_status(*, line: Line | None, baseline_period: Period, direction: s
     value, expected = values[period], line.expected(period)
     better = value <= expected if direction == "down" else value >= expected
     rule = _("Seneste måling (%(year)s: %(value)s) sammenlignes med den rette linje fra udgangspunktet til målet, "
-             "som i %(year)s er %(expected)s.") % {"year": period.label, "value": _dk(value), "expected": _dk(expected)}
+             "som i %(year)s er %(expected)s.") % {"year": period_name(period), "value": _dk(value), "expected": _dk(expected)}
     rule += " " + (_("På rette vej, når målingen er højst linjens værdi.") if direction == "down"
                    else _("På rette vej, når målingen er mindst linjens værdi."))
     return (ON_TRACK if better else OFF_TRACK), rule

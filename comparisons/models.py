@@ -89,6 +89,7 @@ class Indicator(models.Model):
 
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
+        from django.utils.translation import gettext
 
         from reports.periods import Period, PeriodError
 
@@ -98,24 +99,24 @@ class Indicator(models.Model):
             try:
                 periods[field] = Period.parse(getattr(self, field) or "")
             except PeriodError:
-                errors[field] = _("»%(value)s« er ikke et år (2016) eller et halvår (2016H1).") % {
+                errors[field] = gettext("»%(value)s« er ikke et år (2016) eller et halvår (2016H1).") % {
                     "value": getattr(self, field)}
                 continue
             if periods[field].kind == "K":
-                errors[field] = _("Brug et år (2016) eller et halvår (2016H1), ikke et kvartal.")
+                errors[field] = gettext("Brug et år (2016) eller et halvår (2016H1), ikke et kvartal.")
             else:
                 setattr(self, field, str(periods[field]))  # one spelling: "2016h1" → "2016H1"
         if not errors:
             baseline, target = periods["baseline_period"], periods["target_period"]
             if baseline.kind != target.kind:
-                errors["target_period"] = _("Målperioden skal være af samme slags som udgangsperioden "
+                errors["target_period"] = gettext("Målperioden skal være af samme slags som udgangsperioden "
                                             "(%(baseline)s): et år mod et år, et halvår mod et halvår.") % {
                     "baseline": baseline}
             elif target <= baseline:
-                errors["target_period"] = _("Målperioden skal ligge efter udgangsperioden (%(baseline)s).") % {
+                errors["target_period"] = gettext("Målperioden skal ligge efter udgangsperioden (%(baseline)s).") % {
                     "baseline": baseline}
         if (self.target_value is None) == (self.target_change_pct is None):
-            errors["target_value"] = _("Angiv målet enten som en værdi eller som en ændring i procent fra "
+            errors["target_value"] = gettext("Angiv målet enten som en værdi eller som en ændring i procent fra "
                                        "udgangspunktet (ikke begge).")
         if errors:
             raise ValidationError(errors)

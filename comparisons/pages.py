@@ -14,7 +14,7 @@ from reports.selectors import data_span
 from reports.services import FigureError, figure_table
 
 from .charts import legend_on_top, period_axis
-from .indicators import STATUS_LABELS, Line, comparable, indicator_status, target_value
+from .indicators import STATUS_LABELS, Line, comparable, indicator_status, period_name, target_value
 from .models import Indicator
 
 SURVEY = "Andel utrygge"
@@ -73,19 +73,14 @@ def _metric_periods(rows: pd.DataFrame, kind: str) -> dict[str, float | None]:
     A year is the mean of its two half-years, and only when both are there (or the year itself was loaded):
     one half-year is not a year's value.
     """
-    periods = [Period.parse(p) for p in rows["period"]]
-    rows = rows.assign(parsed=periods)
+    means = {Period.parse(str(p)): float(v) for p, v in rows.groupby("period")["value"].mean().items()}
     if kind == "H":
-        part = rows[[p.kind == "H" for p in periods]]
-        return {str(p): float(v) for p, v in part.groupby("parsed")["value"].mean().sort_index().items()}
-    result: dict[str, float | None] = {}
-    years = rows[[p.kind == "Y" for p in periods]].groupby(rows["parsed"].map(lambda p: p.year))["value"].mean()
-    result.update({str(y): float(v) for y, v in years.items()})
-    halves = rows[[p.kind == "H" for p in periods]]
-    for year, part in halves.groupby(halves["parsed"].map(lambda p: p.year)):
-        means = part.groupby("parsed")["value"].mean()
-        if str(year) not in result and len(means) == 2:
-            result[str(year)] = float(means.mean())
+        return {str(p): v for p, v in sorted(means.items()) if p.kind == "H"}
+    result: dict[str, float | None] = {str(p.year): v for p, v in means.items() if p.kind == "Y"}
+    for year in sorted({p.year for p in means if p.kind == "H"}):
+        halves = [means.get(Period(year, "H", n)) for n in (1, 2)]
+        if str(year) not in result and None not in halves:
+            result[str(year)] = sum(v for v in halves if v is not None) / 2
     return dict(sorted(result.items()))
 
 
@@ -110,9 +105,10 @@ def indicator_rows(municipality: Municipality) -> list[dict]:
                      "status_label": str(STATUS_LABELS[status]), "rule": rule,
                      "baseline_period": baseline_period, "baseline_value": baseline,
                      "target_period": target_period, "target_value": target,
+                     "baseline_name": period_name(baseline_period), "target_name": period_name(target_period),
                      "latest_period": latest, "latest_value": series.get(str(latest)) if latest else None,
                      "line": [(str(p), v) for p, v in sorted(expected.items())],
-                     "table": [{"period": str(p), "label": p.label, "value": series.get(str(p)),
+                     "table": [{"period": str(p), "label": period_name(p), "value": series.get(str(p)),
                                 "expected": expected.get(p)} for p in periods]})
     return rows
 
@@ -126,10 +122,11 @@ def survey_table(municipality: Municipality) -> tuple[list[dict], Chart | None]:
                 "value": r.value} for r in rows]
     colours = district_colours([(d.name, d.color) for d in municipality.districts.all()])
     frame = pd.DataFrame(records)
-    labels, axis = period_axis(sorted(set(frame["period"]), key=Period.parse))
-    label = dict(zip(sorted(set(frame["period"]), key=Period.parse), labels, strict=True))
-    data = [{"type": "scatter", "x": [label[p] for p in part["period"]], "y": list(part["value"]), "name": district,
-             "mode": "lines+markers", "line": {"color": colours.get(district)},
+    periods = sorted({str(p) for p in frame["period"]}, key=Period.parse)
+    labels, axis = period_axis(periods)
+    label = dict(zip(periods, labels, strict=True))
+    data = [{"type": "scatter", "x": [label[str(p)] for p in part["period"]], "y": list(part["value"]), "name": district,
+             "mode": "lines+markers", "line": {"color": colours.get(str(district))},
              "hovertemplate": "%{x}: %{y:.1f} %<extra>%{fullData.name}</extra>"}
             for district, part in frame.groupby("district", sort=False)]
     layout = base_layout(title=_("Andel, der føler sig utrygge (%)"), height=380, y_title=_("Procent"))

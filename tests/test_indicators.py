@@ -2,8 +2,25 @@ import datetime as dt
 
 import pytest
 
-from comparisons.indicators import NO_DATA, OFF_TRACK, ON_TRACK, Line, indicator_status, target_value
+from comparisons.indicators import (
+    NO_DATA,
+    OFF_TRACK,
+    ON_TRACK,
+    Line,
+    indicator_status,
+    target_value,
+)
 from reports.periods import Period
+
+
+@pytest.fixture(autouse=True)
+def _danish():
+    """The rules' words and numbers are Danish here, whatever language an earlier test's request left active."""
+    from django.utils import translation
+
+    with translation.override("da"):
+        yield
+
 
 Y2016, Y2021 = Period.parse("2016"), Period.parse("2021")
 LINE = Line(baseline_period=Y2016, baseline_value=82.7, target_period=Y2021, target_value=72.0)
