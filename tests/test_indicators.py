@@ -204,3 +204,34 @@ def test_indicator_table_shows_the_line_only_from_the_baseline(town):
     table = {t["period"]: t["expected"] for t in row["table"]}
     assert table == {"2016": None, "2017": 9.0, "2021": 5.0, "2023": 5.0}
     assert row["line"] == [("2017", 9.0), ("2021", 5.0), ("2023", 5.0)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_data_migration_turns_a_typed_baseline_into_a_period_and_keeps_the_targets_intent():
+    """0003: "82,7 in 2016, 72 in 2021" typed by hand becomes baseline period 2016 and a target of −12,9 % in 2021
+    (nothing typed is kept that the data could contradict); a baseline of 0 keeps its value target."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before, after = [("comparisons", "0002_initial")], [("comparisons", "0003_indicator_baseline_period")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    from districts.models import Municipality
+
+    municipality = Municipality.objects.create(code="999", name="Prøve").pk  # the districts app stays migrated
+    Indicator = old.get_model("comparisons", "Indicator")
+    Indicator.objects.create(municipality_id=municipality, name="a", measure="metric:x", baseline_value=82.7,
+                             baseline_year=2016, target_value=72.0, target_year=2021)
+    Indicator.objects.create(municipality_id=municipality, name="b", measure="metric:x", baseline_value=0,
+                             baseline_year=2017, target_value=3.0, target_year=2020)
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(after)
+    new = executor.loader.project_state(after).apps.get_model("comparisons", "Indicator")
+    rows = {i.name: (i.baseline_period, i.target_period, i.target_value, i.target_change_pct)
+            for i in new.objects.all()}
+    assert rows == {"a": ("2016", "2021", None, -12.9), "b": ("2017", "2020", 3.0, None)}
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())

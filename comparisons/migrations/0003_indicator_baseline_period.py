@@ -64,6 +64,15 @@ class Migration(migrations.Migration):
             model_name="indicator", name="baseline_value",
             field=models.FloatField(null=True, verbose_name="udgangspunkt"),
         ),
+        # nullable while the data move, so the migration also runs backwards
+        migrations.AlterField(
+            model_name="indicator", name="baseline_year",
+            field=models.PositiveSmallIntegerField(null=True, verbose_name="udgangsår"),
+        ),
+        migrations.AlterField(
+            model_name="indicator", name="target_year",
+            field=models.PositiveSmallIntegerField(null=True, verbose_name="målår"),
+        ),
         migrations.RunPython(forwards, backwards),
         migrations.RemoveField(model_name="indicator", name="baseline_value"),
         migrations.RemoveField(model_name="indicator", name="baseline_year"),
