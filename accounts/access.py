@@ -69,6 +69,19 @@ POLICY: dict[str, Rule] = {
 SELF_GUARDED_NAMESPACES = {"admin"}
 
 
+def may_open(user, url_name: str, municipality: Municipality | None = None) -> bool:
+    """Whether ``user`` may open the page named ``url_name`` (for ``municipality``), by ``POLICY``: pages show a
+    link or button only where it would not answer 403. The middleware stays the guard."""
+    rule = POLICY.get(url_name, Rule(roles=()))
+    if rule.anonymous:
+        return True
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser or rule.login_only:
+        return True
+    return bool(rule.roles) and has_role(user, rule.roles, municipality)
+
+
 def user_municipalities(user) -> QuerySet[Municipality]:
     if not getattr(user, "is_authenticated", False):
         return Municipality.objects.none()

@@ -16,6 +16,6 @@ class DstValueAdmin(ExportMixin, admin.ModelAdmin):
 
 @admin.register(Indicator)
 class IndicatorAdmin(ExportMixin, admin.ModelAdmin):
-    list_display = ["name", "municipality", "baseline_value", "baseline_year", "target_value",
-                    "target_year", "direction"]
+    list_display = ["name", "municipality", "baseline_period", "target_period", "target_value",
+                    "target_change_pct", "direction"]
     list_filter = ["municipality", "direction"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from functools import lru_cache
 
 import pandas as pd
@@ -11,10 +12,15 @@ from django.utils.translation import gettext as _
 
 from reports.charts import PALETTE, Chart, band, base_layout, merged, polygon_map, rgba, source_note
 from reports.figures import SOURCE_LINE
+from reports.periods import Period
+
+from .indicators import period_name
 
 OWN_COLOUR = "#0b5394"
 COUNTRY_COLOUR = "#555555"
 MEMBER_COLOUR = "#9a9a9a"
+TITLE_WIDTH = 34  # characters of a chart title per line: what a 390 px wide phone shows at Plotly's title size
+TITLE_LINE_PX = 24  # a title line's height at that size
 
 
 def _end_label(x: list, y: list, text: str, colour: str) -> dict | None:
@@ -154,15 +160,52 @@ def comparison_map(*, table: pd.DataFrame, municipality_code: str, peers: list[s
     return chart
 
 
+def period_axis(periods: list[str]) -> tuple[list[str], dict]:
+    """Readable period labels for a category x-axis, and the axis: years as they are; half-years as
+    "1. halvår 2016" (shown on hover) with one tick per year at its first half, so no label is rotated into
+    the legend or cut."""
+    parsed = [Period.parse(p) for p in periods]
+    labels = [period_name(p) for p in parsed]
+    axis: dict = {"type": "category", "automargin": True}
+    if any(p.kind != "Y" for p in parsed):
+        years = sorted({p.year for p in parsed})
+        step = 1 if len(years) <= 6 else 2  # a phone holds about six year labels side by side
+        first_of_year = {p.year: period_name(p) for p in reversed(parsed)}
+        ticks = [(first_of_year[y], str(y)) for y in years if (y - years[0]) % step == 0]
+        axis.update({"tickmode": "array", "tickvals": [t for t, _y in ticks], "ticktext": [y for _t, y in ticks],
+                     "tickangle": 0, "title": {"text": _("Halvår (mærket ved årets første)")}})
+    return labels, axis
+
+
+def legend_on_top(layout: dict) -> dict:
+    """A horizontal legend between the title and the plot: it never meets the axis labels below. The title is
+    wrapped onto lines a phone holds (Plotly cuts a title wider than the chart)."""
+    lines = textwrap.wrap(str(layout["title"]["text"] or ""), width=TITLE_WIDTH) or [""]
+    # Plotly sets a title's first line at its anchor and the others below it: the padding above the legend's
+    # row grows with the lines, and the top margin holds them all
+    extra = TITLE_LINE_PX * (len(lines) - 1)
+    return merged(layout, {"legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.02, "yanchor": "bottom"},
+                           "margin": {"t": 80 + TITLE_LINE_PX * len(lines), "l": 60, "r": 20},
+                           "title": {"text": "<br>".join(lines), "yref": "paper", "y": 1, "yanchor": "bottom",
+                                     "pad": {"b": 36 + extra}}})
+
+
 def indicator_chart(row: dict) -> Chart:
+    """The measure per period and the straight line from baseline to target, on one period axis."""
     indicator = row["indicator"]
-    years = sorted(row["series"])
+    periods = [p for p, _v in sorted(((Period.parse(p), v) for p, v in row["series"].items()), key=lambda pv: pv[0])]
+    line = dict(row["line"])
+    every = sorted({*periods, *(Period.parse(p) for p in line)})
+    labels, axis = period_axis([str(p) for p in every])
+    label = dict(zip(every, labels, strict=True))
     data = [
-        {"type": "scatter", "x": years, "y": [row["series"][y] for y in years], "name": _("Måling"),
-         "mode": "lines+markers", "line": {"color": "#0b5394", "width": 3}},
-        {"type": "scatter", "x": [y for y, _v in row["line"]], "y": [v for _y, v in row["line"]],
-         "name": _("Linje mod målet"), "mode": "lines", "line": {"color": "#D55E00", "dash": "dash"}},
+        {"type": "scatter", "x": [label[p] for p in periods], "y": [row["series"][str(p)] for p in periods],
+         "name": _("Måling"), "mode": "lines+markers", "line": {"color": "#0b5394", "width": 3},
+         "hovertemplate": "%{x}: %{y:.1f}<extra></extra>"},
+        {"type": "scatter", "x": [label[Period.parse(p)] for p in line], "y": list(line.values()),
+         "name": _("Linje mod målet"), "mode": "lines", "line": {"color": "#D55E00", "dash": "dash"},
+         "hovertemplate": "%{x}: %{y:.1f}<extra></extra>"},
     ]
-    layout = merged(base_layout(title=indicator.name, height=340, y_title=indicator.unit, x_type="-"),
-                    {"legend": {"orientation": "h", "y": -0.25}})
-    return {"data": data, "layout": layout}
+    layout = base_layout(title=indicator.name, height=360, y_title=indicator.unit)
+    layout["xaxis"] = {**layout["xaxis"], **axis, "categoryorder": "array", "categoryarray": labels}
+    return {"data": data, "layout": legend_on_top(layout)}

@@ -58,16 +58,65 @@ class Indicator(models.Model):
     direction = models.CharField(
         _("retning"), max_length=4, choices=Direction.choices, default=Direction.DOWN
     )
-    baseline_value = models.FloatField(_("udgangspunkt"))
-    baseline_year = models.PositiveSmallIntegerField(_("udgangsår"))
-    target_value = models.FloatField(_("mål"))
-    target_year = models.PositiveSmallIntegerField(_("målår"))
+    # The baseline is a period; its value is read from the measure itself (comparisons.pages), never typed.
+    baseline_period = models.CharField(
+        _("udgangsperiode"), max_length=7, help_text=_("Et år (2016) eller et halvår (2016H1)."),
+    )
+    target_period = models.CharField(
+        _("målperiode"), max_length=7, help_text=_("Af samme slags som udgangsperioden (et år eller et halvår)."),
+    )
+    target_value = models.FloatField(_("mål (værdi)"), null=True, blank=True)
+    target_change_pct = models.FloatField(
+        _("mål (ændring i procent)"), null=True, blank=True,
+        help_text=_("Fx −13 for et fald på 13 % fra udgangspunktet."),
+    )
     order = models.PositiveSmallIntegerField(_("rækkefølge"), default=0)
 
     class Meta:
         ordering = ["municipality", "order", "name"]
         verbose_name = _("indikator")
         verbose_name_plural = _("indikatorer")
+        constraints = [
+            models.CheckConstraint(  # a target is a value or a change from the baseline, never both or neither
+                condition=models.Q(target_value__isnull=False, target_change_pct__isnull=True)
+                | models.Q(target_value__isnull=True, target_change_pct__isnull=False),
+                name="indicator_one_target",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+        from django.utils.translation import gettext
+
+        from reports.periods import Period, PeriodError
+
+        errors: dict[str, str] = {}
+        periods = {}
+        for field in ("baseline_period", "target_period"):
+            try:
+                periods[field] = Period.parse(getattr(self, field) or "")
+            except PeriodError:
+                errors[field] = gettext("»%(value)s« er ikke et år (2016) eller et halvår (2016H1).") % {
+                    "value": getattr(self, field)}
+                continue
+            if periods[field].kind == "K":
+                errors[field] = gettext("Brug et år (2016) eller et halvår (2016H1), ikke et kvartal.")
+            else:
+                setattr(self, field, str(periods[field]))  # one spelling: "2016h1" → "2016H1"
+        if not errors:
+            baseline, target = periods["baseline_period"], periods["target_period"]
+            if baseline.kind != target.kind:
+                errors["target_period"] = gettext("Målperioden skal være af samme slags som udgangsperioden "
+                                            "(%(baseline)s): et år mod et år, et halvår mod et halvår.") % {
+                    "baseline": baseline}
+            elif target <= baseline:
+                errors["target_period"] = gettext("Målperioden skal ligge efter udgangsperioden (%(baseline)s).") % {
+                    "baseline": baseline}
+        if (self.target_value is None) == (self.target_change_pct is None):
+            errors["target_value"] = gettext("Angiv målet enten som en værdi eller som en ændring i procent fra "
+                                       "udgangspunktet (ikke begge).")
+        if errors:
+            raise ValidationError(errors)

@@ -15,12 +15,10 @@ def indicators_section(*, municipality: Municipality, config: dict) -> dict:
     """The indicators with their baseline, target, latest value and status."""
     rows = []
     for row in indicator_rows(municipality):
-        years = [y for y, v in row["series"].items() if v is not None]
-        latest = max(years) if years else None
-        indicator = row["indicator"]
-        rows.append([indicator.name, f"{number(indicator.baseline_value, 1)} ({indicator.baseline_year})",
-                     f"{number(indicator.target_value, 1)} ({indicator.target_year})",
-                     f"{number(row['series'][latest], 1)} ({latest})" if latest else "–", row["status_label"]])
+        latest = row["latest_period"]
+        rows.append([row["indicator"].name, f"{number(row['baseline_value'], 1)} ({row['baseline_period'].label})",
+                     f"{number(row['target_value'], 1)} ({row['target_period'].label})",
+                     f"{number(row['latest_value'], 1)} ({latest.label})" if latest else "–", row["status_label"]])
     return {"caption": "Mål og indikatorer", "rows": rows,
             "headers": ["Indikator", "Udgangspunkt", "Mål", "Seneste", "Status"]}
 

@@ -9,6 +9,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.access import may_open
 from districts.models import Municipality
 from reports import exporters
 from reports.charts import plotly_data
@@ -106,6 +107,8 @@ def indicators(request: HttpRequest, code: str) -> HttpResponse:
     survey, survey_chart = survey_table(municipality)
     return render(request, "comparisons/indicators.html", {
         "municipality": municipality, "rows": rows, "survey": survey,
+        # the access policy's own rule: a link shows only where its page would open (no buttons that lead to 403)
+        "may_edit": may_open(request.user, "indicator_edit", municipality),
         "survey_chart": plotly_data(survey_chart) if survey_chart is not None else None,
     })
 
@@ -113,8 +116,11 @@ def indicators(request: HttpRequest, code: str) -> HttpResponse:
 class IndicatorForm(forms.ModelForm):
     class Meta:
         model = Indicator
-        fields = ["name", "measure", "unit", "direction", "baseline_value", "baseline_year", "target_value",
-                  "target_year", "order"]
+        fields = ["name", "measure", "unit", "direction", "baseline_period", "target_period", "target_value",
+                  "target_change_pct", "order"]
+        help_texts = {"baseline_period": _("Et år (2016) eller et halvår (2016H1). Udgangspunktet er målingens "
+                                           "værdi i den periode, som tallene viser den – det tastes ikke."),
+                      "target_value": _("Udfyld enten en værdi eller en ændring i procent.")}
 
     def __init__(self, *args, municipality: Municipality, **kwargs):
         super().__init__(*args, **kwargs)

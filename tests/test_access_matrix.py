@@ -56,8 +56,8 @@ def batch(town):
 def indicator(town):
     from comparisons.models import Indicator
 
-    return Indicator.objects.create(municipality=town, name="Test", measure="metric:x", baseline_value=1,
-                                    baseline_year=2016, target_value=0, target_year=2021)
+    return Indicator.objects.create(municipality=town, name="Test", measure="metric:x",
+                                    baseline_period="2016", target_value=0, target_period="2021")
 
 
 @pytest.fixture

@@ -111,15 +111,15 @@ def test_a_manager_follows_the_young_share_as_an_indicator(client, young_town, m
     assert '<option value="figure:reports-per-1000:vold">Anmeldelser pr. 1.000 indbyggere – Vold</option>' in form
     response = client.post("/kommune/165/maal/ny/", {
         "name": "Unge sigtede 15–17 år", "measure": "figure:young-charged-share:15-17", "unit": "%",
-        "direction": "down", "baseline_value": 2.0, "baseline_year": 2016, "target_value": 1.0, "target_year": 2020,
+        "direction": "down", "baseline_period": "2016", "target_value": 1.0, "target_period": "2020",
         "order": 0})
     assert response.status_code == 302 and Indicator.objects.filter(municipality=young_town).count() == 1
     page = client.get("/kommune/165/maal/").content.decode()
     # 2016: 2 of 120 = 1,7 % ≤ the line's 2,0 in 2016 → on track
     assert "Seneste måling (2016: 1,7)" in page and "På rette vej" in page
     bad = client.post("/kommune/165/maal/ny/", {"name": "x", "measure": "figure:noget-andet", "direction": "down",
-                                                "baseline_value": 1, "baseline_year": 2016, "target_value": 1,
-                                                "target_year": 2020, "order": 0})
+                                                "baseline_period": "2016", "target_value": 1,
+                                                "target_period": "2020", "order": 0})
     assert bad.status_code == 200 and "Vælg en måling fra listen; »figure:noget-andet« findes ikke." in bad.content.decode()
 
 

@@ -98,12 +98,15 @@ def test_indicator_status_and_rule_follow_the_language():
     from django.utils import translation
 
     from comparisons.indicators import STATUS_LABELS, Line, indicator_status
+    from reports.periods import Period
 
-    line = Line(2016, 82.7, 2021, 72.0)
-    status, rule = indicator_status(line=line, direction="down", series={2016: 82.7, 2018: 78.0})
+    line = Line(Period(2016), 82.7, Period(2021), 72.0)
+    status, rule = indicator_status(line=line, baseline_period=Period(2016), direction="down",
+                                    series={"2016": 82.7, "2018": 78.0})
     assert str(STATUS_LABELS[status]) == "På rette vej" and "højst linjens værdi" in rule and "78,4" in rule
     with translation.override("en"):
-        status, rule = indicator_status(line=line, direction="up", series={2016: 82.7, 2018: 78.0})
+        status, rule = indicator_status(line=line, baseline_period=Period(2016), direction="up",
+                                        series={"2016": 82.7, "2018": 78.0})
         assert str(STATUS_LABELS[status]) == "Off track"
         assert rule == ("The latest measurement (2018: 78.0) is compared with the straight line from the baseline to the "
                         "target, which in 2018 is 78.4. On track when the measurement is at least the line's value.")

@@ -101,7 +101,7 @@ def test_admin_exports_write_the_issues_values_as_text(town, client, django_user
     municipality.police_district = LINK
     municipality.save()
     Indicator.objects.create(municipality=municipality, name="@SUM(1+1)", measure="metric:Andel utrygge", unit=SUM,
-                             baseline_value=-3.5, baseline_year=2016, target_value=-10, target_year=2020)
+                             baseline_period="2016", target_value=-10, target_period="2020")
     ReportedOffence.objects.filter(journal_number="V1").update(address=OTHERS[0], code_text=OTHERS[3])
     client.force_login(django_user_model.objects.create_superuser("root", password="x-kode-1234"))
     cases = [("/admin/districts/streetrange/", [CALC]), ("/admin/districts/municipality/", [LINK]),
@@ -114,7 +114,7 @@ def test_admin_exports_write_the_issues_values_as_text(town, client, django_user
             assert "'" + value in cells and value not in cells, (changelist, value)
         assert_no_formula(xlsx_cells(admin_export(client, changelist, "xlsx")), *values)
     indicator = csv_cells(admin_export(client, "/admin/comparisons/indicator/", "csv"))
-    assert indicator[1][6:9] == ["-3,5", "2016", "-10,0"]  # numbers (Danish notation) are not prefixed
+    assert indicator[1][6:9] == ["2016", "2020", "-10,0"]  # numbers (Danish notation) are not prefixed
 
 
 def test_a_comparison_download_of_a_municipality_named_as_a_formula(reference, client, django_user_model):
