@@ -193,3 +193,33 @@ def dst_series_text(area_code: str, *, table: str = "STRAF11") -> str:
     if last is None:
         return _("ingen tal fra Danmarks Statistik indlæst")
     return _("Danmarks Statistik (%(table)s) til og med %(period)s") % {"table": table, "period": last}
+
+
+# the columns that name a row; every other column of a figure table is a number computed from the data
+KEY_COLUMNS = ("period", "district", "category", "home_municipality_code", "home_municipality", "home_district",
+               "age_group", "municipality_code", "municipality")
+
+
+def without_uncovered(table, coverage: Coverage):
+    """The table with every number of a period without police data made missing (never 0; the population stays):
+    the rows stay, so a reader sees the period was asked for and has no data. Partly covered periods keep their numbers (they are labelled
+    instead, ``Coverage.period_label``)."""
+    import pandas as pd
+
+    if table.empty or "period" not in table:
+        return table
+    statuses = {p: coverage.status(p) for p in dict.fromkeys(table["period"])}
+    empty = table["period"].map(lambda p: statuses[p] is Status.NONE)
+    if not empty.any():
+        return table
+    result = table.copy()
+    for position, column in enumerate(result.columns):
+        if column in KEY_COLUMNS or column == "population":  # residents are counted whatever the police data
+            continue
+        values = result.iloc[:, position]
+        if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+            values = values.astype(float)
+        else:
+            values = values.astype(object)
+        result.isetitem(position, values.where(~empty, None if values.dtype == object else float("nan")))
+    return result

@@ -61,6 +61,7 @@ class About:
     lines: list[tuple[str, str]] = field(default_factory=list)
     headings: dict[str, str] = field(default_factory=dict)  # column → heading as on the page
     category_names: dict[str, str] = field(default_factory=dict)  # slug → name as on the page
+    period_labels: dict[str, str] = field(default_factory=dict)  # a partly covered period: "2026 til og med 31-10"
 
 
 def _csv_text(value: object) -> object:
@@ -162,6 +163,8 @@ def _display_text(column: str, value: object, record: dict, about: About | None)
     """A text cell as on the page: category names, "Ukendt bydel", the young share's "Hele kommunen"."""
     if about is None or not about.headings:
         return value
+    if column == "period" and isinstance(value, str):
+        return about.period_labels.get(value, value)
     if column == "category" and isinstance(value, str):
         return about.category_names.get(value, value)
     if column == "district" and value == "":
@@ -357,7 +360,19 @@ def figure_about(*, slug: str, municipality, filters, public: bool) -> About:
     if spec.personal and late_charges(municipality, filters):
         lines.append((_("Sene sigtelser"), str(LATE_CHARGES_NOTE)))
     lines.append((_("Hentet"), _extracted_at()))
-    return About(lines=lines, headings={c: str(label) for c, label in COLUMN_LABELS.items()}, category_names=names)
+    return About(lines=lines, headings={c: str(label) for c, label in COLUMN_LABELS.items()}, category_names=names,
+                 period_labels=_partial_labels(filters.period_from, filters.period_to, coverage))
+
+
+def _partial_labels(period_from: str, period_to: str, coverage) -> dict[str, str]:
+    from .coverage import Status, period_statuses
+    from .periods import period_range
+
+    try:
+        periods = period_range(period_from, period_to)
+    except ValueError:
+        return {}
+    return {str(s.period): s.label for s in period_statuses(coverage, list(periods)) if s.status is Status.PARTIAL}
 
 
 def comparison_about(*, municipality, params: dict) -> About:

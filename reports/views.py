@@ -6,6 +6,7 @@ from accounts.preselect import municipality_remember
 from districts.models import Municipality
 
 from . import exporters, selectors
+from .coverage import municipality_coverage, without_uncovered
 from .dashboard import Filters, dashboard_body, default_filters, figure_block
 from .figures import FIGURES
 from .forms import FigureFilterForm
@@ -93,6 +94,8 @@ def figure_download(request: HttpRequest, code: str, slug: str, fmt: str) -> Htt
                              intervals=filters.intervals)
     except FigureError as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+    if slug in FIGURES:  # a period without data is no data, never 0 (reports.coverage)
+        table = without_uncovered(table, municipality_coverage(municipality))
     fmt = exporters.URL_FORMATS[fmt]  # "da.csv" (…/<slug>.da.csv) is the "CSV (dansk Excel)"
     about = (exporters.figure_about(slug=slug, municipality=municipality, filters=filters, public=_is_public(request))
              if fmt in ("csv-da", "xlsx") and slug in FIGURES else None)
