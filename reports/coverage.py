@@ -2,7 +2,8 @@
 
 Plain functions over the stored data, no HTTP (issue 25, "Data coverage is part of every answer").
 
-- **Police** (offences and the charges linked to them): covered *up to and including* the later of
+- **Police** (offences and the charges linked to them): covered from the first day of the month of the first
+  report date (extracts hold whole months), *up to and including* the later of
   (a) the latest report date among the municipality's loaded offences and (b) the end of the period a
   finished police import said it replaces ("Erstat periode", e.g. 01-01-2025:31-10-2025) for this
   municipality. A batch records no extract end date of its own: its ``period_to`` is only the latest report
@@ -126,6 +127,8 @@ def police_extent(municipality: Municipality) -> tuple[dt.date | None, dt.date |
     span = ReportedOffence.objects.filter(municipality=municipality).aggregate(
         first=Min("report_date"), last=Max("report_date"))
     first, last = span["first"], span["last"]
+    if first is not None:  # extracts hold whole months: a first report on 2 January still covers 1 January
+        first = first.replace(day=1)
     stated = _stated_extract_end(municipality)
     today = timezone.localdate()
     if stated is not None and first is not None and (last is None or stated > last):
