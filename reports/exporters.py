@@ -22,6 +22,7 @@ import csv
 import io
 import json
 import math
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -80,7 +81,7 @@ def _text_escaped(table: pd.DataFrame) -> pd.DataFrame:
         values = escaped.iloc[:, position]
         if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
             if values.map(lambda v: formula_risk(v) or (isinstance(v, str) and "\r" in v)).any():
-                escaped.isetitem(position, values.map(_csv_text))
+                escaped.isetitem(position, values.map(_csv_text).to_numpy())
     return escaped
 
 
@@ -120,7 +121,7 @@ def counts_as_integers(table: pd.DataFrame) -> pd.DataFrame:
             continue
         if result is table:
             result = table.copy()
-        result.isetitem(position, converted)
+        result.isetitem(position, converted.array)
     return result
 
 
@@ -159,7 +160,7 @@ def _headings(table: pd.DataFrame, about: About | None) -> list[str]:
     return result
 
 
-def _display_text(column: str, value: object, record: dict, about: About | None) -> object:
+def _display_text(column: Hashable, value: object, record: dict, about: About | None) -> object:
     """A text cell as on the page: category names, "Ukendt bydel", the young share's "Hele kommunen"."""
     if about is None or not about.headings:
         return value
@@ -176,7 +177,7 @@ def _display_text(column: str, value: object, record: dict, about: About | None)
     return value
 
 
-def _decimals(column: str) -> int | None:
+def _decimals(column: Hashable) -> int | None:
     if column in RATE_COLUMNS:
         return 1
     if column in SHARE_COLUMNS or column in COUNT_COLUMNS:
@@ -184,7 +185,7 @@ def _decimals(column: str) -> int | None:
     return None
 
 
-def _danish_cell(column: str, value: object) -> object:
+def _danish_cell(column: Hashable, value: object) -> object:
     """A number as the page rounds it, in Danish notation without grouping; text and missing as they are."""
     if _missing(value):
         return ""
