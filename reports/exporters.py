@@ -5,8 +5,9 @@
   with a UTF-8 BOM (``bom=True``), so a spreadsheet reads "Øster" right; ``export_figure`` writes none.
 - **CSV (dansk Excel)** (``csv-da``): ``;`` between cells, decimal comma, the table's headings as on the page,
   numbers rounded as on the page (rates one decimal, shares whole per cent, counts whole), no thousands
-  separator (Excel would read ``1.814`` as a date or text in some columns), BOM and CRLF line ends. Always in
-  Danish: it is the file for Danish Excel.
+  separator (a reader splitting on the comma would take ``1.814`` for 1,814), BOM and CRLF line ends. Its numbers
+  are always in Danish notation (it is the file for Danish Excel); its headings and names follow the page's
+  language, as the XLSX's do.
 - **XLSX**: the numbers in full precision with number formats that show the page's decimals (``#,##0`` counts,
   ``#,##0.0`` rates, ``0" %"`` shares, which are per cent already), the headings as on the page, a frozen
   header row, fitted column widths and a second sheet "Om tallene" describing the selection (``About``).
@@ -191,29 +192,29 @@ def _danish_cell(column: Hashable, value: object) -> object:
         return ""
     if isinstance(value, str) or isinstance(value, bool):
         return value
-    if column in P_COLUMNS:
-        from .uncertainty import p_text
+    with translation.override("da"):  # Danish Excel reads a decimal comma, whatever the page's language
+        if column in P_COLUMNS:
+            from .uncertainty import p_text
 
-        return p_text(value).removeprefix("p = ").replace("p ", "")
-    decimals = _decimals(column)
-    if decimals is None:
-        if isinstance(value, float) and not value.is_integer():
-            return number(value, 3, grouping=False).rstrip("0")
-        return number(value, 0, grouping=False) if isinstance(value, int | float) else value
-    return number(value, decimals, grouping=False)
+            return p_text(value).removeprefix("p = ").replace("p ", "")
+        decimals = _decimals(column)
+        if decimals is None:
+            if isinstance(value, float) and not value.is_integer():
+                return number(value, 3, grouping=False).rstrip("0")
+            return number(value, 0, grouping=False) if isinstance(value, int | float) else value
+        return number(value, decimals, grouping=False)
 
 
 def to_csv_danish(table: pd.DataFrame, *, about: About | None = None) -> bytes:
     """"CSV (dansk Excel)": ``;``, decimal comma, the page's headings and rounding, BOM, CRLF."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    with translation.override("da"):
-        writer.writerow([_csv_text(h) for h in _headings(table, about)])
-        for record in table.astype(object).to_dict("records"):
-            writer.writerow([
-                _csv_text(_danish_cell(column, _display_text(column, value, record, about)))
-                for column, value in record.items()
-            ])
+    writer.writerow([_csv_text(h) for h in _headings(table, about)])
+    for record in table.astype(object).to_dict("records"):
+        writer.writerow([
+            _csv_text(_danish_cell(column, _display_text(column, value, record, about)))
+            for column, value in record.items()
+        ])
     return BOM + buffer.getvalue().encode("utf-8")
 
 

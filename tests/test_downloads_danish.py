@@ -168,3 +168,12 @@ def test_comparison_downloads_for_danish_excel(reference, client, django_user_mo
     about = {row[0]: row[1] for row in book["Om tallene"].iter_rows(values_only=True)}
     assert about["Data"] == "Danmarks Statistik (STRAF11) til og med 2016K4"
     assert about["Sammenlignet med"] == "000"
+
+
+def test_danish_csv_keeps_the_decimal_comma_on_an_english_page():
+    from django.utils import translation
+
+    table = pd.DataFrame({"district": ["Øster"], "reports": [1814], "reports_per_1000": [40.46]})
+    with translation.override("en"):
+        rows = danish_rows(exporters.to_csv_danish(table, about=exporters.About(headings={"district": "District"})))
+    assert rows == [["District", "reports", "reports_per_1000"], ["Øster", "1814", "40,5"]]
