@@ -48,12 +48,15 @@ BOM = "\ufeff".encode()
 # Counts (whole numbers) in every figure and the comparison: written as integers everywhere.
 COUNT_COLUMNS = ("reports", "population", "charges", "persons")
 # How the page shows each number column: decimals (rates one, shares and counts none), and the XLSX format.
+# (the page shows every interval with one decimal, a share's interval too: reports.dashboard.cell_text)
 RATE_COLUMNS = ("reports_per_1000", "persons_per_1000", "reports_ci_low", "reports_ci_high", "charges_ci_low",
                 "charges_ci_high", "persons_ci_low", "persons_ci_high", "rate_ci_low", "rate_ci_high")
-SHARE_COLUMNS = ("share_pct", "share_ci_low", "share_ci_high")
+SHARE_COLUMNS = ("share_pct",)
+SHARE_INTERVAL_COLUMNS = ("share_ci_low", "share_ci_high")
 P_COLUMNS = ("change_p_value",)
 XLSX_FORMATS = {**dict.fromkeys(COUNT_COLUMNS, "#,##0"), **dict.fromkeys(RATE_COLUMNS, "#,##0.0"),
-                **dict.fromkeys(SHARE_COLUMNS, '0" %"'), **dict.fromkeys(P_COLUMNS, "0.000")}
+                **dict.fromkeys(SHARE_COLUMNS, '0" %"'), **dict.fromkeys(SHARE_INTERVAL_COLUMNS, '0.0" %"'),
+                **dict.fromkeys(P_COLUMNS, "0.000")}
 
 
 @dataclass
@@ -179,7 +182,7 @@ def _display_text(column: Hashable, value: object, record: dict, about: About | 
 
 
 def _decimals(column: Hashable) -> int | None:
-    if column in RATE_COLUMNS:
+    if column in RATE_COLUMNS or column in SHARE_INTERVAL_COLUMNS:
         return 1
     if column in SHARE_COLUMNS or column in COUNT_COLUMNS:
         return 0
@@ -238,8 +241,8 @@ def _width(value: object, number_format: str | None) -> int:
     if value is None:
         return 0
     if isinstance(value, int | float) and not isinstance(value, bool):
-        decimals = 1 if number_format == "#,##0.0" else 3 if number_format == "0.000" else 0
-        text = f"{value:,.{decimals}f}" + (" %" if number_format == '0" %"' else "")
+        decimals = 1 if number_format in ("#,##0.0", '0.0" %"') else 3 if number_format == "0.000" else 0
+        text = f"{value:,.{decimals}f}" + (" %" if number_format and " %" in number_format else "")
         return len(text)
     return max((len(line) for line in str(value).splitlines()), default=0)
 

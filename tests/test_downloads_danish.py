@@ -177,3 +177,13 @@ def test_danish_csv_keeps_the_decimal_comma_on_an_english_page():
     with translation.override("en"):
         rows = danish_rows(exporters.to_csv_danish(table, about=exporters.About(headings={"district": "District"})))
     assert rows == [["District", "reports", "reports_per_1000"], ["Øster", "1814", "40,5"]]
+
+
+def test_danish_csv_and_xlsx_show_intervals_with_the_pages_decimals():
+    table = pd.DataFrame({"share_pct": [33.333], "share_ci_low": [12.34], "persons_ci_high": [41.66],
+                          "change_p_value": [0.08204]})
+    rows = danish_rows(exporters.to_csv_danish(table))
+    assert rows[1] == ["33", "12,3", "41,7", "0,082"]  # as the page: share whole, intervals one decimal, p 2 digits
+    sheet = load_workbook(io.BytesIO(exporters.to_xlsx(table))).active
+    assert [c.number_format for c in sheet[2]] == ['0" %"', '0.0" %"', "#,##0.0", "0.000"]
+    assert [c.value for c in sheet[2]] == [33.333, 12.34, 41.66, 0.08204]  # full precision
