@@ -37,6 +37,12 @@ def test_filter_updates_chart_and_table_and_csv_downloads(page, live_server):
     assert "2016H2" in section.locator("table").inner_text()
 
     with page.expect_download() as download:
-        section.locator("a", has_text="CSV").click()
+        section.get_by_role("link", name="CSV", exact=True).click()
     path = download.value.path()
-    assert open(path, encoding="utf-8").readline().strip() == "period,district,reports,population,reports_per_1000"
+    assert open(path, "rb").read(3) == b"\xef\xbb\xbf"  # a BOM: Excel reads UTF-8
+    assert open(path, encoding="utf-8-sig").readline().strip() == "period,district,reports,population,reports_per_1000"
+    with page.expect_download() as download:
+        section.get_by_role("link", name="CSV (dansk Excel)").click()
+    assert download.value.suggested_filename == "165-reports-per-1000-2016H1-2016H2.da.csv"
+    header = open(download.value.path(), encoding="utf-8-sig").readline().strip()
+    assert header == "Periode;Bydel;Anmeldelser;Indbyggere;Pr. 1.000 indbyggere"
