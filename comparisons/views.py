@@ -20,6 +20,7 @@ from reports.templatetags.dk import intervals_query
 from reports.versioning import versioned_cache
 
 from .charts import indicator_chart
+from .downloads import comparison_about
 from .models import Indicator
 from .page import category_choices, comparison_content
 from .pages import indicator_rows, measure_choices, survey_table
@@ -94,7 +95,7 @@ def comparison_download(request: HttpRequest, code: str, fmt: str) -> HttpRespon
     except (ComparisonError, PeriodError) as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
     fmt = exporters.URL_FORMATS[fmt]  # "da.csv" is the "CSV (dansk Excel)"
-    about = exporters.comparison_about(municipality=municipality, params=params) if fmt in ("csv-da", "xlsx") else None
+    about = comparison_about(municipality=municipality, params=params) if fmt in ("csv-da", "xlsx") else None
     response = HttpResponse(exporters.export(table, fmt, sheet="sammenligning", about=about, bom=True),
                             content_type=exporters.CONTENT_TYPES[fmt])
     response["Content-Disposition"] = (f'attachment; filename="{code}-municipality-comparison.'

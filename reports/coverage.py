@@ -24,9 +24,11 @@ dashboard and figures ask ``municipality_coverage(m)`` once (cached under the da
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
+import pandas as pd
 from django.db.models import Max, Min
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -36,6 +38,7 @@ from districts.models import Municipality, PopulationCount
 
 from .models import ReportedOffence
 from .periods import Period
+from .versioning import versioned_cache
 
 
 class Status(str, Enum):
@@ -136,22 +139,14 @@ def police_extent(municipality: Municipality) -> tuple[dt.date | None, dt.date |
     return first, last
 
 
-def _stated_extract_end(municipality: Municipality) -> dt.date | None:
-    """The latest end of a replaced period of a finished police import for this municipality."""
-    from importers.models import ImportBatch
+# Where a stated extract end comes from: the importers app registers the replaced periods of its finished
+# police imports (``importers.coverage``; reports may not import the importers).
+EXTRACT_END_SOURCES: list[Callable[[Municipality], dt.date | None]] = []
 
-    ends = []
-    batches = ImportBatch.objects.filter(
-        status=ImportBatch.Status.DONE,
-        kind__in=[ImportBatch.Kind.OFFENCES, ImportBatch.Kind.POLICE],
-    ).filter(municipalities=municipality).values_list("options", flat=True)
-    for options in batches:
-        replace = (options or {}).get("replace_period")
-        if replace and len(replace) == 2:
-            try:
-                ends.append(dt.date.fromisoformat(str(replace[1])))
-            except ValueError:
-                continue
+
+def _stated_extract_end(municipality: Municipality) -> dt.date | None:
+    """The latest extract end any registered source states for this municipality."""
+    ends = [end for source in EXTRACT_END_SOURCES if (end := source(municipality)) is not None]
     return max(ends, default=None)
 
 
@@ -178,24 +173,7 @@ def coverage_of(municipality: Municipality) -> Coverage:
 
 def municipality_coverage(municipality: Municipality) -> Coverage:
     """``coverage_of``, cached under the data version (any import or rollback makes a new key)."""
-    from .versioning import versioned_cache
-
     return versioned_cache("coverage", (municipality.pk,), lambda: coverage_of(municipality))
-
-
-def dst_series_last(area_code: str, *, table: str = "STRAF11") -> str | None:
-    """The newest period of a DST series stored for an area (quarters sort in time order as text): the data
-    date of the comparison page, which is computed from DST alone."""
-    from comparisons.models import DstValue
-
-    return DstValue.objects.filter(table=table, area_code=area_code).aggregate(last=Max("period"))["last"]
-
-
-def dst_series_text(area_code: str, *, table: str = "STRAF11") -> str:
-    last = dst_series_last(area_code, table=table)
-    if last is None:
-        return _("ingen tal fra Danmarks Statistik indlæst")
-    return _("Danmarks Statistik (%(table)s) til og med %(period)s") % {"table": table, "period": last}
 
 
 # the columns that name a row; every other column of a figure table is a number computed from the data
@@ -207,8 +185,6 @@ def without_uncovered(table, coverage: Coverage):
     """The table with every number of a period without police data made missing (never 0; the population stays):
     the rows stay, so a reader sees the period was asked for and has no data. Partly covered periods keep their numbers (they are labelled
     instead, ``Coverage.period_label``)."""
-    import pandas as pd
-
     if table.empty or "period" not in table:
         return table
     statuses = {p: coverage.status(p) for p in dict.fromkeys(table["period"])}

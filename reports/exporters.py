@@ -27,11 +27,22 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 
 import pandas as pd
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from common.formatting import number
 from common.spreadsheets import formula_escaped, formula_risk
+
+from .charts import AXIS, UNKNOWN_LABEL
+from .coverage import Status, municipality_coverage, period_statuses
+from .dashboard import late_charges
+from .figures import FIGURES, LATE_CHARGES_NOTE, SOURCE_LINE
+from .forms import FigureFilterForm
+from .periods import period_range
+from .selectors import category_names
+from .tables import COLUMN_LABELS
+from .uncertainty import p_text
 
 FORMATS = ("csv", "csv-da", "xlsx", "json")
 CONTENT_TYPES = {
@@ -173,7 +184,6 @@ def _display_text(column: Hashable, value: object, record: dict, about: About | 
     if column == "category" and isinstance(value, str):
         return about.category_names.get(value, value)
     if column == "district" and value == "":
-        from .charts import UNKNOWN_LABEL
 
         return str(UNKNOWN_LABEL)
     if column == "home_district" and value == "" and record.get("age_group"):
@@ -197,7 +207,6 @@ def _danish_cell(column: Hashable, value: object) -> object:
         return value
     with translation.override("da"):  # Danish Excel reads a decimal comma, whatever the page's language
         if column in P_COLUMNS:
-            from .uncertainty import p_text
 
             return p_text(value).removeprefix("p = ").replace("p ", "")
         decimals = _decimals(column)
@@ -248,6 +257,7 @@ def _width(value: object, number_format: str | None) -> int:
 
 
 def to_xlsx(table: pd.DataFrame, *, sheet: str = "data", about: About | None = None) -> bytes:
+    # openpyxl loads only for an XLSX download (a slow import the other formats need not pay)
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
@@ -303,17 +313,13 @@ def export(table: pd.DataFrame, fmt: str, *, sheet: str = "data", about: About |
 # --- what a download holds ("Om tallene") ---------------------------------------------------------------------
 
 
-def _extracted_at() -> str:
-    from django.utils import timezone
-    from django.utils.formats import date_format
+def extracted_at() -> str:
 
     return date_format(timezone.localtime(), "d-m-Y H:i")
 
 
 def _period_text(period_from: str, period_to: str, coverage) -> str:
     """"2016–2025" with the periods without data and the partly covered ones named."""
-    from .coverage import Status, period_statuses
-    from .periods import period_range
 
     text = period_from if period_from == period_to else f"{period_from}–{period_to}"
     try:
@@ -332,12 +338,6 @@ def _period_text(period_from: str, period_to: str, coverage) -> str:
 def figure_about(*, slug: str, municipality, filters, public: bool) -> About:
     """The "Om tallene" of a figure download: the figure, municipality, filters, unit, source, data date, the notes
     the page shows beside the figure, and when the file was made. ``filters`` is the page's ``Filters``."""
-    from .charts import AXIS
-    from .coverage import municipality_coverage
-    from .dashboard import COLUMN_LABELS, late_charges
-    from .figures import FIGURES, LATE_CHARGES_NOTE, SOURCE_LINE
-    from .forms import FigureFilterForm
-    from .selectors import category_names
 
     spec = FIGURES[slug]
     names = category_names()
@@ -364,14 +364,12 @@ def figure_about(*, slug: str, municipality, filters, public: bool) -> About:
             "lille tal ikke kan regnes ud fra totalen.")))
     if spec.personal and late_charges(municipality, filters):
         lines.append((_("Sene sigtelser"), str(LATE_CHARGES_NOTE)))
-    lines.append((_("Hentet"), _extracted_at()))
+    lines.append((_("Hentet"), extracted_at()))
     return About(lines=lines, headings={c: str(label) for c, label in COLUMN_LABELS.items()}, category_names=names,
                  period_labels=_partial_labels(filters.period_from, filters.period_to, coverage))
 
 
 def _partial_labels(period_from: str, period_to: str, coverage) -> dict[str, str]:
-    from .coverage import Status, period_statuses
-    from .periods import period_range
 
     try:
         periods = period_range(period_from, period_to)
@@ -380,29 +378,3 @@ def _partial_labels(period_from: str, period_to: str, coverage) -> dict[str, str
     return {str(s.period): s.label for s in period_statuses(coverage, list(periods)) if s.status is Status.PARTIAL}
 
 
-def comparison_about(*, municipality, params: dict) -> About:
-    """The "Om tallene" of the comparison page's download (DST series only)."""
-    from comparisons.services import category_label
-
-    from .coverage import dst_series_text
-    from .dashboard import COLUMN_LABELS
-
-    categories = params.get("categories") or ["TOT"]
-    labels = {c: category_label(c) for c in categories}
-    lines = [
-        (_("Kommune"), f"{municipality.name} ({municipality.code})"),
-        (_("Perioder"), params["period_from"] if params["period_from"] == params["period_to"]
-         else f"{params['period_from']}–{params['period_to']}"),
-        (_("Sammenlignet med"), params.get("peers") or _("politikredsen og hele landet")),
-        (_("Overtrædelser"), ", ".join(f"{labels[c]} ({c})" for c in categories)),
-        (_("Enhed"), _("Anmeldelser pr. 1.000 indbyggere")),
-        (_("Kilde"), _("Danmarks Statistik: anmeldte forbrydelser (STRAF11) og befolkningen (FOLK1A) midt i "
-                       "perioden, egne beregninger.")),
-        (_("Data"), dst_series_text(municipality.code)),
-    ]
-    if params.get("intervals"):
-        lines.append((_("Usikkerhed"), _("95 %-intervaller og p-værdi for ændringen fra perioden før")))
-    lines.append((_("Hentet"), _extracted_at()))
-    headings = {**{c: str(label) for c, label in COLUMN_LABELS.items()},
-                "municipality_code": _("Kommunekode"), "municipality": _("Kommune"), "category": _("Overtrædelse")}
-    return About(lines=lines, headings=headings, category_names=labels)
