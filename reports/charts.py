@@ -244,22 +244,24 @@ def text_colour(fill: str) -> str:
     return "#ffffff" if contrast("#ffffff", fill) > contrast("#1a1a1a", fill) else "#1a1a1a"
 
 
+def ring_centroid(ring: list) -> tuple[float, float, float]:
+    """Area-weighted centroid and area of a ring (shoelace), in the ring's own units; a ring without area gives
+    the mean of its points and area 0."""
+    area = cx = cy = 0.0
+    for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1], strict=True):
+        cross = x0 * y1 - x1 * y0
+        area += cross
+        cx += (x0 + x1) * cross
+        cy += (y0 + y1) * cross
+    if not area:
+        return sum(p[0] for p in ring) / len(ring), sum(p[1] for p in ring) / len(ring), 0.0
+    return cx / (3 * area), cy / (3 * area), abs(area) / 2
+
+
 def label_point(polygons: list) -> tuple[float, float]:
     """Where a shape's name goes: the area-weighted centre of its largest outer ring."""
-    best = (0.0, 0.0, -1.0)
-    for polygon in polygons:
-        ring = polygon[0]
-        area = cx = cy = 0.0
-        for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1], strict=True):
-            cross = x0 * y1 - x1 * y0
-            area += cross
-            cx += (x0 + x1) * cross
-            cy += (y0 + y1) * cross
-        centre = (cx / (3 * area), cy / (3 * area), abs(area)) if area else \
-            (sum(p[0] for p in ring) / len(ring), sum(p[1] for p in ring) / len(ring), 0.0)
-        if centre[2] > best[2]:
-            best = centre
-    return best[0], best[1]
+    x, y, _area = max((ring_centroid(polygon[0]) for polygon in polygons), key=lambda c: c[2])
+    return x, y
 
 
 def polygon_map(*, features: list[tuple[str, dict, float | None]], title: str, height: int = 480,

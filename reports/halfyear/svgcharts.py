@@ -16,7 +16,7 @@ import pandas as pd
 from django.utils.html import escape
 
 from common.formatting import number
-from reports.charts import UNKNOWN_LABEL
+from reports.charts import UNKNOWN_LABEL, ring_centroid
 from reports.periods import Period
 
 WIDTH, HEIGHT = 660.0, 290.0
@@ -156,19 +156,6 @@ def _rings(geometry: dict) -> list[list[list[float]]]:
     return [polygon[0] for polygon in polygons if polygon]
 
 
-def _centroid(ring: list[list[float]]) -> tuple[float, float, float]:
-    """Area-weighted centroid and area of a ring (shoelace), in the ring's own units."""
-    area = cx = cy = 0.0
-    for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1], strict=True):
-        cross = x0 * y1 - x1 * y0
-        area += cross
-        cx += (x0 + x1) * cross
-        cy += (y0 + y1) * cross
-    if not area:
-        return sum(p[0] for p in ring) / len(ring), sum(p[1] for p in ring) / len(ring), 0.0
-    return cx / (3 * area), cy / (3 * area), abs(area) / 2
-
-
 def district_map_svg(districts: list[dict], width: float = 420.0) -> str:
     """Fig. 1: the districts' stored boundaries (GeoJSON, WGS84) as a plain SVG map, each district in its own
     colour and named at its centre. No tiles, no projection library: degrees of longitude are shortened by the
@@ -194,7 +181,7 @@ def district_map_svg(districts: list[dict], width: float = 420.0) -> str:
     for name, colour, rings in shapes:
         d = " ".join("M" + " L".join(f"{x:.1f},{y:.1f}" for x, y in map(project, ring)) + " Z" for ring in rings)
         paths.append(f'<path d="{d}" fill="{colour}" fill-opacity="0.85" stroke="#ffffff" stroke-width="1.5"/>')
-        cx, cy, _area = max((_centroid([list(project(p)) for p in ring]) for ring in rings), key=lambda c: c[2])
+        cx, cy, _area = max((ring_centroid([list(project(p)) for p in ring]) for ring in rings), key=lambda c: c[2])
         labels.append(f'<text x="{cx:.1f}" y="{cy:.1f}" text-anchor="middle" dominant-baseline="middle" '
                       f'font-family="DejaVu Sans" font-size="13" font-weight="bold" fill="#1a1a1a" stroke="#ffffff" '
                       f'stroke-width="3" paint-order="stroke">{escape(name)}</text>')
