@@ -87,12 +87,17 @@ def _body(municipality: Municipality, params: dict) -> str:
 @require_GET
 def comparison_download(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
     municipality = get_object_or_404(Municipality, code=code)
+    params = _params(request, municipality)
     try:
-        table = _table(municipality, _params(request, municipality))
+        table = _table(municipality, params)
     except (ComparisonError, PeriodError) as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
-    response = HttpResponse(exporters.export(table, fmt, sheet="sammenligning"), content_type=exporters.CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{code}-municipality-comparison.{fmt}"'
+    fmt = exporters.URL_FORMATS[fmt]  # "da.csv" is the "CSV (dansk Excel)"
+    about = exporters.comparison_about(municipality=municipality, params=params) if fmt in ("csv-da", "xlsx") else None
+    response = HttpResponse(exporters.export(table, fmt, sheet="sammenligning", about=about, bom=True),
+                            content_type=exporters.CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = (f'attachment; filename="{code}-municipality-comparison.'
+                                       f'{exporters.FILE_ENDINGS[fmt]}"')
     return response
 
 

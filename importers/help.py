@@ -476,7 +476,11 @@ READING: tuple[Definition, ...] = (
     )),
     Definition("tal-i-filer", _("Tal på skærmen og i filer"), (
         _("Skærm og PDF bruger dansk talformat (1.814; 40,5); tal pr. 1.000 med én decimal, andele i hele procent. "
-          "Downloads (CSV, Excel og JSON) har uafrundede tal og kolonnenavne på engelsk (fx reports_per_1000); "
-          "CSV og JSON skriver decimaler med punktum."),
+          "Hver figur kan hentes i fire former. 'CSV' og 'JSON' er til programmer: kolonnenavne på engelsk (fx "
+          "reports_per_1000), uafrundede tal med decimalpunktum og antal som hele tal; CSV-filen er UTF-8 med BOM, så "
+          "æ, ø og å vises rigtigt. 'CSV (dansk Excel)' åbner direkte i dansk Excel: semikolon mellem kolonnerne, "
+          "decimalkomma, overskrifter som på siden og tal afrundet som på siden. 'Excel' (XLSX) har de uafrundede tal "
+          "vist med sidens decimaler og et ark 'Om tallene' med kommune, filtre, enhed, kilde og hvor langt data "
+          "rækker. En periode uden data er tom i filerne, aldrig 0."),
     )),
 )

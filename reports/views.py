@@ -7,6 +7,7 @@ from accounts.services import audit_log
 from districts.models import Municipality
 
 from . import exporters, selectors
+from .coverage import municipality_coverage, without_uncovered
 from .dashboard import Filters, dashboard_body, default_filters, figure_block
 from .figures import EXTRA_TABLES, FIGURES
 from .forms import FigureFilterForm
@@ -94,8 +95,14 @@ def figure_download(request: HttpRequest, code: str, slug: str, fmt: str) -> Htt
                              intervals=filters.intervals)
     except FigureError as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
-    response = HttpResponse(exporters.export(table, fmt, sheet=slug), content_type=exporters.CONTENT_TYPES[fmt])
-    name = f"{municipality.code}-{slug}-{filters.period_from}-{filters.period_to}.{fmt}"
+    if slug in FIGURES:  # a period without data is no data, never 0 (reports.coverage)
+        table = without_uncovered(table, municipality_coverage(municipality))
+    fmt = exporters.URL_FORMATS[fmt]  # "da.csv" (…/<slug>.da.csv) is the "CSV (dansk Excel)"
+    about = (exporters.figure_about(slug=slug, municipality=municipality, filters=filters, public=_is_public(request))
+             if fmt in ("csv-da", "xlsx") and slug in FIGURES else None)
+    response = HttpResponse(exporters.export(table, fmt, sheet=slug, about=about, bom=True),
+                            content_type=exporters.CONTENT_TYPES[fmt])
+    name = f"{municipality.code}-{slug}-{filters.period_from}-{filters.period_to}.{exporters.FILE_ENDINGS[fmt]}"
     spec = FIGURES.get(slug)
     if spec is not None and spec.personal and not _is_public(request):  # exact counts of charges or persons
         audit_log(user=request.user, action="figure_download", municipality=municipality, target=name)

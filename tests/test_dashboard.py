@@ -61,12 +61,13 @@ def test_csv_download_columns_exactly_as_interfaces(staff, town, slug):
     response = staff.get(f"/kommune/165/figur/{slug}.csv?period_from=2016&period_to=2016")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    assert response.content.decode().splitlines()[0] == COLUMNS[slug]
+    assert response.content.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM: a spreadsheet reads "Øster" right
+    assert response.content.decode("utf-8-sig").splitlines()[0] == COLUMNS[slug]
 
 
 def test_json_and_xlsx_downloads(staff, town):
     data = json.loads(staff.get("/kommune/165/figur/reports-per-1000.json?period_from=2016&period_to=2016").content)
-    assert {"period": "2016", "district": "Lund", "reports": 2, "population": 500.0, "reports_per_1000": 4.0} in data
+    assert {"period": "2016", "district": "Lund", "reports": 2, "population": 500, "reports_per_1000": 4.0} in data
     unknown = [row for row in data if row["district"] == ""][0]
     assert unknown["population"] is None and unknown["reports_per_1000"] is None  # missing, not 0
     xlsx = staff.get("/kommune/165/figur/reports-per-1000.xlsx?period_from=2016&period_to=2016")
@@ -75,7 +76,7 @@ def test_json_and_xlsx_downloads(staff, town):
 
 def test_chart_agrees_with_csv(staff, town):
     response = staff.get("/kommune/165/figur/reports-per-1000.csv?period_from=2016H1&period_to=2016H2")
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     table = figure_table(slug="reports-per-1000", municipality=town, period="2016H1", to="2016H2")
     fig = figure_chart(slug="reports-per-1000", table=table, districts=[("Vester", ""), ("Øster", ""), ("Lund", "")])
     values = chart_values(fig)
@@ -89,7 +90,7 @@ def test_public_download_suppresses_small_counts(client, town):
     town.public_view = True
     town.save()
     response = client.get("/kommune/165/figur/charges-by-category.csv?period_from=2016&period_to=2016")
-    body = response.content.decode()
+    body = response.content.decode("utf-8-sig")
     assert "<3" in body and ",2\n" not in body
 
 

@@ -59,7 +59,7 @@ def parse_danish(text: str):
 
 
 def rows_from_csv(body: bytes) -> list[dict]:
-    return list(csv.DictReader(io.StringIO(body.decode("utf-8"))))
+    return list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))  # web downloads start with a BOM
 
 
 def rows_from_json(body: bytes) -> list[dict]:
@@ -69,9 +69,30 @@ def rows_from_json(body: bytes) -> list[dict]:
 def rows_from_xlsx(body: bytes) -> list[dict]:
     import openpyxl
 
-    sheet = openpyxl.load_workbook(io.BytesIO(body), read_only=True).active
+    from reports import selectors
+    from reports.dashboard import COLUMN_LABELS
+
+    # the data sheet has the page's headings and names (the second sheet, "Om tallene", describes the selection)
+    sheet = openpyxl.load_workbook(io.BytesIO(body), read_only=True).worksheets[0]
     values = list(sheet.iter_rows(values_only=True))
-    return [dict(zip(values[0], row, strict=True)) for row in values[1:]]
+    columns_of = {str(label): column for column, label in COLUMN_LABELS.items()}
+    columns_of.update({f"{label} (%)": column for label, column in list(columns_of.items())})
+    slugs = {name: slug for slug, name in selectors.category_names().items()}
+    header = [columns_of.get(h, h) for h in values[0]]
+    rows = []
+    for row in values[1:]:
+        record = dict(zip(header, row, strict=True))
+        if "category" in record:
+            record["category"] = slugs.get(record["category"], record["category"])
+        if record.get("district") == "Ukendt bydel":
+            record["district"] = ""
+        if record.get("home_district") == "Hele kommunen" and record.get("age_group"):
+            record["home_district"] = ""
+        for column in ("district", "home_district", "home_municipality", "home_municipality_code"):
+            if column in record and record[column] is None:
+                record[column] = ""
+        rows.append(record)
+    return rows
 
 
 SECTION = re.compile(r'<section class="figure" aria-labelledby="fig-([a-z0-9-]+)-title">(.*?)</section>', re.S)

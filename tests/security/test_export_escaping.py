@@ -136,4 +136,5 @@ def test_a_comparison_download_of_a_municipality_named_as_a_formula(reference, c
     assert [r[6] for r in rows[1:] if r[1] == "165"] == ["4.0"]  # 100 / 25,000 × 1,000, a number
     cells = xlsx_cells(client.get(url.format("xlsx")).content)
     assert_no_formula(cells, SUM)
-    assert [c.value for c in cells if c.quotePrefix] == [SUM]
+    # the data sheet's name, and the "Om tallene" sheet's municipality line, both as text
+    assert [c.value for c in cells if c.quotePrefix] == [SUM, SUM + " (165)"]
