@@ -225,6 +225,7 @@ FIGURE = ChargedPersonsResidence(
                  "(hver person tælles én gang pr. periode)."),
     ("period", "home_municipality_code", "home_municipality", "home_district", "persons"),
     personal=True, value="persons", persons=True, titled_by_last_period=True,
+    measures=(("count", "persons"),),
     protection=Protection(("period", "home_municipality_code"), "persons", total_column="home_district",
                           remainder=True),
     appendix_hidden=("home_municipality_code",),

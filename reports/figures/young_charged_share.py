@@ -83,6 +83,11 @@ def young_share(
     return pd.DataFrame(rows, columns=columns)
 
 
+HOVER = {"share_pct": "%{x}: %{y:.1f} %<extra>%{fullData.name}</extra>",
+         "persons_per_1000": "%{x}: %{y:.1f}<extra>%{fullData.name}</extra>",
+         "persons": "%{x}: %{y:.0f}<extra>%{fullData.name}</extra>"}
+
+
 @dataclass(frozen=True)
 class YoungChargedShare(Figure):
     def compute(self, inputs: FigureInputs, base: pd.DataFrame | None) -> pd.DataFrame:
@@ -94,7 +99,7 @@ class YoungChargedShare(Figure):
         value = self.value
         totals = numeric[numeric["home_district"] == ""]
         return [bar(name=_("%(band)s år") % {"band": band}, x=part["period"], y=part[value],
-                    colour=PALETTE[i % len(PALETTE)], hovertemplate="%{x}: %{y:.1f} %<extra>%{fullData.name}</extra>",
+                    colour=PALETTE[i % len(PALETTE)], hovertemplate=HOVER.get(value, HOVER["share_pct"]),
                     **error_bars(part, value))
                 for i, (band, part) in enumerate(totals.groupby("age_group", sort=False))]
 
@@ -110,4 +115,5 @@ FIGURE = YoungChargedShare(
                           total_column="home_district", remainder=True),
     intervals=IntervalSpec("persons", ("age_group", "home_district"), "population",
                            (("persons_per_1000", "rate", 1000), ("share_pct", "share", 100))),
+    measures=(("count", "persons"), ("per1000", "persons_per_1000"), ("share", "share_pct")),
 )
