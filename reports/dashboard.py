@@ -121,10 +121,11 @@ def _figure_block(*, slug: str, municipality: Municipality, filters: Filters, pu
         chart = with_period_labels(plotly_data(figure.web_chart(
             table, districts=districts, category_names=names, late_charges=late_charges(municipality, filters),
             for_print=for_print)), labels)
-    headers, rows = table_display(table, names, period_labels={
-        **labels, **{str(s.period): coverage.no_data_text(s.period) for s in statuses if s.status is Status.NONE}})
+    shown_periods = {**labels, **{str(s.period): coverage.no_data_text(s.period) for s in statuses
+                                  if s.status is Status.NONE}}
+    headers, rows = table_display(table, names, period_labels=shown_periods)
     totals = figure.total_rows(table, label=total_label(filters)) if not (public and spec.personal) else None
-    total_body = table_body(table_display(totals, names, period_labels=labels)[1]) if totals is not None else ""
+    total_body = table_body(table_display(totals, names, period_labels=shown_periods)[1]) if totals is not None else ""
     trend_table = table[table["period"].map(lambda p: _in_trend(coverage.status(p), filters))] \
         if "period" in table else table
     return FigureBlock(spec, table, chart, headers, rows, table_body(rows),

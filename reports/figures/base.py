@@ -133,6 +133,11 @@ class Figure:
         """The whole staff table (all districts). ``base`` is the whole table of ``built_on``, if any."""
         raise NotImplementedError(self.slug)
 
+    def district_rows(self, table: pd.DataFrame, districts: list[str]) -> pd.DataFrame:
+        """The rows of the chosen districts (the district filter): a cut of the whole table, never a table of its
+        own, so in public it shows only cells the protected whole table shows."""
+        return table[table["district"].isin(districts)] if "district" in table else table
+
     def public_rows(self, table: pd.DataFrame, *, municipality: Municipality) -> pd.DataFrame:
         """The suppressed public table in the order it is published (the rows' order may give nothing away)."""
         return table
@@ -168,7 +173,7 @@ class Figure:
             title += f" ({periods[0]})"
         elif self.titled_by_last_period and periods:
             title += f" ({periods[-1]})"
-        axis_title = str(AXIS.get(value) or COLUMN_LABELS.get(value, value))
+        axis_title = str(AXIS.get(value) or COLUMN_LABELS.get(value) or value)
         layout = figure_layout(title=title, y_title=axis_title, note=note, for_print=for_print)
         return {"data": data, "layout": self.chart_layout(layout, data, axis_title)}
 

@@ -90,6 +90,11 @@ HOVER = {"share_pct": "%{x}: %{y:.1f} %<extra>%{fullData.name}</extra>",
 
 @dataclass(frozen=True)
 class YoungChargedShare(Figure):
+    def district_rows(self, table: pd.DataFrame, districts: list[str]) -> pd.DataFrame:
+        """The chosen home districts' rows; the rows of no home district (the municipality's total, other
+        municipalities) stay: they are not a district's."""
+        return table[(table["home_district"] == "") | table["home_district"].isin(districts)]
+
     def compute(self, inputs: FigureInputs, base: pd.DataFrame | None) -> pd.DataFrame:
         return young_share(charged_persons(inputs, of="home"), selectors.age_population(municipality=inputs.municipality),
                            periods=inputs.periods, age_groups=settings.YOUNG_AGE_GROUPS, districts=inputs.districts)
