@@ -38,7 +38,7 @@ class Filters:
     categories: list[str]
     districts: list[str] = field(default_factory=list)
     date_basis: str = "report"
-    measure: str = "count"
+    measure: str = ""  # "Vis som": "count", "per1000" or "share"; "" each figure as it is drawn by default
     intervals: bool = False  # "Vis usikkerhed": interval columns in tables and downloads, error bars on charts
     partial: bool = False  # partly covered periods count in the trends (left out by default)
 
@@ -145,11 +145,13 @@ def total_label(filters: Filters) -> str:
 
 
 def measure_note(spec: Figure, measure: str) -> str:
-    """What a figure says when "Vis som" asks for a measure it lacks ("" when it has it)."""
-    if spec.measure_column(measure) is not None:
-        return ""
-    shown = next((str(MEASURE_NAMES[m]) for m, column in spec.measures if column == spec.value), None)
-    if shown is None:
+    """What a figure says beside it when "Vis som" switched it ("Vises her som antal.") or asked for a measure it
+    lacks ("Figuren findes ikke som andel; den vises som antal."); "" when it is drawn as by default."""
+    column = spec.measure_column(measure) if measure else None
+    if column is not None:
+        return "" if column == spec.value else _("Vises her som %(shown)s.") % {"shown": MEASURE_NAMES[measure]}
+    shown = next((str(MEASURE_NAMES[m]) for m, c in spec.measures if c == spec.value), None)
+    if not measure or shown is None:
         return ""
     return _("Figuren findes ikke som %(asked)s; den vises som %(shown)s.") % {
         "asked": MEASURE_NAMES.get(measure, measure), "shown": shown}

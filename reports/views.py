@@ -38,7 +38,7 @@ def _filters(request: HttpRequest, municipality: Municipality) -> tuple[FigureFi
         filters = Filters(
             period_from=cleaned["period_from"], period_to=cleaned["period_to"],
             categories=cleaned["categories"] or defaults.categories, districts=cleaned["districts"],
-            date_basis=cleaned["date_basis"] or "report", measure=cleaned["measure"] or "count",
+            date_basis=cleaned["date_basis"] or "report", measure=cleaned["measure"] or "",
             intervals=bool(cleaned.get("intervals")), partial=bool(cleaned.get("partial")),
         )
         return form, filters

@@ -202,8 +202,18 @@ def test_vis_som_switches_every_figure_with_that_measure(town, measure):
             assert block.measure_note.startswith("Figuren findes ikke som"), slug
             assert axis["title"]["text"] == str(AXIS.get(spec.value) or COLUMN_LABELS[spec.value]), slug
         else:
-            assert block.measure_note == "", slug
+            assert (block.measure_note == "") == (column == spec.value), slug  # "Vises her som antal." if switched
             assert axis["title"]["text"] == str(AXIS.get(column) or COLUMN_LABELS[column]), (slug, measure)
+
+
+def test_by_default_every_figure_is_drawn_as_its_own_measure(town):
+    for slug, spec in FIGURES.items():
+        block = figure_block(slug=slug, municipality=town, filters=Filters("2016", "2016", default_categories(town)),
+                             public=False)
+        layout = block.chart["layout"]
+        axis = layout["xaxis"] if layout.get("yaxis", {}).get("type") == "category" else layout["yaxis"]
+        assert block.measure_note == "" and axis["title"]["text"] == str(AXIS.get(spec.value) or
+                                                                          COLUMN_LABELS[spec.value]), slug
 
 
 def test_vis_som_draws_the_measures_numbers(staff, town):
