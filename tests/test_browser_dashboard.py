@@ -37,6 +37,6 @@ def test_filter_updates_chart_and_table_and_csv_downloads(page, live_server):
     assert "2016H2" in section.locator("table").inner_text()
 
     with page.expect_download() as download:
-        section.locator("a", has_text="CSV").click()
+        section.get_by_role("link", name="CSV", exact=True).click()  # not "CSV (dansk Excel)"
     path = download.value.path()
-    assert open(path, encoding="utf-8").readline().strip() == "period,district,reports,population,reports_per_1000"
+    assert open(path, encoding="utf-8-sig").readline().strip() == "period,district,reports,population,reports_per_1000"
