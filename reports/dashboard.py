@@ -120,7 +120,8 @@ def _figure_block(*, slug: str, municipality: Municipality, filters: Filters, pu
     if len(no_data) < len(statuses):  # a chart of periods without any data would be empty axes: the note says it
         chart = with_period_labels(plotly_data(figure.web_chart(
             table, districts=districts, category_names=names, late_charges=late_charges(municipality, filters),
-            for_print=for_print)), labels)
+            for_print=for_print)), {**labels, **{str(s.period): _("%(period)s: ingen data") % {"period": s.period}
+                                                 for s in statuses if s.status is Status.NONE}})
     shown_periods = {**labels, **{str(s.period): coverage.no_data_text(s.period) for s in statuses
                                   if s.status is Status.NONE}}
     headers, rows = table_display(table, names, period_labels=shown_periods)

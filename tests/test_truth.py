@@ -86,6 +86,7 @@ def test_a_future_period_in_key_figures_and_figure_tables(town):
     block = figure_block(slug="reports-by-period", municipality=town,
                          filters=Filters("2016", "2017", default_categories(town)), public=False)
     assert block.no_data == ["Ingen data for 2017 endnu"] and block.partial == ["2016 til og med 20-11"]
+    assert block.chart["data"][0]["x"] == ["2016 til og med 20-11", "2017: ingen data"]  # an empty slot, named
     future = block.table[block.table["period"] == "2017"]
     assert len(future) == 16 and future["reports"].isna().all()  # 4 districts × 4 categories, all missing
     shown = {(row[0][0], row[1][0], row[2][0]): row[3][0] for row in block.rows}
