@@ -90,15 +90,16 @@ class Coverage:
             return _("Ingen tal fra politiet indlæst")
         return _("Politiets tal til og med %(date)s") % {"date": date_format(self.police_last, "d-m-Y")}
 
-    def dst_text(self) -> str:
+    def dst_text(self, *, long_names: bool = False) -> str:
         if self.dst_quarter is None:
             return _("ingen befolkningstal fra Danmarks Statistik indlæst")
-        return _("Danmarks Statistik til og med %(quarter)s") % {"quarter": self.dst_quarter}
+        quarter = self.dst_quarter.label if long_names else self.dst_quarter
+        return _("Danmarks Statistik til og med %(quarter)s") % {"quarter": quarter}
 
-    def data_line(self) -> str:
+    def data_line(self, *, long_names: bool = False) -> str:
         """The data date for pages and files: "Politiets tal til og med 31-10-2025; Danmarks Statistik til og med
-        2025K3"."""
-        return f"{self.police_text()}; {self.dst_text()}"
+        2025K3" ("… til og med 3. kvt. 2025" with ``long_names``: the half-year report names no period by code)."""
+        return f"{self.police_text()}; {self.dst_text(long_names=long_names)}"
 
 
 @dataclass(frozen=True)

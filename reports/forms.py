@@ -11,7 +11,8 @@ class FigureFilterForm(forms.Form):
 
     KIND_CHOICES = [("Y", _("År")), ("H", _("Halvår")), ("K", _("Kvartal"))]
     BASIS_CHOICES = [("report", _("Anmeldelsesdato")), ("offence", _("Gerningsdato"))]
-    MEASURE_CHOICES = [("count", _("Antal")), ("per1000", _("Pr. 1.000 indbyggere")), ("share", _("Andel"))]
+    MEASURE_CHOICES = [("", _("hver figur som standard")), ("count", _("antal")), ("per1000", _("pr. 1.000")),
+                       ("share", _("andel"))]
 
     period_from = forms.CharField(label=_("Fra periode"), max_length=7, help_text=_("fx 2016, 2016H2 eller 2016K3"))
     period_to = forms.CharField(label=_("Til periode"), max_length=7)
@@ -19,10 +20,16 @@ class FigureFilterForm(forms.Form):
                                            widget=forms.CheckboxSelectMultiple)
     districts = forms.MultipleChoiceField(label=_("Bydele"), required=False, widget=forms.CheckboxSelectMultiple)
     date_basis = forms.ChoiceField(label=_("Datogrundlag"), choices=BASIS_CHOICES, initial="report", required=False)
-    measure = forms.ChoiceField(label=_("Mål"), choices=MEASURE_CHOICES, initial="count", required=False)
+    measure = forms.ChoiceField(label=_("Vis som"), choices=MEASURE_CHOICES, initial="", required=False,
+                                help_text=_("skifter hver figur, der findes sådan"))
     intervals = forms.BooleanField(
         label=_("Vis usikkerhed"), required=False,
         help_text=_("95 %-intervaller i tabeller, diagrammer og downloads, og p-værdien for ændringen"),
+    )
+
+    partial = forms.BooleanField(
+        label=_("Medtag delvist dækkede perioder i udviklingen"), required=False,
+        help_text=_("En periode, data kun dækker en del af, er som standard ikke med i udviklingen over perioderne"),
     )
 
     def __init__(self, *args, categories=(), districts=(), **kwargs):

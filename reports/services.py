@@ -100,8 +100,8 @@ def public_table(*, slug: str, municipality: Municipality, period: str, to: str 
     table = suppress(with_unknown_district(table, slug=slug), protection=figure.protection,
                      min_count=settings.SUPPRESSION_MIN_COUNT)
     table = figure.public_rows(table, municipality=municipality)
-    if districts and "district" in table:
-        table = table[table["district"].isin(districts)]
+    if districts:
+        table = figure.district_rows(table, districts)
     return table.reset_index(drop=True)
 
 
@@ -161,9 +161,7 @@ def _figure_table(
         # districts computes nothing again: the chosen districts' rows.
         table = figure_table(slug=slug, municipality=municipality, period=period, to=to, categories=categories,
                              date_basis=date_basis)
-        if "district" in table:
-            table = table[table["district"].isin(districts)]
-        return table.reset_index(drop=True)
+        return FIGURES[slug].district_rows(table, districts).reset_index(drop=True)
     figure = FIGURES[slug]
     base = None
     if figure.built_on:  # from the whole table of the figure it builds on (cached: the page shows both)

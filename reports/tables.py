@@ -56,8 +56,11 @@ def cell_text(column: str, value) -> str:
     return "" if value is None else str(value)
 
 
-def table_display(table: pd.DataFrame, names: dict[str, str]) -> tuple[list[tuple[str, str]], list[list]]:
-    """Headers [(column, label)] and rows of cells (text as shown, "num" or "text", column)."""
+def table_display(table: pd.DataFrame, names: dict[str, str], *,
+                  period_labels: dict[str, str] | None = None) -> tuple[list[tuple[str, str]], list[list]]:
+    """Headers [(column, label)] and rows of cells (text as shown, "num" or "text", column). ``period_labels``
+    names periods otherwise than their code: "2026 til og med 31-10", "Ingen data for 2026 endnu"."""
+    period_labels = period_labels or {}
     headers = [(c, str(COLUMN_LABELS.get(c, c))) for c in table.columns]
     rows = []
     for record in table.astype(object).to_dict("records"):
@@ -65,6 +68,8 @@ def table_display(table: pd.DataFrame, names: dict[str, str]) -> tuple[list[tupl
         for column, value in record.items():
             if column == "category":
                 value = names.get(value, value)
+            elif column == "period" and value in period_labels:
+                value = period_labels[value]
             elif column == "district" and value == "":
                 value = str(UNKNOWN_LABEL)
             elif column == "home_district" and value == "" and record.get("age_group"):

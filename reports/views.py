@@ -38,8 +38,8 @@ def _filters(request: HttpRequest, municipality: Municipality) -> tuple[FigureFi
         filters = Filters(
             period_from=cleaned["period_from"], period_to=cleaned["period_to"],
             categories=cleaned["categories"] or defaults.categories, districts=cleaned["districts"],
-            date_basis=cleaned["date_basis"] or "report", measure=cleaned["measure"] or "count",
-            intervals=bool(cleaned.get("intervals")),
+            date_basis=cleaned["date_basis"] or "report", measure=cleaned["measure"] or "",
+            intervals=bool(cleaned.get("intervals")), partial=bool(cleaned.get("partial")),
         )
         return form, filters
     return form, defaults
@@ -53,7 +53,7 @@ def dashboard(request: HttpRequest, code: str) -> HttpResponse:
         form, filters = _filters(request, municipality)
         public, query = _is_public(request), request.GET.urlencode()
         context = {"municipality": municipality, "form": form, "filters": filters, "public": public, "query": query,
-                   "error": None}
+                   "error": None, "data_line": municipality_coverage(municipality).data_line()}
         if form.errors:
             return render(request, "reports/dashboard.html", context, status=400)
         try:
@@ -73,7 +73,7 @@ def figure_detail(request: HttpRequest, code: str, slug: str) -> HttpResponse:
         form, filters = _filters(request, municipality)
         public = _is_public(request)
         context = {"municipality": municipality, "form": form, "filters": filters, "query": request.GET.urlencode(),
-                   "public": public, "slug": slug}
+                   "public": public, "slug": slug, "data_line": municipality_coverage(municipality).data_line()}
         try:
             context["fig"] = figure_block(slug=slug, municipality=municipality, filters=filters, public=public)
         except FigureError as exc:

@@ -158,6 +158,7 @@ def test_pdf_has_figure_1_figure_8_split_window_and_no_period_codes(report, tmp_
     # 2016: p1 lives in Vester (first charge O1), p4 in Lund; p2 in Høje-Taastrup, p3 unknown
     assert "Af de 2 sigtede med bopæl i Albertslund boede 1 i Vester, 0 i Øster og 1 i Lund." in text
     assert "Politiets tal til og med 20-11-2016." in text  # the last report date (L2)
+    assert "Data: Politiets tal til og med 20-11-2016; " in text  # the data date on the cover (issue 25)
     assert "fra 2016 til og med 20-11-2016" in text
     assert "Albertslund · 2. halvår 2016" in text and "Albertslund Kommune · 2. halvår 2016" in text
     assert re.findall(r"\b\d{4} ?[HhKk][1-4]\b", text) == []

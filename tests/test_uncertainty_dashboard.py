@@ -13,6 +13,21 @@ pytestmark = pytest.mark.django_db
 DISTRICTS = [("Vester", ""), ("Øster", ""), ("Lund", "")]
 
 
+def cover_2015_and_2016(town):
+    """The town's police data as covering 2015 and 2016 whole: an offence in no category in January 2015 and a
+    finished import that replaced 2015–2016 (reports.coverage)."""
+    import datetime as dt
+
+    from importers.models import ImportBatch
+    from reports.models import ReportedOffence
+
+    ReportedOffence.objects.create(journal_number="C2015", report_date=dt.date(2015, 1, 5), code="99999",
+                                   municipality=town)
+    batch = ImportBatch.objects.create(kind=ImportBatch.Kind.OFFENCES, status=ImportBatch.Status.DONE,
+                                       options={"replace_period": ["2015-01-01", "2016-12-31"]})
+    batch.municipalities.add(town)
+
+
 @pytest.fixture
 def staff(client, town, member):
     client.force_login(member("Medarbejder", town))
@@ -79,6 +94,7 @@ def test_the_toggle_shows_interval_columns_and_error_bars(staff, town):
 
 
 def test_dashboard_cards_show_words_and_p_value(staff, town):
+    cover_2015_and_2016(town)  # a change is stated only between wholly covered periods
     html = staff.get("/kommune/165/?period_from=2015&period_to=2016").content.decode()
     # 2016 against 2015 (no reports in 2015): Øster 0 → 3 is within chance (p = 0.25)
     assert "På niveau med året før (ikke statistisk sikker, få tilfælde)" in html

@@ -55,8 +55,8 @@ def test_words_on_cards_and_in_findings_follow_the_test(client, member, settings
 
         # the key-figure cards, as computed and as the dashboard shows them
         filters = Filters(period_from=defaults.period_from, period_to=last, categories=[category])
-        _now, _before, key_rows = key_figure_rows(municipality=town, filters=filters)
-        cards = {card["district"]: card for card in key_cards(key_rows)}
+        key = key_figure_rows(municipality=town, filters=filters)
+        cards = {card["district"]: card for card in key_cards(key.rows, compared=key.compared)}
         html = client.get(f"/kommune/165/?period_from={defaults.period_from}&period_to={last}"
                           f"&categories={category}").content.decode()
         for district, significant in verdicts.items():

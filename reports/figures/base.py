@@ -13,7 +13,7 @@ machinery (``reports.intervals``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 from django.utils.functional import Promise
@@ -26,6 +26,7 @@ from ..charts import AXIS, LATE_CHARGES_NOTE, Chart, district_colours, figure_la
 from ..intervals import IntervalSpec, TrendSeries, figure_trends
 from ..periods import Period
 from ..suppression import Protection
+from ..tables import COLUMN_LABELS
 from ..uncertainty import Trend
 
 
@@ -83,12 +84,59 @@ class Figure:
     intervals: IntervalSpec | None = None  # its uncertainty columns ("Vis usikkerhed"), if any
     trend: TrendSeries | None = None  # what its trend over the periods is fitted to, if any
     appendix_hidden: tuple[str, ...] = ()  # columns the report's appendix leaves out
+    # "Vis som" (antal / pr. 1.000 / andel): (measure, value column) for each measure the figure can be shown as;
+    # a measure it lacks leaves it as it is, with a note beside it
+    measures: tuple[tuple[str, str], ...] = ()
+    # its table's "Hele kommunen" rows: "sum" (counts summed over the districts), "rate" (the summed counts over the
+    # summed population) or None (shares, and tables that have a municipality row of their own)
+    total: str | None = None
+
+    # --- "Vis som" ------------------------------------------------------------------------------------------
+
+    def measure_column(self, measure: str) -> str | None:
+        """The value column of ``measure`` ("count", "per1000", "share"), or None when the figure lacks it."""
+        return dict(self.measures).get(measure)
+
+    def as_measure(self, measure: str) -> Figure:
+        """The figure drawn as ``measure`` (its chart's value column switched), or itself when it lacks it."""
+        column = self.measure_column(measure)
+        return self if column is None or column == self.value else replace(self, value=column)
+
+    # --- the "Hele kommunen" rows -----------------------------------------------------------------------------
+
+    def total_rows(self, table: pd.DataFrame, *, label: str) -> pd.DataFrame:
+        """One row per period (and category) over all the table's districts, ``district`` = ``label``: counts
+        summed; a rate as the summed count over the summed population (the unknown district's count included, its
+        missing population not; missing when a named district's population is). Empty when the figure has no total
+        or the table has a hidden count ("<3", public views)."""
+        count = self.intervals.count if self.intervals is not None else None
+        if self.total is None or count is None or table.empty or "district" not in table or count not in table:
+            return table.iloc[0:0]
+        if table[count].map(lambda v: isinstance(v, str)).any():
+            return table.iloc[0:0]
+        keys = [c for c in ("period", "category") if c in table]
+        frame = table.assign(**{count: pd.to_numeric(table[count], errors="coerce")})
+        grouped = frame.groupby(keys, sort=False)
+        result = grouped[count].sum(min_count=1).reset_index()
+        if self.total == "rate" and "population" in frame:
+            named = frame[frame["district"] != ""]
+            population = named.groupby(keys, sort=False)["population"].agg(
+                lambda s: s.sum() if s.notna().all() and len(s) else float("nan"))
+            result = result.merge(population.reset_index(), on=keys, how="left")
+            result["reports_per_1000"] = result[count] / result["population"].where(result["population"] > 0) * 1000
+        result["district"] = label
+        return result.reindex(columns=list(table.columns))
 
     # --- the table ------------------------------------------------------------------------------------------
 
     def compute(self, inputs: FigureInputs, base: pd.DataFrame | None) -> pd.DataFrame:
         """The whole staff table (all districts). ``base`` is the whole table of ``built_on``, if any."""
         raise NotImplementedError(self.slug)
+
+    def district_rows(self, table: pd.DataFrame, districts: list[str]) -> pd.DataFrame:
+        """The rows of the chosen districts (the district filter): a cut of the whole table, never a table of its
+        own, so in public it shows only cells the protected whole table shows."""
+        return table[table["district"].isin(districts)] if "district" in table else table
 
     def public_rows(self, table: pd.DataFrame, *, municipality: Municipality) -> pd.DataFrame:
         """The suppressed public table in the order it is published (the rows' order may give nothing away)."""
@@ -125,7 +173,7 @@ class Figure:
             title += f" ({periods[0]})"
         elif self.titled_by_last_period and periods:
             title += f" ({periods[-1]})"
-        axis_title = str(AXIS.get(value, value))
+        axis_title = str(AXIS.get(value) or COLUMN_LABELS.get(value) or value)
         layout = figure_layout(title=title, y_title=axis_title, note=note, for_print=for_print)
         return {"data": data, "layout": self.chart_layout(layout, data, axis_title)}
 

@@ -156,6 +156,11 @@ def residence_svg(frame: pd.DataFrame, colours: dict[str, str], municipality_nam
 
 @dataclass(frozen=True)
 class ChargedPersonsResidence(Figure):
+    def district_rows(self, table: pd.DataFrame, districts: list[str]) -> pd.DataFrame:
+        """The chosen home districts' rows; the rows of no home district (the municipality's total, other
+        municipalities) stay: they are not a district's."""
+        return table[(table["home_district"] == "") | table["home_district"].isin(districts)]
+
     def compute(self, inputs: FigureInputs, base: pd.DataFrame | None) -> pd.DataFrame:
         return persons_by_residence(charged_persons(inputs, of="offence"), periods=inputs.periods,
                                     municipality_id=inputs.municipality.pk,
@@ -225,6 +230,7 @@ FIGURE = ChargedPersonsResidence(
                  "(hver person tælles én gang pr. periode)."),
     ("period", "home_municipality_code", "home_municipality", "home_district", "persons"),
     personal=True, value="persons", persons=True, titled_by_last_period=True,
+    measures=(("count", "persons"),),
     protection=Protection(("period", "home_municipality_code"), "persons", total_column="home_district",
                           remainder=True),
     appendix_hidden=("home_municipality_code",),

@@ -42,4 +42,5 @@ FIGURE = ChargesByCategory(
     protection=Protection(("period", "category"), "charges"),
     intervals=IntervalSpec("charges", ("district", "category")),
     trend=TrendSeries("charges", "district"),
+    measures=(("count", "charges"),), total="sum",
 )

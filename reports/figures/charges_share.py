@@ -44,4 +44,5 @@ FIGURE = ChargesShare(
     ("period", "category", "district", "charges", "share_pct"), personal=True, value="share_pct",
     built_on="charges-by-category", titled_by_last_period=True, unknown_district_rows=True,
     protection=Protection(("period", "category"), "charges", margin_derived=("share_pct",)),
+    measures=(("share", "share_pct"),),
 )

@@ -53,4 +53,5 @@ FIGURE = OffenceMix(
     ("period", "district", "category", "reports", "population", "reports_per_1000"),
     value="reports_per_1000", built_on="reports-by-period", titled_by_last_period=True,
     intervals=IntervalSpec("reports", ("district", "category"), "population", (("reports_per_1000", "rate", 1000),)),
+    measures=(("count", "reports"), ("per1000", "reports_per_1000")), total="rate",
 )

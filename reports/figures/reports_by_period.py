@@ -44,4 +44,5 @@ FIGURE = ReportsByPeriod(
     series=True,
     intervals=IntervalSpec("reports", ("district", "category")),
     trend=TrendSeries("reports", "district"),
+    measures=(("count", "reports"),), total="sum",
 )

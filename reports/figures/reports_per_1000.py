@@ -57,4 +57,5 @@ FIGURE = ReportsPer1000(
     series=True,
     intervals=IntervalSpec("reports", ("district",), "population", (("reports_per_1000", "rate", 1000),)),
     trend=TrendSeries("reports", "district", "population"),
+    measures=(("count", "reports"), ("per1000", "reports_per_1000")), total="rate",
 )

@@ -44,4 +44,5 @@ FIGURE = ReportsShare(
     _("Hver bydels andel af anmeldelserne pr. 1.000 indbyggere, pr. gerningstype (100 % i alt)."),
     ("period", "category", "district", "reports_per_1000", "share_pct"), value="share_pct",
     built_on="offence-mix", titled_by_last_period=True,
+    measures=(("share", "share_pct"),),
 )

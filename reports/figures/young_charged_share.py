@@ -83,8 +83,18 @@ def young_share(
     return pd.DataFrame(rows, columns=columns)
 
 
+HOVER = {"share_pct": "%{x}: %{y:.1f} %<extra>%{fullData.name}</extra>",
+         "persons_per_1000": "%{x}: %{y:.1f}<extra>%{fullData.name}</extra>",
+         "persons": "%{x}: %{y:.0f}<extra>%{fullData.name}</extra>"}
+
+
 @dataclass(frozen=True)
 class YoungChargedShare(Figure):
+    def district_rows(self, table: pd.DataFrame, districts: list[str]) -> pd.DataFrame:
+        """The chosen home districts' rows; the rows of no home district (the municipality's total, other
+        municipalities) stay: they are not a district's."""
+        return table[(table["home_district"] == "") | table["home_district"].isin(districts)]
+
     def compute(self, inputs: FigureInputs, base: pd.DataFrame | None) -> pd.DataFrame:
         return young_share(charged_persons(inputs, of="home"), selectors.age_population(municipality=inputs.municipality),
                            periods=inputs.periods, age_groups=settings.YOUNG_AGE_GROUPS, districts=inputs.districts)
@@ -94,7 +104,7 @@ class YoungChargedShare(Figure):
         value = self.value
         totals = numeric[numeric["home_district"] == ""]
         return [bar(name=_("%(band)s år") % {"band": band}, x=part["period"], y=part[value],
-                    colour=PALETTE[i % len(PALETTE)], hovertemplate="%{x}: %{y:.1f} %<extra>%{fullData.name}</extra>",
+                    colour=PALETTE[i % len(PALETTE)], hovertemplate=HOVER.get(value, HOVER["share_pct"]),
                     **error_bars(part, value))
                 for i, (band, part) in enumerate(totals.groupby("age_group", sort=False))]
 
@@ -110,4 +120,5 @@ FIGURE = YoungChargedShare(
                           total_column="home_district", remainder=True),
     intervals=IntervalSpec("persons", ("age_group", "home_district"), "population",
                            (("persons_per_1000", "rate", 1000), ("share_pct", "share", 100))),
+    measures=(("count", "persons"), ("per1000", "persons_per_1000"), ("share", "share_pct")),
 )

@@ -29,7 +29,7 @@ from reports.selectors import category_names, districts_of
 from reports.tables import cell_text, table_display
 
 from .markdown import markdown_render
-from .services import data_window, report_content, report_logo_file
+from .services import data_window, report_content, report_coverage, report_logo_file
 from .svgcharts import district_map_svg
 
 Progress = Callable[[int, str], None]
@@ -115,8 +115,9 @@ def report_context(report: HalfYearReport, *, charts: bool = True, progress: Pro
     municipality = report.municipality
     districts = [(d.name, d.color) for d in districts_of(municipality=municipality)]
     window = data_window(report)
-    last = window["last"]
-    window_line = f"Politiets tal til og med {last:%d-%m-%Y}." if last else "Ingen politidata endnu."
+    coverage = report_coverage(report)  # the data date: on the cover, and the police's in each figure's source
+    last = coverage.police_last
+    window_line = f"{coverage.police_text()}." if last else "Ingen politidata endnu."
     progress(15, "Tallene er regnet ud")
     sections = []
     appendix: list[dict[str, Any]] = []
@@ -167,7 +168,7 @@ def report_context(report: HalfYearReport, *, charts: bool = True, progress: Pro
     first = window["first"]
     return {"report": report, "sections": sections, "appendix": appendix, "source_line": SOURCE_LINE,
             "logo_uri": _data_uri(*logo) if logo else "", "period_name": period_name(report.period),
-            "window_line": window_line,
+            "window_line": window_line, "data_line": coverage.data_line(long_names=True),
             "window_text": (f"Figurerne bygger på politiets registrerede anmeldelser og sigtelser fra {first.year} "
                             f"til og med {last:%d-%m-%Y} og på Danmarks Statistiks befolkningstal."
                             if first and last else "")}

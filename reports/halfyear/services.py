@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.services import audit_log
 from districts.models import Municipality
 from reports import selectors
+from reports.coverage import Coverage, dst_population_quarter, municipality_coverage
 from reports.figures import FIGURES
 from reports.models import ActivityFigure, HalfYearReport, ReportSection
 from reports.periods import Period, period_range
@@ -191,6 +192,26 @@ def data_window(report: HalfYearReport) -> dict:
     return {k: dt.date.fromisoformat(v) if v else None for k, v in window.items()}
 
 
+def report_coverage(report: HalfYearReport) -> Coverage:
+    """How far the report's data reach (its data date, ``Coverage.data_line``): frozen with a published report, the
+    data's own for a draft. A report published before the coverage was frozen has its police window and today's
+    population quarter."""
+    snapshot = report.snapshot or {}
+    if report.status != HalfYearReport.Status.PUBLISHED or not snapshot:
+        return municipality_coverage(report.municipality)
+    frozen = snapshot.get("coverage")
+    if frozen:
+        return Coverage(police_first=_date(frozen.get("police_first")), police_last=_date(frozen.get("police_last")),
+                        dst_quarter=Period.parse(frozen["dst_quarter"]) if frozen.get("dst_quarter") else None)
+    window = data_window(report)
+    return Coverage(police_first=window["first"], police_last=window["last"],
+                    dst_quarter=dst_population_quarter(report.municipality))
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
 def report_content(report: HalfYearReport) -> list[SectionContent]:
     """Live numbers for a draft; the frozen numbers for a published report."""
     sections = list(report.sections.all())
@@ -220,12 +241,16 @@ def report_publish(*, report: HalfYearReport, user=None) -> HalfYearReport:
     """Freeze the numbers: a published report never changes when new data arrive."""
     content = report_content(report)
     window = data_window(report)
+    coverage = municipality_coverage(report.municipality)
     report.snapshot = {"sections": {
         str(c.section.pk): {"tables": {slug: _records(t) for slug, t in c.tables.items()},
                             "findings": c.findings, "activity": c.activity, "extra": c.extra}
         for c in content
     }, "published_at": timezone.now().isoformat(),
-        "window": {k: v.isoformat() if v else None for k, v in window.items()}}
+        "window": {k: v.isoformat() if v else None for k, v in window.items()},
+        "coverage": {"police_first": coverage.police_first.isoformat() if coverage.police_first else None,
+                     "police_last": coverage.police_last.isoformat() if coverage.police_last else None,
+                     "dst_quarter": str(coverage.dst_quarter) if coverage.dst_quarter else None}}
     report.status = HalfYearReport.Status.PUBLISHED
     report.published_at = timezone.now()
     report.save()

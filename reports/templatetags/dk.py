@@ -36,14 +36,14 @@ def significance_level() -> str:
     return f"{format_dk(settings.SIGNIFICANCE_LEVEL * 100, 0 if (settings.SIGNIFICANCE_LEVEL * 100).is_integer() else 1)} %"
 
 
-def intervals_query(query: str) -> tuple[bool, str]:
-    """Whether ``query`` asks for the uncertainty ("Vis usikkerhed"), and the query string that switches it:
-    a plain link, so the toggle works without JavaScript and from the keyboard."""
+def intervals_query(query: str, name: str = "intervals") -> tuple[bool, str]:
+    """Whether ``query`` asks for the uncertainty ("Vis usikkerhed"; or another on/off filter ``name``), and the
+    query string that switches it: a plain link, so the toggle works without JavaScript and from the keyboard."""
     data = QueryDict(query, mutable=True)
-    shown = data.get("intervals", "") not in ("", "0", "false", "False")
-    data.pop("intervals", None)
+    shown = data.get(name, "") not in ("", "0", "false", "False")
+    data.pop(name, None)
     if not shown:
-        data["intervals"] = "1"
+        data[name] = "1"
     return shown, data.urlencode()
 
 
@@ -57,7 +57,8 @@ def figure_section(context, fig, single=False, open_table=False, cached=True):
     """
     municipality, query, public = context.get("municipality"), context.get("query", ""), context.get("public", False)
     intervals, intervals_toggle = intervals_query(query)
-    values = {"fig": fig, "municipality": municipality, "query": query, "public": public, "single": single,
+    _partial, partial_toggle = intervals_query(query, "partial")  # partly covered periods in the trends or not
+    values = {"partial_toggle": partial_toggle, "fig": fig, "municipality": municipality, "query": query, "public": public, "single": single,
               "open_table": open_table, "chart_id": f"chart-data-{fig.spec.slug}", "num_columns": NUMBER_COLUMNS,
               "intervals": intervals, "intervals_toggle": intervals_toggle}
     if not cached:
