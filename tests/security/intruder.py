@@ -70,7 +70,7 @@ def rows_from_xlsx(body: bytes) -> list[dict]:
     import openpyxl
 
     from reports import selectors
-    from reports.dashboard import COLUMN_LABELS
+    from reports.tables import COLUMN_LABELS
 
     # the data sheet has the page's headings and names (the second sheet, "Om tallene", describes the selection)
     sheet = openpyxl.load_workbook(io.BytesIO(body), read_only=True).worksheets[0]
