@@ -22,7 +22,8 @@ from django.utils.translation import gettext as _
 from districts.models import Municipality
 
 from .. import selectors
-from ..charts import AXIS, LATE_CHARGES_NOTE, Chart, district_colours, figure_layout
+from ..charts import AXIS, LATE_CHARGES_NOTE, Chart, district_colours, figure_layout, share_bars
+from ..halfyear.svgcharts import category_alt, share_stacks_svg
 from ..intervals import IntervalSpec, TrendSeries, figure_trends
 from ..periods import Period
 from ..suppression import Protection
@@ -251,3 +252,24 @@ def charged_persons(inputs: FigureInputs, *, of: str) -> pd.DataFrame:
     return selectors.first_charge_persons(of=of, municipality=inputs.municipality, periods=inputs.periods,
                                           date_basis=inputs.date_basis,
                                           codes=set().union(*inputs.category_codes.values()))
+
+
+@dataclass(frozen=True)
+class ShareFigure(Figure):
+    """A figure of each district's share per category (100 % in all): stacked bars of the last period on the web,
+    stacks in the PDF. ``share_of`` names what is shared, for the alt text."""
+
+    share_of: str = ""
+
+    def traces(self, numeric: pd.DataFrame, drawing: Drawing) -> list[dict]:
+        return share_bars(drawing.last(numeric), value=self.value, colours=drawing.colours, names=drawing.names)
+
+    def chart_layout(self, layout: dict, data: list[dict], axis_title: str) -> dict:
+        return {**layout, "barmode": "stack"}  # 100 % per category
+
+    def svg(self, frame: pd.DataFrame, drawing: Drawing) -> str:
+        return share_stacks_svg(frame, colours=drawing.colours, names=drawing.names)
+
+    def alt_text(self, frame: pd.DataFrame, *, span: str, districts: list[str], names: dict[str, str],
+                 municipality_name: str) -> str:
+        return category_alt(frame, value=self.value, what=self.share_of, span=span, districts=districts, names=names)

@@ -7,35 +7,19 @@ from dataclasses import dataclass
 import pandas as pd
 from django.utils.translation import gettext_lazy as _
 
-from ..charts import share_bars
-from ..halfyear.svgcharts import category_alt, share_stacks_svg
 from ..stats import in_category_order
 from ..suppression import Protection
-from .base import Drawing, Figure, FigureInputs
+from .base import FigureInputs, ShareFigure
 
 
 @dataclass(frozen=True)
-class ChargesShare(Figure):
+class ChargesShare(ShareFigure):
     def compute(self, inputs: FigureInputs, base: pd.DataFrame | None) -> pd.DataFrame:
         """Plain share of the municipality's charges per period and category, from fig. 6's whole table."""
         assert base is not None  # built on another figure's table
         total = base.groupby(["period", "category"])["charges"].transform("sum")
         frame = base.assign(share_pct=base["charges"] / total.where(total != 0) * 100)
         return in_category_order(frame, list(inputs.category_codes), list(self.columns))
-
-    def traces(self, numeric: pd.DataFrame, drawing: Drawing) -> list[dict]:
-        return share_bars(drawing.last(numeric), value=self.value, colours=drawing.colours, names=drawing.names)
-
-    def chart_layout(self, layout: dict, data: list[dict], axis_title: str) -> dict:
-        return {**layout, "barmode": "stack"}  # 100 % per category
-
-    def svg(self, frame: pd.DataFrame, drawing: Drawing) -> str:
-        return share_stacks_svg(frame, colours=drawing.colours, names=drawing.names)
-
-    def alt_text(self, frame: pd.DataFrame, *, span: str, districts: list[str], names: dict[str, str],
-                 municipality_name: str) -> str:
-        return category_alt(frame, value=self.value, what="Hver bydels andel af sigtelserne", span=span,
-                            districts=districts, names=names)
 
 
 FIGURE = ChargesShare(
@@ -45,4 +29,5 @@ FIGURE = ChargesShare(
     built_on="charges-by-category", titled_by_last_period=True, unknown_district_rows=True,
     protection=Protection(("period", "category"), "charges", margin_derived=("share_pct",)),
     measures=(("share", "share_pct"),),
+    share_of="Hver bydels andel af sigtelserne",
 )

@@ -7,14 +7,12 @@ from dataclasses import dataclass
 import pandas as pd
 from django.utils.translation import gettext_lazy as _
 
-from ..charts import share_bars
-from ..halfyear.svgcharts import category_alt, share_stacks_svg
 from ..stats import UNKNOWN, in_category_order
-from .base import Drawing, Figure, FigureInputs
+from .base import FigureInputs, ShareFigure
 
 
 @dataclass(frozen=True)
-class ReportsShare(Figure):
+class ReportsShare(ShareFigure):
     def compute(self, inputs: FigureInputs, base: pd.DataFrame | None) -> pd.DataFrame:
         """rate(district) / Σ rate(all districts) × 100, per period and category (domain.md, fig. 5), from fig. 4's
         whole table (``base``)."""
@@ -24,20 +22,6 @@ class ReportsShare(Figure):
         mix = mix.assign(share_pct=mix["reports_per_1000"] / total.where(total != 0) * 100)
         return in_category_order(mix, list(inputs.category_codes), list(self.columns))
 
-    def traces(self, numeric: pd.DataFrame, drawing: Drawing) -> list[dict]:
-        return share_bars(drawing.last(numeric), value=self.value, colours=drawing.colours, names=drawing.names)
-
-    def chart_layout(self, layout: dict, data: list[dict], axis_title: str) -> dict:
-        return {**layout, "barmode": "stack"}  # 100 % per category
-
-    def svg(self, frame: pd.DataFrame, drawing: Drawing) -> str:
-        return share_stacks_svg(frame, colours=drawing.colours, names=drawing.names)
-
-    def alt_text(self, frame: pd.DataFrame, *, span: str, districts: list[str], names: dict[str, str],
-                 municipality_name: str) -> str:
-        return category_alt(frame, value=self.value, what="Hver bydels andel af anmeldelserne pr. 1.000 indbyggere",
-                            span=span, districts=districts, names=names)
-
 
 FIGURE = ReportsShare(
     "reports-share", 5, _("Fordeling mellem bydele, korrigeret for indbyggertal"),
@@ -45,4 +29,5 @@ FIGURE = ReportsShare(
     ("period", "category", "district", "reports_per_1000", "share_pct"), value="share_pct",
     built_on="offence-mix", titled_by_last_period=True,
     measures=(("share", "share_pct"),),
+    share_of="Hver bydels andel af anmeldelserne pr. 1.000 indbyggere",
 )
