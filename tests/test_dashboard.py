@@ -56,6 +56,21 @@ def test_bad_filter_is_a_clear_error(staff, town):
     assert "Til-perioden ligger før fra-perioden" in response.content.decode()
 
 
+@pytest.mark.parametrize("query, field", [
+    ("districts=1", "districts"),  # an id typed into the URL where the form sends names
+    ("categories=ukendt", "categories"),
+    ("measure=promille", "measure"),
+    ("date_basis=sigtelse", "date_basis"),
+])
+def test_a_bad_choice_in_the_url_is_shown_beside_its_field(staff, town, query, field):
+    """A hand-edited or stale link gave 400 with no visible message: only the two period fields showed errors."""
+    response = staff.get(f"/kommune/165/?period_from=2016&period_to=2016&{query}")
+    assert response.status_code == 400
+    page = response.content.decode()
+    value = query.split("=")[1]
+    assert f'<p class="error-text" role="alert">Marker en gyldig valgmulighed. {value} er ikke en af de tilgængelige' in page
+
+
 @pytest.mark.parametrize("slug", list(COLUMNS))
 def test_csv_download_columns_exactly_as_interfaces(staff, town, slug):
     response = staff.get(f"/kommune/165/figur/{slug}.csv?period_from=2016&period_to=2016")
