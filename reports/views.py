@@ -26,6 +26,8 @@ def _filters(request: HttpRequest, municipality: Municipality) -> tuple[FigureFi
     data = None
     if request.GET:
         data = request.GET.copy()
+        if data.get("period_from") and not data.get("period_to"):
+            data["period_to"] = data["period_from"]  # one period asked for, as `export_figure` without --to
         for name in ("period_from", "period_to", "date_basis", "measure"):
             if not data.get(name):
                 data[name] = getattr(defaults, name)
@@ -43,6 +45,15 @@ def _filters(request: HttpRequest, municipality: Municipality) -> tuple[FigureFi
         )
         return form, filters
     return form, defaults
+
+
+def _filter_errors(form: FigureFilterForm) -> str:
+    """The form's errors as plain Danish lines, each naming its field ("Bydele: Marker en gyldig …")."""
+    lines = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        lines += [f"{label}: {error}" if label else str(error) for error in errors]
+    return "\n".join(lines)
 
 
 @require_GET
@@ -74,6 +85,8 @@ def figure_detail(request: HttpRequest, code: str, slug: str) -> HttpResponse:
         public = _is_public(request)
         context = {"municipality": municipality, "form": form, "filters": filters, "query": request.GET.urlencode(),
                    "public": public, "slug": slug, "data_line": municipality_coverage(municipality).data_line()}
+        if form.errors:  # never the default periods in place of the ones asked for
+            return render(request, "reports/figure.html", context, status=400)
         try:
             context["fig"] = figure_block(slug=slug, municipality=municipality, filters=filters, public=public)
         except FigureError as exc:
@@ -87,7 +100,9 @@ def figure_download(request: HttpRequest, code: str, slug: str, fmt: str) -> Htt
     municipality = get_object_or_404(Municipality, code=code)
     if slug not in FIGURES and slug not in EXTRA_TABLES:
         raise Http404("Ukendt figur")
-    _form, filters = _filters(request, municipality)
+    form, filters = _filters(request, municipality)
+    if form.errors:  # a file of the default periods in place of the ones asked for would mislead
+        return HttpResponse(_filter_errors(form), status=400, content_type="text/plain; charset=utf-8")
     try:
         table = figure_table(slug=slug, municipality=municipality, period=filters.period_from, to=filters.period_to,
                              categories=filters.categories, districts=filters.districts or None,

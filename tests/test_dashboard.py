@@ -176,3 +176,28 @@ def test_key_figures_read_from_one_table_equal_each_period_on_its_own(town, peri
     assert rows[["reports_before", "reports_per_1000_before", "change_pct", "rate_change_pct"]].isna().all().all()
     assert key.note == f"Ingen data for {now.same_last_year()}" and not key.compared
     assert ("" in list(rows["district"])) == (period_to in ("2016H1", "2016"))
+
+
+def test_a_figure_page_with_a_bad_filter_says_so_instead_of_showing_other_periods(staff, town):
+    """Before, the figure page and the downloads fell back to the default periods (2005–2015 here) with status 200."""
+    response = staff.get("/kommune/165/figur/reports-per-1000/?period_from=2016&period_to=2015")
+    assert response.status_code == 400
+    assert "Til-perioden ligger før fra-perioden" in response.content.decode()
+
+
+@pytest.mark.parametrize("query, message", [
+    ("period_from=2016&period_to=2015", "Til-perioden ligger før fra-perioden"),
+    ("period_from=2016&districts=1", "Bydele: Marker en gyldig valgmulighed. 1 er ikke en af de tilgængelige"),
+])
+def test_a_download_with_a_bad_filter_is_a_clear_400(staff, town, query, message):
+    response = staff.get(f"/kommune/165/figur/reports-per-1000.csv?{query}")
+    assert response.status_code == 400
+    assert message in response.content.decode()
+
+
+def test_one_period_asked_for_is_that_period(staff, town):
+    """``period_from`` alone is that one period (as ``export_figure`` without ``--to``): 2016 is only partly
+    covered in the town (data to 20-11-2016), so the default end, the last complete year, is 2015."""
+    rows = staff.get("/kommune/165/figur/reports-per-1000.csv?period_from=2016").content.decode("utf-8-sig")
+    assert {line.split(",")[0] for line in rows.splitlines()[1:]} == {"2016"}
+    assert staff.get("/kommune/165/figur/charged-persons-residence/?period_from=2016").status_code == 200
