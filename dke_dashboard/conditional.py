@@ -98,9 +98,12 @@ def data_etag(request: HttpRequest) -> str:
 
 
 def matches(request: HttpRequest, etag: str) -> bool:
-    """Weak comparison (RFC 9110 for If-None-Match): GZipMiddleware sends our tag as W/"…"."""
+    """Weak comparison (RFC 9110 for If-None-Match): GZipMiddleware sends our tag as W/"…".
+
+    ``*`` matches nothing here: a browser never sends it on a GET, and a 304 for it would confirm a page the
+    reader never held (answered before the view's own checks, e.g. an unknown municipality's 404)."""
     sent = parse_etags(request.headers.get("If-None-Match", ""))
-    return "*" in sent or etag.removeprefix("W/") in {tag.removeprefix("W/") for tag in sent}
+    return etag.removeprefix("W/") in {tag.removeprefix("W/") for tag in sent if tag != "*"}
 
 
 def has_pending_messages(request: HttpRequest) -> bool:
