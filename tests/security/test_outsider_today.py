@@ -200,6 +200,29 @@ def test_xlsx_and_its_about_sheet_hold_hostile_filters_as_text(hostile_town):
     assert lines["Bydele"].value == HOSTILE and lines["Bydele"].quotePrefix
 
 
+def test_control_characters_in_names_do_not_break_the_xlsx(town, client, django_user_model):
+    """A district, municipality or category name with a control character (ESC, VT, SOH, BS) made openpyxl refuse
+    the workbook: every XLSX of the municipality answered 500. They are left out of the XLSX's cells now."""
+    from districts.models import District
+    from reports.aggregates import aggregates_refresh
+    from reports.models import OffenceCategory
+
+    District.objects.filter(municipality=town, name="Vester").update(name="Vester\x0b\x1b[31m")
+    town.name = "Albert\x01slund"
+    town.save()
+    OffenceCategory.objects.filter(slug="vold").update(name="Vold\x08")
+    aggregates_refresh(municipality_ids={town.pk})
+    client.force_login(django_user_model.objects.create_superuser("chef", password="x-kode-1234"))
+    response = client.get("/kommune/165/figur/charges-by-category.xlsx?period_from=2016&period_to=2016")
+    assert response.status_code == 200
+    data, about = about_sheet(response.content)
+    texts = {c.value for row in data.iter_rows() for c in row if isinstance(c.value, str)}
+    assert {"Vester[31m", "Vold"} <= texts
+    assert {row[0].value: row[1].value for row in about.iter_rows()}["Kommune"] == "Albertslund (165)"
+    for url in ("/kommune/165/sammenligning.xlsx", "/kommune/165/figur/charges-by-category.da.csv?period_from=2016&period_to=2016"):
+        assert client.get(url).status_code == 200
+
+
 def test_comparison_downloads_hold_hostile_peers_as_text(client, reference, django_user_model):
     client.force_login(django_user_model.objects.create_superuser("chef", password="x-kode-1234"))
     for fmt in ("da.csv", "xlsx", "csv", "json"):
