@@ -70,8 +70,24 @@ def shows_person_counts(request: HttpRequest, url_name: str, kwargs: dict) -> bo
         return True
     from reports.figures import FIGURES
 
+    if url_name == "indicators":  # an indicator following a personal figure (the young people's share charged)
+        return indicators_follow_persons(kwargs.get("code", ""), FIGURES)
     spec = FIGURES.get(kwargs.get("slug", ""))
     return spec is not None and spec.personal
+
+
+def indicators_follow_persons(code: str, figures: dict) -> bool:
+    """Whether an indicator of the municipality follows a personal figure: its page then shows that figure's
+    values in full precision (the chart's data), which with the published population give exact counts."""
+    from django.db.models import Q
+
+    from comparisons.models import Indicator
+
+    personal = Q()
+    for slug, spec in figures.items():
+        if spec.personal:
+            personal |= Q(measure__startswith=f"figure:{slug}:") | Q(measure=f"figure:{slug}")
+    return Indicator.objects.filter(personal, municipality__code=code).exists()
 
 
 def reader(request: HttpRequest) -> tuple:

