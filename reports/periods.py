@@ -18,7 +18,8 @@ class PeriodError(ValueError):
 
 # Years a period may have: a year outside them is a typing error or a probe ("0000" made dates that Python
 # refuses, "9999" ran past the calendar, "1000"–"9998" asked for 9,000 years), never data.
-FIRST_YEAR, LAST_YEAR = 1900, 2199
+# (the importers' SANE_YEARS, importers/parsers/rows.py, say the same)
+FIRST_YEAR, LAST_YEAR = 1900, 2100
 
 
 @dataclass(frozen=True, order=True)
@@ -38,7 +39,7 @@ class Period:
             )
         year, letter, number = match.groups()
         if not FIRST_YEAR <= int(year) <= LAST_YEAR:
-            raise PeriodError(f"Ukendt periode '{text}': året skal ligge mellem {FIRST_YEAR} og {LAST_YEAR}.")
+            raise PeriodError(f"Perioden '{text}' ligger uden for årene {FIRST_YEAR}–{LAST_YEAR}.")
         if not letter:
             return cls(int(year))
         kind = "H" if letter.upper() == "H" else "K"
