@@ -416,3 +416,14 @@ def test_absurd_targets_render_the_indicators_page(two_towns, changes, target):
     assert page.status_code == 200
     if target:
         assert target in page.content.decode()
+
+
+def test_the_first_and_last_years_allowed_render_everywhere(hostile_town):
+    """At the edges of 1900–2100 (a previous period 1899 for the changes, a next period 2101) nothing is a 500."""
+    for query in ("period_from=1900K1&period_to=1900K4&intervals=1", "period_from=2099&period_to=2100&intervals=1",
+                  "period_from=2100H2&period_to=2100H2&intervals=1"):
+        for path in ("/kommune/165/", "/kommune/165/figur/charges-by-category/",
+                     "/kommune/165/figur/reports-per-1000.xlsx", "/kommune/165/figur/young-charged-share.da.csv",
+                     "/kommune/165/sammenligning/", "/kommune/165/sammenligning.xlsx"):
+            response = hostile_town.get(f"{path}?{query}")
+            assert response.status_code in (200, 400), (path, query, response.status_code)
