@@ -74,8 +74,6 @@ def figure_detail(request: HttpRequest, code: str, slug: str) -> HttpResponse:
         public = _is_public(request)
         context = {"municipality": municipality, "form": form, "filters": filters, "query": request.GET.urlencode(),
                    "public": public, "slug": slug}
-        if form.errors:  # as the dashboard: the form says what is wrong, no figure of the default period
-            return render(request, "reports/figure.html", context, status=400)
         try:
             context["fig"] = figure_block(slug=slug, municipality=municipality, filters=filters, public=public)
         except FigureError as exc:
