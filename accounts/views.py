@@ -13,6 +13,17 @@ from .forms import LoginForm, ThrottledPasswordChangeForm
 from .models import AuditEntry
 
 
+class LogoutView(auth_views.LogoutView):
+    """Logout also empties the browser's cache of this site (``Clear-Site-Data: "cache"``, honoured over HTTPS):
+    the staff pages of aggregates are kept as ``private, no-cache`` (README, "Caching"), and on a shared PC the
+    next person's Back button must not show them from the disk or back/forward cache."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        response["Clear-Site-Data"] = '"cache"'
+        return response
+
+
 class LoginView(auth_views.LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True

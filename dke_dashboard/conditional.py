@@ -70,8 +70,24 @@ def shows_person_counts(request: HttpRequest, url_name: str, kwargs: dict) -> bo
         return True
     from reports.figures import FIGURES
 
+    if url_name == "indicators":  # an indicator following a personal figure (the young people's share charged)
+        return indicators_follow_persons(kwargs.get("code", ""), FIGURES)
     spec = FIGURES.get(kwargs.get("slug", ""))
     return spec is not None and spec.personal
+
+
+def indicators_follow_persons(code: str, figures: dict) -> bool:
+    """Whether an indicator of the municipality follows a personal figure: its page then shows that figure's
+    values in full precision (the chart's data), which with the published population give exact counts."""
+    from django.db.models import Q
+
+    from comparisons.models import Indicator
+
+    personal = Q()
+    for slug, spec in figures.items():
+        if spec.personal:
+            personal |= Q(measure__startswith=f"figure:{slug}:") | Q(measure=f"figure:{slug}")
+    return Indicator.objects.filter(personal, municipality__code=code).exists()
 
 
 def reader(request: HttpRequest) -> tuple:
@@ -98,9 +114,12 @@ def data_etag(request: HttpRequest) -> str:
 
 
 def matches(request: HttpRequest, etag: str) -> bool:
-    """Weak comparison (RFC 9110 for If-None-Match): GZipMiddleware sends our tag as W/"…"."""
+    """Weak comparison (RFC 9110 for If-None-Match): GZipMiddleware sends our tag as W/"…".
+
+    ``*`` matches nothing here: a browser never sends it on a GET, and a 304 for it would confirm a page the
+    reader never held (answered before the view's own checks, e.g. an unknown municipality's 404)."""
     sent = parse_etags(request.headers.get("If-None-Match", ""))
-    return "*" in sent or etag.removeprefix("W/") in {tag.removeprefix("W/") for tag in sent}
+    return etag.removeprefix("W/") in {tag.removeprefix("W/") for tag in sent if tag != "*"}
 
 
 def has_pending_messages(request: HttpRequest) -> bool:

@@ -239,6 +239,10 @@ def _xlsx_value(value: object) -> object:
 
 
 def _put(sheet, row: int, column: int, value: object):
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if isinstance(value, str):  # a control character in a name (ESC, VT, …) made openpyxl refuse the file: a 500
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
     cell = sheet.cell(row=row, column=column, value=value)
     if formula_risk(cell.value):  # openpyxl made "=…" a formula: text, shown as it is
         cell.data_type = "s"

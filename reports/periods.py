@@ -16,6 +16,12 @@ class PeriodError(ValueError):
     """A period string that is not a year, half-year or quarter."""
 
 
+# Years a period may have: a year outside them is a typing error or a probe ("0000" made dates that Python
+# refuses, "9999" ran past the calendar, "1000"–"9998" asked for 9,000 years), never data.
+# (the importers' SANE_YEARS, importers/parsers/rows.py, say the same)
+FIRST_YEAR, LAST_YEAR = 1900, 2100
+
+
 @dataclass(frozen=True, order=True)
 class Period:
     year: int
@@ -32,6 +38,8 @@ class Period:
                 f"Ukendt periode '{text}': brug fx 2016 (år), 2016H2 (halvår) eller 2016K3 (kvartal)."
             )
         year, letter, number = match.groups()
+        if not FIRST_YEAR <= int(year) <= LAST_YEAR:
+            raise PeriodError(f"Perioden '{text}' ligger uden for årene {FIRST_YEAR}–{LAST_YEAR}.")
         if not letter:
             return cls(int(year))
         kind = "H" if letter.upper() == "H" else "K"

@@ -62,6 +62,39 @@ def rows_from_csv(body: bytes) -> list[dict]:
     return list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))  # web downloads start with a BOM
 
 
+def rows_from_danish_csv(body: bytes) -> list[dict]:
+    """"CSV (dansk Excel)" (``….da.csv``): ``;``, the page's headings and names, numbers rounded as on the page
+    in Danish notation (shares and rates keep the marker that they are rounded)."""
+    from reports import selectors
+    from reports.tables import COLUMN_LABELS
+
+    columns_of = {str(label): column for column, label in COLUMN_LABELS.items()}
+    columns_of.update({f"{label} (%)": column for label, column in list(columns_of.items())})
+    slugs = {name: slug for slug, name in selectors.category_names().items()}
+    reader = csv.reader(io.StringIO(body.decode("utf-8-sig"), newline=""), delimiter=";")
+    header, *lines = list(reader)
+    header = [columns_of.get(h, h) for h in header]
+    rows = []
+    for line in lines:
+        record = {}
+        for column, text in zip(header, line, strict=True):
+            if column == "category":
+                record[column] = slugs.get(text, text)
+            elif column == "district":
+                record[column] = "" if text == "Ukendt bydel" else text
+            elif column == "home_district":
+                record[column] = "" if text == "Hele kommunen" else text
+            elif column == "period":
+                record[column] = text.split(" ")[0]  # "2026 til og med 31-10": a partly covered period
+            elif column in ("age_group", "home_municipality_code", "home_municipality"):
+                record[column] = text
+            else:
+                value = parse_danish(text)
+                record[column] = ("rounded", value) if column in ("share_pct", "persons_per_1000") else value
+        rows.append(record)
+    return rows
+
+
 def rows_from_json(body: bytes) -> list[dict]:
     return json.loads(body)
 

@@ -21,7 +21,8 @@ from tests.security.intruder import Knowledge, attack
 pytestmark = pytest.mark.django_db
 PERSONAL = ["charges-by-category", "charges-share", "charged-persons-residence", "young-charged-share"]
 YEARS = [str(y) for y in range(2016, 2026)]
-READERS = {"csv": intruder.rows_from_csv, "json": intruder.rows_from_json, "xlsx": intruder.rows_from_xlsx}
+READERS = {"csv": intruder.rows_from_csv, "json": intruder.rows_from_json, "xlsx": intruder.rows_from_xlsx,
+           "da.csv": intruder.rows_from_danish_csv}
 
 
 @pytest.fixture(scope="module")
@@ -159,13 +160,11 @@ def test_no_public_output_gives_a_small_count_away(demo, client):
         for chosen in choices:
             q = query(first, last, chosen)
             for slug in PERSONAL:
-                for fmt in ("csv", "json", "html"):
+                for fmt in ("csv", "json", "html", "da.csv", "xlsx"):  # the XLSX's cells as stored, full precision
                     if chosen and slug not in ("charges-by-category", "charges-share") and fmt != "csv":
                         continue  # fig. 8 and the young share have no district column: the filter changes nothing
                     harvest.figure(slug, q, fmt)
         harvest.dashboard(query(first, last))
-    for slug in PERSONAL:
-        harvest.figure(slug, query("2016", "2025"), "xlsx")
     harvest.dashboard("")  # the default dashboard
     # what the public view does not offer: half-years, quarters, offence date, chosen categories
     for first, last in [("2024H1", "2024H2"), ("2024K1", "2024K4"), ("2024K3", "2024K3"), ("2016H1", "2025H2")]:
