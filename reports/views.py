@@ -26,8 +26,9 @@ def _filters(request: HttpRequest, municipality: Municipality) -> tuple[FigureFi
     data = None
     if request.GET:
         data = request.GET.copy()
-        if data.get("period_from") and not data.get("period_to"):
-            data["period_to"] = data["period_from"]  # one period asked for, as `export_figure` without --to
+        asked = request.GET.get("period_from")
+        if asked and not data.get("period_to"):
+            data["period_to"] = asked  # one period asked for, as `export_figure` without --to
         for name in ("period_from", "period_to", "date_basis", "measure"):
             if not data.get(name):
                 data[name] = getattr(defaults, name)
