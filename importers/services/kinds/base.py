@@ -18,7 +18,7 @@ from importers.parsers.tables import read_table
 from importers.storage import parsed_get, parsed_store
 
 from ..results import Plan, frame_preview
-from ..scope import UNRESTRICTED, WriteScope
+from ..scope import UNRESTRICTED, WriteScope, rows_problems
 
 T = TypeVar("T")
 
@@ -114,3 +114,19 @@ def preview_of(parsed: Any, raw: pd.DataFrame, aliases: dict) -> dict:
     """A reference file's preview: the file's text beside each parsed value (the Plan's preview and columns)."""
     preview, columns = frame_preview(parsed.frame, raw=raw, aliases=aliases, problems=parsed.problems)
     return {"preview": preview, "columns": columns}
+
+
+def district_table_plan(r: Reading, *, step: str, parse: Callable[..., Any], aliases: dict,
+                        rows_of: Callable[..., tuple[list, list]], write: Callable[..., Any],
+                        period_of: Callable[[pd.DataFrame], tuple] | None = None) -> Plan:
+    """The plan of a reference table kept per district (streets, population, activity figures): parsed (or read
+    back from the preview), its rows checked against the writer's municipalities, written by ``write``."""
+    parsed = r.parsed(step, lambda: parse(r.raw, file_name=r.file_name, municipalities=r.names,
+                                          default_municipality=r.default))
+    rows, problems = ([], []) if parsed.errors else rows_of(parsed.frame, r.objects)
+    problems = rows_problems(parsed.frame, scope=r.allowed, objects=r.objects, file_name=r.file_name) + problems
+    return Plan(rows_read=len(r.raw), **preview_of(parsed, r.raw, aliases),
+                problems=parsed.errors + problems, warnings=parsed.warnings,
+                period=period_of(parsed.frame) if period_of else (None, None),
+                write=lambda *, batch, progress: (write(rows=rows, batch=batch), []))
+

@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from importers.parsers.reference import POPULATION_ALIASES, population_parse
 
 from .. import reference
 from ..results import Plan
-from ..scope import rows_problems
-from .base import FileKind, Reading, preview_of
+from .base import FileKind, Reading, district_table_plan
+
+
+def _dates(frame: pd.DataFrame) -> tuple:
+    dates = [d for d in frame["date"] if d]
+    return min(dates, default=None), max(dates, default=None)
 
 
 def plan(r: Reading) -> Plan:
-    parsed = r.parsed("population", lambda: population_parse(r.raw, file_name=r.file_name, municipalities=r.names,
-                                                             default_municipality=r.default))
-    rows, problems = ([], []) if parsed.errors else reference.population_rows(parsed.frame, r.objects)
-    problems = rows_problems(parsed.frame, scope=r.allowed, objects=r.objects, file_name=r.file_name) + problems
-    dates = [d for d in parsed.frame["date"] if d]
-    return Plan(rows_read=len(r.raw), **preview_of(parsed, r.raw, POPULATION_ALIASES),
-                problems=parsed.errors + problems, warnings=parsed.warnings,
-                period=(min(dates, default=None), max(dates, default=None)),
-                write=lambda *, batch, progress: (reference.population_write(rows=rows, batch=batch), []))
+    return district_table_plan(r, step="population", parse=population_parse, aliases=POPULATION_ALIASES,
+                               rows_of=reference.population_rows, write=reference.population_write, period_of=_dates)
 
 
 KIND = FileKind("population", plan, by_headers=(80, lambda h: {"bydel", "dato", "antal"} <= h.headers))
