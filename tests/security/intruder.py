@@ -76,22 +76,7 @@ def rows_from_danish_csv(body: bytes) -> list[dict]:
     header = [columns_of.get(h, h) for h in header]
     rows = []
     for line in lines:
-        record = {}
-        for column, text in zip(header, line, strict=True):
-            if column == "category":
-                record[column] = slugs.get(text, text)
-            elif column == "district":
-                record[column] = "" if text == "Ukendt bydel" else text
-            elif column == "home_district":
-                record[column] = "" if text == "Hele kommunen" else text
-            elif column == "period":
-                record[column] = text.split(" ")[0]  # "2026 til og med 31-10": a partly covered period
-            elif column in ("age_group", "home_municipality_code", "home_municipality"):
-                record[column] = text
-            else:
-                value = parse_danish(text)
-                record[column] = ("rounded", value) if column in ("share_pct", "persons_per_1000") else value
-        rows.append(record)
+        rows.append({column: cell_value(column, text, slugs) for column, text in zip(header, line, strict=True)})
     return rows
 
 
@@ -146,22 +131,28 @@ def tables_from_html(page: str, *, labels: dict[str, str], category_slugs: dict[
         rows = []
         for row in ROW.findall(section):
             cells = [html.unescape(c) for c in CELL.findall(row)]
-            record = {}
-            for column, text in zip(header, cells, strict=True):
-                if column == "category":
-                    record[column] = category_slugs.get(text, text)
-                elif column == "district":
-                    record[column] = "" if text == "Ukendt bydel" else text
-                elif column == "home_district":
-                    record[column] = "" if text == "Hele kommunen" else text
-                elif column in ("period", "age_group", "home_municipality_code", "home_municipality"):
-                    record[column] = text
-                else:
-                    record[column] = ("rounded", parse_danish(text)) if column in (
-                        "share_pct", "persons_per_1000") else parse_danish(text)
-            rows.append(record)
+            rows.append({column: cell_value(column, text, category_slugs)
+                         for column, text in zip(header, cells, strict=True)})
         tables[slug] = rows
     return tables
+
+
+def cell_value(column: str, text: str, category_slugs: dict[str, str]):
+    """One cell as the page or the Danish CSV shows it, read back into the machine file's value: category names to
+    slugs, "Ukendt bydel" and "Hele kommunen" to "", a partly covered period's label to the period, numbers from
+    Danish notation (shares and young rates marked as rounded, as the page shows them)."""
+    if column == "category":
+        return category_slugs.get(text, text)
+    if column == "district":
+        return "" if text == "Ukendt bydel" else text
+    if column == "home_district":
+        return "" if text == "Hele kommunen" else text
+    if column == "period":
+        return text.split(" ")[0]  # "2026 til og med 31-10": a partly covered period
+    if column in ("age_group", "home_municipality_code", "home_municipality"):
+        return text
+    value = parse_danish(text)
+    return ("rounded", value) if column in ("share_pct", "persons_per_1000") else value
 
 
 def cell_key(slug: str, row: dict) -> tuple:
